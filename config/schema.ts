@@ -1,0 +1,48 @@
+/**
+ * Schema of the rpowatch stack configuration (`rpowatch start --config FILE`,
+ * `rpowatch check-config FILE`), documented in docs/config.md. Each part owns the schema of its
+ * own section; this file composes them. Every field has an embedded default, so an empty file
+ * (or no file) runs the whole stack locally.
+ */
+import { z } from "zod";
+import { byteSize } from "../lib/config-file.ts";
+import { hostPort } from "../replication/config.ts";
+
+export const workloadProfile = z.enum(["steady", "bursty", "daily"]);
+
+export const stackConfig = z
+  .object({
+    tenant: z.string().min(1).default("default"),
+    /** Where the embedded engine sites keep images, queues and journals. */
+    dataDir: z.string().min(1).default("var/stack"),
+    exporter: z
+      .object({ listen: hostPort.default("127.0.0.1:9464") })
+      .strict()
+      .default({ listen: "127.0.0.1:9464" }),
+    /** The embedded demo: two engine sites and a workload generator writing through NBD. */
+    embedded: z
+      .object({
+        enabled: z.boolean().default(true),
+        groups: z.number().int().min(1).max(20).default(2),
+        volumesPerGroup: z.number().int().min(1).max(16).default(2),
+        volumeSize: byteSize.default(64 * 1024 ** 2),
+        /** Change rate per volume. */
+        rate: byteSize.default(256 * 1024),
+        profile: workloadProfile.default("steady"),
+        /** Link bandwidth limit between the two sites; 0 = unlimited. */
+        linkLimit: byteSize.default(0),
+      })
+      .strict()
+      .default({
+        enabled: true,
+        groups: 2,
+        volumesPerGroup: 2,
+        volumeSize: 64 * 1024 ** 2,
+        rate: 256 * 1024,
+        profile: "steady",
+        linkLimit: 0,
+      }),
+  })
+  .strict();
+
+export type StackConfig = z.output<typeof stackConfig>;

@@ -1,0 +1,130 @@
+/**
+ * The engine's status contract: what `GET /status` returns and what the WebSocket stream at
+ * `/stream` carries. The collector reads exactly this; it is documented in docs/engine-api.md.
+ * All times are Unix seconds on the *reporting* site's clock; RPO is computed on the production
+ * site from its own timestamps, so clock skew between sites never distorts it.
+ */
+
+export type EngineGroupState = "initializing" | "resyncing" | "active" | "paused" | "bitmap" | "error";
+export type EngineLinkState = "up" | "connecting" | "down";
+export type ReplicationMode = "async" | "sync";
+
+export interface VolumeStatus {
+  name: string;
+  sizeBytes: number;
+  /** Counters since the site first started (persisted across restarts). */
+  writtenBytesTotal: number;
+  writeOpsTotal: number;
+  trimmedBytesTotal: number;
+  /** Data-at-risk time of this volume's oldest pending write (production site only; 0 elsewhere). */
+  rpoSeconds: number;
+}
+
+export interface BacklogStatus {
+  /** Acknowledged to clients, not yet durable at the recovery site. */
+  writes: number;
+  /** Bytes by where they sit. `recovery` = received and durable but not yet distributed to the replica. */
+  productionBytes: number;
+  inFlightBytes: number;
+  recoveryBytes: number;
+}
+
+export interface SyncStatus {
+  /** `none` when no initial sync or resync is running. */
+  kind: "none" | "full" | "fast" | "extents";
+  progressRatio: number;
+  bytesDone: number;
+  bytesTotal: number;
+  etaSeconds: number;
+}
+
+export interface BookmarkStatus {
+  name: string;
+  seq: number;
+  timestamp: number;
+}
+
+export interface JournalStatus {
+  capacityBytes: number;
+  usedBytes: number;
+  undistributedBytes: number;
+  /** Oldest and newest recoverable points (source timestamps); 0 when the journal is empty. */
+  oldestRecoverableTimestamp: number;
+  newestRecoverableTimestamp: number;
+  requiredWindowSeconds: number;
+  achievedWindowSeconds: number;
+  trimmedBytesByTime: number;
+  trimmedBytesBySpace: number;
+  /** Capacity of the file system that holds the journal. */
+  storeCapacityBytes: number;
+  /** Records whose checksum failed; reported, never applied. */
+  corruptRecordsTotal: number;
+}
+
+export interface GroupStatus {
+  name: string;
+  tenant: string;
+  state: EngineGroupState;
+  mode: ReplicationMode;
+  rpoSeconds: number;
+  rpoTargetSeconds: number;
+  /** Highest sequence number assigned to a write of the group. */
+  headSeq: number;
+  /** Highest sequence number the recovery site has made durable in its journal. */
+  durableSeq: number;
+  /** Highest sequence number distributed to the replica images. */
+  appliedSeq: number;
+  backlog: BacklogStatus;
+  /** Newest recoverable point (source clock): the source time of durableSeq, or of the last heartbeat when idle. */
+  recoveryPointTimestamp: number;
+  lastBookmark: BookmarkStatus | null;
+  bookmarkIntervalSeconds: number;
+  resyncRequired: boolean;
+  sync: SyncStatus;
+  /** Time of the last successful test failover; 0 when none. */
+  lastTestFailoverTimestamp: number;
+  volumes: VolumeStatus[];
+  /** Present on the recovery site. */
+  journal: JournalStatus | null;
+}
+
+export interface LinkStatus {
+  /** Link name: `<production site>-><recovery site>`. */
+  name: string;
+  peerSite: string;
+  state: EngineLinkState;
+  wireBytesTotal: number;
+  rawBytesTotal: number;
+  /** Effective limit now, after time-of-day schedules; 0 when unlimited. */
+  limitBytesPerSecond: number;
+  rttSeconds: number;
+  reconnectsTotal: number;
+  authFailuresTotal: number;
+  /** Source time of the last heartbeat or data acknowledged over the link; 0 when never. */
+  lastContactTimestamp: number;
+}
+
+export interface SiteStatus {
+  site: string;
+  role: "production" | "recovery";
+  /** Time this snapshot was taken (reporting site's clock). */
+  timestamp: number;
+  startedAt: number;
+  version: string;
+  groups: GroupStatus[];
+  links: LinkStatus[];
+}
+
+/** Events on the WebSocket stream, next to periodic `snapshot` messages. */
+export type EngineEvent =
+  | { type: "state"; group: string; from: EngineGroupState; to: EngineGroupState; reason: string }
+  | { type: "link"; link: string; state: EngineLinkState; reason: string }
+  | { type: "bookmark"; group: string; bookmark: BookmarkStatus }
+  | { type: "sync"; group: string; phase: "start" | "end"; kind: SyncStatus["kind"] }
+  | { type: "auth-refused"; link: string; remote: string; reason: string }
+  | { type: "corrupt-record"; group: string; segment: string; offset: number; reason: string };
+
+/** Messages on `GET /stream` (WebSocket), JSON text frames. */
+export type StreamMessage =
+  | { type: "snapshot"; status: SiteStatus }
+  | { type: "event"; timestamp: number; event: EngineEvent };
