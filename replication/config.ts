@@ -12,7 +12,10 @@ const name = (what: string) =>
 
 export const hostPort = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: "expected host:port, e.g. 127.0.0.1:10809", abort: true })
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
+    message: "expected host:port, e.g. 127.0.0.1:10809",
+    abort: true,
+  })
   .refine((s) => {
     const port = Number(s.slice(s.lastIndexOf(":") + 1));
     return port >= 0 && port <= 65535;

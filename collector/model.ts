@@ -1,0 +1,86 @@
+/**
+ * The normalized model every source adapter produces: what a source observed at one moment,
+ * placed in tenant → site → group → volume, plus links, journals and WAN interfaces.
+ * Raw observations only: derived figures (rates, ratios, forecasts) are computed by the
+ * collector from successive samples, never by adapters.
+ */
+import type { BacklogLocation, GroupState, LinkState } from "../model/entities.ts";
+
+export interface VolumeSample {
+  name: string;
+  sizeBytes: number;
+  /** Monotonic counters as the source reports them; the collector folds resets into its own counters. */
+  writtenBytesTotal: number;
+  writeOpsTotal: number;
+  trimmedBytesTotal: number;
+  rpoSeconds: number;
+}
+
+export interface JournalSample {
+  capacityBytes: number;
+  usedBytes: number;
+  undistributedBytes: number;
+  oldestRecoverableTimestamp: number;
+  newestRecoverableTimestamp: number;
+  requiredWindowSeconds: number;
+  achievedWindowSeconds: number;
+  trimmedBytesByTime: number;
+  trimmedBytesBySpace: number;
+  storeCapacityBytes: number;
+}
+
+export interface GroupSample {
+  tenant: string;
+  site: string;
+  name: string;
+  state: GroupState;
+  mode: "async" | "sync";
+  /** The other site of the replication pair, when known. */
+  peerSite: string;
+  rpoSeconds: number;
+  rpoTargetSeconds: number;
+  recoveryPointTimestamp: number;
+  backlogBytes: Record<BacklogLocation, number>;
+  backlogWrites: number;
+  lastBookmarkTimestamp: number;
+  bookmarkIntervalSeconds: number;
+  syncProgressRatio: number;
+  syncEtaSeconds: number;
+  resyncRequired: boolean;
+  lastTestFailoverTimestamp: number;
+  volumes: VolumeSample[];
+  journal: JournalSample | null;
+}
+
+export interface LinkSample {
+  tenant: string;
+  site: string;
+  name: string;
+  state: LinkState;
+  wireBytesTotal: number;
+  rawBytesTotal: number;
+  limitBytesPerSecond: number;
+  rttSeconds: number;
+  reconnectsTotal: number;
+  authFailuresTotal: number;
+}
+
+/** A WAN interface polled over SNMP (IF-MIB), attributed to a link. */
+export interface InterfaceSample {
+  tenant: string;
+  site: string;
+  link: string;
+  name: string;
+  receiveBytesTotal: number;
+  transmitBytesTotal: number;
+  speedBytesPerSecond: number;
+}
+
+/** Everything one source reported at one moment; it replaces that source's previous snapshot whole. */
+export interface SourceSnapshot {
+  /** Source time of the observation (Unix seconds): staleness is measured from it. */
+  timestamp: number;
+  groups: GroupSample[];
+  links: LinkSample[];
+  interfaces: InterfaceSample[];
+}

@@ -1,0 +1,26 @@
+/**
+ * A replicated change as it travels from the production site's queue, over the link, into the
+ * recovery site's journal. One sequence space per consistency group makes every prefix of the
+ * stream crash-consistent across the group's volumes.
+ */
+export type ChangeKind = "write" | "zero" | "trim";
+
+export interface ReplicatedWrite {
+  /** Group-wide sequence number, assigned before the client is acknowledged; strictly increasing, no gaps. */
+  seq: number;
+  /** Source time (Unix seconds, production clock) when the write was acknowledged. */
+  timestamp: number;
+  volume: string;
+  offset: number;
+  length: number;
+  kind: ChangeKind;
+  /** Present for `write` (length bytes); absent for `zero` and `trim`, which read back as zeroes. */
+  data?: Buffer;
+}
+
+/** A named point in a group's stream: everything with seq <= bookmark.seq, and nothing after. */
+export interface Bookmark {
+  name: string;
+  seq: number;
+  timestamp: number;
+}
