@@ -1,0 +1,48 @@
+/**
+ * Every generated, checked-in file and the function that produces it. `rpowatch generate`
+ * writes them; a test rebuilds them in memory and requires the checked-in bytes to match.
+ */
+import { stackConfig } from "../../config/schema.ts";
+import { siteConfig } from "../../replication/config.ts";
+import { buildProgram } from "../program.ts";
+import { renderCliReference } from "./cli-doc.ts";
+import { renderConfigReference } from "./config-doc.ts";
+
+export interface Artefact {
+  /** Path relative to the repository root. */
+  path: string;
+  content: string;
+}
+
+function configDoc(): string {
+  return [
+    "# Configuration reference",
+    "",
+    "Generated from the zod schemas by `rpowatch generate`; do not edit by hand. Validate a file with",
+    "`rpowatch check-config FILE`: every error is printed with its path, line and reason (exit code 3).",
+    "Durations are seconds or strings such as `500ms`, `30s`, `30m`, `6h`, `1d`; sizes are bytes or",
+    "strings such as `512KiB`, `64MiB`, `10GB`. Secrets are never written inline: `{ env: NAME }` or",
+    "`{ file: PATH }`.",
+    "",
+    "## Stack configuration (`rpowatch start --config FILE`, `rpowatch collect --config FILE`)",
+    "",
+    "Every field has a default: an empty file, or no file, runs the whole stack locally.",
+    "",
+    renderConfigReference(stackConfig),
+    "",
+    "## Engine site configuration (`rpowatch engine --config FILE`)",
+    "",
+    "Fields marked for one role are rejected or required by role: a production site needs `nbd.listen` and",
+    "`link.peer`; a recovery site needs `link.listen`. See docs/engine.md for an example pair of files.",
+    "",
+    renderConfigReference(siteConfig),
+    "",
+  ].join("\n");
+}
+
+export function buildArtefacts(): Artefact[] {
+  return [
+    { path: "docs/cli.md", content: renderCliReference(buildProgram()) },
+    { path: "docs/config.md", content: configDoc() },
+  ];
+}
