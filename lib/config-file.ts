@@ -39,7 +39,7 @@ export function parseConfig<S extends z.ZodType>(schema: S, text: string, file: 
       file,
       doc.errors.map((e) => ({
         path: "",
-        line: e.linePos?.[0]?.line,
+        line: lineCounter.linePos(e.pos[0]).line,
         message: `YAML syntax: ${e.message.split("\n")[0]}`,
       })),
     );
@@ -47,15 +47,22 @@ export function parseConfig<S extends z.ZodType>(schema: S, text: string, file: 
   const raw = doc.toJS() ?? {};
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => {
-    const path = issue.path.map(String);
+  const lineOf = (path: string[]): number | undefined => {
     const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
     const offset = node?.range?.[0];
-    return {
-      path: path.join("."),
-      line: offset === undefined ? undefined : lineCounter.linePos(offset).line,
-      message: issue.message,
-    };
+    return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  };
+  const issues = result.error.issues.flatMap((issue): ConfigIssue[] => {
+    const path = issue.path.map(String);
+    // An unknown key is reported at the key itself, so the user sees which line to delete.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        path: [...path, key].join("."),
+        line: lineOf([...path, key]),
+        message: `unknown field "${key}"`,
+      }));
+    }
+    return [{ path: path.join("."), line: lineOf(path), message: issue.message }];
   });
   throw new ConfigError(file, issues);
 }
