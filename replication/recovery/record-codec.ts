@@ -1,0 +1,136 @@
+/**
+ * Binary format of one journal record (docs/journal.md §1). Every record carries its own
+ * CRC32 over header, volume name and payload, in the spirit of LTX's per-file checksums
+ * (anchors.md §2): a record is either whole and verified, or it is not used at all.
+ */
+import { crc32 } from "node:zlib";
+
+export const RecordType = {
+  /** Received change not yet (or already) distributed: new bytes for the replica. */
+  redoWrite: 1,
+  redoZero: 2,
+  redoTrim: 3,
+  /** The replica's bytes just before the redo with the same seq was distributed. */
+  undo: 4,
+  /** Every seq up to this one is on the replicas' stable storage. */
+  applied: 5,
+  bookmark: 6,
+} as const;
+export type RecordType = (typeof RecordType)[keyof typeof RecordType];
+
+/** Undo records whose old bytes were all zero carry no payload (sparse replicas are mostly zero). */
+export const FLAG_ZERO_PAYLOAD = 1;
+
+export const MAGIC = 0x4a4f5052; // "RPOJ" little-endian
+export const HEADER_BYTES = 44;
+const CRC_AT = 40;
+const MAX_NAME_BYTES = 255;
+
+export interface JournalRecord {
+  type: RecordType;
+  flags: number;
+  seq: number;
+  timestamp: number;
+  /** Empty for applied markers and bookmarks. */
+  volume: string;
+  offset: number;
+  length: number;
+  payload: Buffer;
+}
+
+export function encodedSize(volume: string, payloadBytes: number): number {
+  return HEADER_BYTES + Buffer.byteLength(volume) + payloadBytes;
+}
+
+/** Writes `r` at `at` in `out` (which must have room) and returns the number of bytes written. */
+export function encodeInto(r: JournalRecord, out: Buffer, at: number): number {
+  const nameBytes = out.write(r.volume, at + HEADER_BYTES, "utf8");
+  if (nameBytes > MAX_NAME_BYTES) throw new Error(`volume name too long: ${r.volume}`);
+  out.writeUInt32LE(MAGIC, at);
+  out.writeUInt8(r.type, at + 4);
+  out.writeUInt8(r.flags, at + 5);
+  out.writeUInt8(nameBytes, at + 6);
+  out.writeUInt8(0, at + 7);
+  out.writeBigUInt64LE(BigInt(r.seq), at + 8);
+  out.writeDoubleLE(r.timestamp, at + 16);
+  out.writeBigUInt64LE(BigInt(r.offset), at + 24);
+  out.writeUInt32LE(r.length, at + 32);
+  out.writeUInt32LE(r.payload.length, at + 36);
+  r.payload.copy(out, at + HEADER_BYTES + nameBytes);
+  const end = at + HEADER_BYTES + nameBytes + r.payload.length;
+  out.writeUInt32LE(checksum(out, at, end), at + CRC_AT);
+  return end - at;
+}
+
+export function encodeRecords(records: JournalRecord[]): Buffer {
+  const out = Buffer.allocUnsafe(records.reduce((n, r) => n + encodedSize(r.volume, r.payload.length), 0));
+  let at = 0;
+  for (const r of records) at += encodeInto(r, out, at);
+  return out;
+}
+
+function checksum(buf: Buffer, start: number, end: number): number {
+  const head = crc32(buf.subarray(start, start + CRC_AT));
+  return crc32(buf.subarray(start + HEADER_BYTES, end), head);
+}
+
+export type Decoded = { ok: true; record: JournalRecord; size: number } | { ok: false; reason: string };
+
+/** Decodes the record at `at`; the payload is a view into `buf`. Never throws on bad bytes. */
+export function decodeAt(buf: Buffer, at: number): Decoded {
+  if (buf.length - at < HEADER_BYTES) return { ok: false, reason: "truncated header" };
+  if (buf.readUInt32LE(at) !== MAGIC) return { ok: false, reason: "bad magic" };
+  const type = buf.readUInt8(at + 4);
+  const flags = buf.readUInt8(at + 5);
+  const nameBytes = buf.readUInt8(at + 6);
+  const length = buf.readUInt32LE(at + 32);
+  const payloadBytes = buf.readUInt32LE(at + 36);
+  const size = HEADER_BYTES + nameBytes + payloadBytes;
+  if (buf.length - at < size) return { ok: false, reason: "truncated record" };
+  if (checksum(buf, at, at + size) !== buf.readUInt32LE(at + CRC_AT)) return { ok: false, reason: "checksum mismatch" };
+  const shape = shapeError(type, flags, length, payloadBytes, nameBytes);
+  if (shape) return { ok: false, reason: shape };
+  const seq = Number(buf.readBigUInt64LE(at + 8));
+  const offset = Number(buf.readBigUInt64LE(at + 24));
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(offset))
+    return { ok: false, reason: "seq or offset overflow" };
+  return {
+    ok: true,
+    size,
+    record: {
+      type: type as RecordType,
+      flags,
+      seq,
+      timestamp: buf.readDoubleLE(at + 16),
+      volume: buf.toString("utf8", at + HEADER_BYTES, at + HEADER_BYTES + nameBytes),
+      offset,
+      length,
+      payload: buf.subarray(at + HEADER_BYTES + nameBytes, at + size),
+    },
+  };
+}
+
+// A record can pass its CRC and still be impossible (e.g. written by a buggy peer); reject those too.
+function shapeError(type: number, flags: number, length: number, payload: number, name: number): string | null {
+  switch (type) {
+    case RecordType.redoWrite:
+      return payload === length && name > 0 ? null : "redo write payload does not match its length";
+    case RecordType.redoZero:
+    case RecordType.redoTrim:
+      return payload === 0 && name > 0 ? null : "zero/trim record with a payload";
+    case RecordType.undo: {
+      const expected = flags & FLAG_ZERO_PAYLOAD ? 0 : length;
+      return payload === expected && name > 0 ? null : "undo payload does not match its length";
+    }
+    case RecordType.applied:
+      return payload === 0 ? null : "applied marker with a payload";
+    case RecordType.bookmark:
+      return payload > 0 ? null : "bookmark without a name";
+    default:
+      return `unknown record type ${type}`;
+  }
+}
+
+export function isRedo(type: RecordType): boolean {
+  return type === RecordType.redoWrite || type === RecordType.redoZero || type === RecordType.redoTrim;
+}
