@@ -4,9 +4,15 @@
  */
 import { Command } from "commander";
 import { LOG_LEVELS } from "../lib/log.ts";
+import { registerAlerts } from "./commands/alerts.ts";
 import { registerBench } from "./commands/bench.ts";
 import { registerCheckConfig } from "./commands/check-config.ts";
+import { registerCollect } from "./commands/collect.ts";
+import { registerDashboards } from "./commands/dashboards.ts";
+import { registerEngine } from "./commands/engine.ts";
 import { registerGenerate } from "./commands/generate.ts";
+import { registerStart } from "./commands/start.ts";
+import { registerWorkload } from "./commands/workload.ts";
 import { VERSION } from "./version.ts";
 
 export function buildProgram(): Command {
@@ -18,8 +24,14 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
+  registerStart(program);
+  registerEngine(program);
+  registerCollect(program);
+  registerWorkload(program);
   registerCheckConfig(program);
-  registerBench(program);
+  registerAlerts(program);
+  registerDashboards(program);
   registerGenerate(program);
+  registerBench(program);
   return program;
 }

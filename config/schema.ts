@@ -5,6 +5,8 @@
  * (or no file) runs the whole stack locally.
  */
 import { z } from "zod";
+import { alertsConfig, DEFAULT_ALERTS_CONFIG } from "../alerts/config.ts";
+import { collectorConfig } from "../collector/config.ts";
 import { byteSize } from "../lib/config-file.ts";
 import { hostPort } from "../replication/config.ts";
 
@@ -19,6 +21,8 @@ export const stackConfig = z
       .object({ listen: hostPort.default("127.0.0.1:9464") })
       .strict()
       .default({ listen: "127.0.0.1:9464" }),
+    /** Sources the collector reads, beyond the embedded engine sites, and its rate window. */
+    collector: collectorConfig.default({ sources: [], rateWindow: 60 }),
     /** The embedded demo: two engine sites and a workload generator writing through NBD. */
     embedded: z
       .object({
@@ -42,6 +46,8 @@ export const stackConfig = z
         profile: "steady",
         linkLimit: 0,
       }),
+    /** Alert notification (SNMP, e-mail), the built-in evaluator and per-tenant routes: alerts/config.ts. */
+    alerts: alertsConfig.default(DEFAULT_ALERTS_CONFIG),
   })
   .strict();
 

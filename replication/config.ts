@@ -117,10 +117,21 @@ export const siteConfig = z
         });
     }
     const seen = new Set<string>();
+    const volumes = new Set<string>();
     s.groups.forEach((g, i) => {
       if (seen.has(g.name))
         ctx.addIssue({ code: "custom", path: ["groups", i, "name"], message: `duplicate group name "${g.name}"` });
       seen.add(g.name);
+      // Volume names are the NBD export names, so they must be unique across the site's groups.
+      g.volumes.forEach((v, j) => {
+        if (volumes.has(v.name) && !g.volumes.slice(0, j).some((w) => w.name === v.name))
+          ctx.addIssue({
+            code: "custom",
+            path: ["groups", i, "volumes", j, "name"],
+            message: `volume "${v.name}" is already used by another group (NBD export names are per site)`,
+          });
+        volumes.add(v.name);
+      });
     });
   });
 

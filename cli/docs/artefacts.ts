@@ -2,7 +2,11 @@
  * Every generated, checked-in file and the function that produces it. `rpowatch generate`
  * writes them; a test rebuilds them in memory and requires the checked-in bytes to match.
  */
+import { buildAlertArtefacts } from "../../alerts/build.ts";
+import { buildAlertsDoc } from "../../alerts/docs.ts";
 import { stackConfig } from "../../config/schema.ts";
+import { dashboardArtefacts } from "../../dashboards/artefacts.ts";
+import { renderMetricsDoc } from "../../exporter/metrics-doc.ts";
 import { siteConfig } from "../../replication/config.ts";
 import { buildProgram } from "../program.ts";
 import { renderCliReference } from "./cli-doc.ts";
@@ -44,5 +48,9 @@ export function buildArtefacts(): Artefact[] {
   return [
     { path: "docs/cli.md", content: renderCliReference(buildProgram()) },
     { path: "docs/config.md", content: configDoc() },
+    { path: "docs/metrics.md", content: renderMetricsDoc() },
+    { path: "docs/alerts.md", content: buildAlertsDoc() },
+    ...[...buildAlertArtefacts()].map(([file, content]) => ({ path: `generated/alerts/${file}`, content })),
+    ...dashboardArtefacts(),
   ];
 }

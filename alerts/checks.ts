@@ -1,0 +1,156 @@
+/**
+ * The in-process form of every catalogue alert, for the built-in evaluator: the same condition as
+ * the PromQL expression, computed on the collector's ModelSnapshot, with the same labels. Range
+ * functions become the collector's derived figures (rates, fill rate) or the evaluator's memory.
+ * A Record over AlertKey: an alert added to the catalogue without a check fails the type check.
+ */
+import { dataAgeSeconds } from "../collector/derive/staleness.ts";
+import type { ModelSnapshot } from "../collector/snapshot.ts";
+import type { AlertKey } from "../model/alerts.ts";
+
+export interface Instance {
+  labels: Record<string, string>;
+  value: number;
+  threshold: number;
+}
+
+export interface CheckContext {
+  snapshot: ModelSnapshot;
+  /** Unix seconds of this evaluation. */
+  now: number;
+  /** Seconds `value` has stayed unchanged for `key` (0 on first sight or after a change). */
+  unchangedFor(key: string, value: number): number;
+}
+
+export type Check = (ctx: CheckContext) => Instance[];
+
+const DAY = 86400;
+const SYNCING = new Set(["initializing", "resyncing"]);
+const groupLabels = (g: { tenant: string; site: string; group: string; source: string }) => ({
+  tenant: g.tenant,
+  site: g.site,
+  group: g.group,
+  source: g.source,
+});
+
+function perGroup(
+  ctx: CheckContext,
+  pick: (g: ModelSnapshot["groups"][number]) => { value: number; threshold: number } | null,
+): Instance[] {
+  return ctx.snapshot.groups.flatMap((g) => {
+    const r = pick(g);
+    return r ? [{ labels: groupLabels(g), ...r }] : [];
+  });
+}
+
+function windowCheck(limit: number): Check {
+  return (ctx) => {
+    const syncing = new Set(
+      ctx.snapshot.groups.filter((g) => SYNCING.has(g.derived.state)).map((g) => JSON.stringify(groupLabels(g))),
+    );
+    return ctx.snapshot.journals
+      .filter((j) => j.derived.windowRatio < limit && !syncing.has(JSON.stringify(groupLabels(j))))
+      .map((j) => ({ labels: groupLabels(j), value: j.derived.windowRatio, threshold: limit }));
+  };
+}
+
+const rpoAbove =
+  (factor: number): Check =>
+  (ctx) =>
+    perGroup(ctx, (g) => {
+      const threshold = factor * g.raw.rpoTargetSeconds;
+      return g.derived.rpoSeconds > threshold ? { value: g.derived.rpoSeconds, threshold } : null;
+    });
+
+/** null: the alert is about Prometheus' view of rpowatch and cannot be evaluated from inside it. */
+export const CHECKS: Record<AlertKey, Check | null> = {
+  rpoThresholdExceeded: rpoAbove(1),
+  rpoApproaching: rpoAbove(0.8),
+  rpoAtRisk: (ctx) => perGroup(ctx, (g) => (g.derived.rpoAtRisk ? { value: 1, threshold: 1 } : null)),
+  replicationStalled: (ctx) =>
+    perGroup(ctx, (g) =>
+      g.derived.backlogBytes > 0 && g.derived.drainRateBytesPerSecond <= 0
+        ? { value: g.derived.backlogBytes, threshold: 0 }
+        : null,
+    ),
+  backlogGrowing: (ctx) =>
+    perGroup(ctx, (g) => {
+      const net = g.derived.changeRateBytesPerSecond - g.derived.drainRateBytesPerSecond;
+      return net > 0 ? { value: net, threshold: 0 } : null;
+    }),
+  linkDown: (ctx) =>
+    ctx.snapshot.links
+      .filter((l) => l.derived.state !== "up")
+      .map((l) => ({
+        labels: { tenant: l.tenant, site: l.site, link: l.link, source: l.source },
+        value: 0,
+        threshold: 1,
+      })),
+  bandwidthSaturated: (ctx) =>
+    ctx.snapshot.links
+      .filter((l) => l.derived.utilizationRatio > 0.9)
+      .map((l) => ({
+        labels: { tenant: l.tenant, site: l.site, link: l.link, source: l.source },
+        value: l.derived.utilizationRatio,
+        threshold: 0.9,
+      })),
+  journalFillingUp: (ctx) =>
+    ctx.snapshot.journals.flatMap((j) => {
+      const predicted = j.raw.usedBytes + j.derived.fillRateBytesPerSecond * DAY;
+      return predicted > j.raw.capacityBytes
+        ? [{ labels: groupLabels(j), value: predicted, threshold: j.raw.capacityBytes }]
+        : [];
+    }),
+  protectionWindowShort: windowCheck(0.85),
+  protectionWindowCritical: windowCheck(0.75),
+  sourceBitmapMode: (ctx) =>
+    ctx.snapshot.groups
+      .filter((g) => g.derived.state === "bitmap")
+      .map((g) => ({ labels: { ...groupLabels(g), state: "bitmap" }, value: 1, threshold: 1 })),
+  resyncRequired: (ctx) => perGroup(ctx, (g) => (g.raw.resyncRequired ? { value: 1, threshold: 1 } : null)),
+  initialSyncStalled: (ctx) =>
+    perGroup(ctx, (g) => {
+      const progress = g.raw.syncProgressRatio;
+      const key = JSON.stringify(groupLabels(g));
+      const still = ctx.unchangedFor(key, progress);
+      return SYNCING.has(g.derived.state) && still >= 30 * 60 ? { value: progress, threshold: 0 } : null;
+    }),
+  consistencyPointStale: (ctx) =>
+    perGroup(ctx, (g) => {
+      const interval = g.raw.bookmarkIntervalSeconds;
+      const age = ctx.now - g.raw.lastBookmarkTimestamp;
+      return interval > 0 && age > 2 * interval ? { value: age, threshold: 2 * interval } : null;
+    }),
+  sourceDown: (ctx) =>
+    ctx.snapshot.sources
+      .filter((s) => !s.up)
+      .map((s) => ({ labels: { source: s.source, kind: s.kind }, value: 0, threshold: 1 })),
+  sourceDataStale: (ctx) =>
+    ctx.snapshot.sources.flatMap((s) => {
+      const age = dataAgeSeconds(s.dataTimestamp, ctx.now);
+      // A source that never delivered is SourceDown's business; +Inf is no value to print.
+      return age > 30 && Number.isFinite(age)
+        ? [{ labels: { source: s.source, kind: s.kind }, value: age, threshold: 30 }]
+        : [];
+    }),
+  collectorTargetAbsent: null,
+  journalOverAllocated: (ctx) => {
+    const sites = new Map<string, { labels: Record<string, string>; allotted: number; store: number }>();
+    for (const j of ctx.snapshot.journals) {
+      const labels = { tenant: j.tenant, site: j.site, source: j.source };
+      const key = JSON.stringify(labels);
+      const s = sites.get(key) ?? { labels, allotted: 0, store: 0 };
+      s.allotted += j.raw.capacityBytes;
+      s.store = Math.max(s.store, j.raw.storeCapacityBytes);
+      sites.set(key, s);
+    }
+    return [...sites.values()]
+      .filter((s) => s.allotted > s.store)
+      .map((s) => ({ labels: s.labels, value: s.allotted, threshold: s.store }));
+  },
+  drTestOverdue: (ctx) =>
+    perGroup(ctx, (g) => {
+      const age = ctx.now - g.raw.lastTestFailoverTimestamp;
+      return age > 31 * DAY ? { value: age, threshold: 31 * DAY } : null;
+    }),
+};

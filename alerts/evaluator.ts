@@ -1,0 +1,159 @@
+/**
+ * The built-in evaluator: runs the alert catalogue in-process on the collector's snapshots for
+ * sites without Prometheus, honouring each alert's `for`, and hands firing and resolved
+ * notifications, in Alertmanager's webhook shape, to the same notifier the webhook feeds.
+ * Notifications are grouped per tenant and evaluation, as Alertmanager's route would group them.
+ */
+import { createHash } from "node:crypto";
+import type { ModelSnapshot } from "../collector/snapshot.ts";
+import { parseDuration } from "../lib/config-file.ts";
+import { ALERT_LIST, type AlertDef, type AlertKey, alerts } from "../model/alerts.ts";
+import { CHECKS, type Instance } from "./checks.ts";
+import type { Notification, WebhookAlert, WebhookPayload } from "./notifier/webhook.ts";
+import { expandAnnotations, staticLabels } from "./templates.ts";
+
+export interface EvaluatorOptions {
+  /** Receives each notification (Notifier.dispatch). */
+  notify: (notification: Notification) => void;
+  /** Replaces every alert's `for`, in seconds (tests and demos use short delays). */
+  forSeconds?: number;
+}
+
+/** What the evaluator reads: the Collector is one. */
+export interface SnapshotSource {
+  current(): ModelSnapshot;
+  subscribe(listener: (next: ModelSnapshot) => void): () => void;
+}
+
+interface Tracked {
+  alert: AlertDef;
+  labels: Record<string, string>;
+  activeSince: number;
+  firing: boolean;
+  value: number;
+  threshold: number;
+}
+
+const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
+
+function fingerprint(labels: Record<string, string>): string {
+  const sorted = Object.keys(labels)
+    .sort()
+    .map((k) => [k, labels[k]]);
+  return createHash("sha256").update(JSON.stringify(sorted)).digest("hex").slice(0, 16);
+}
+
+export class AlertEvaluator {
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly memory = new Map<string, { value: number; since: number }>();
+  private readonly forSeconds: Record<string, number>;
+
+  constructor(private readonly opts: EvaluatorOptions) {
+    this.forSeconds = Object.fromEntries(ALERT_LIST.map((a) => [a.name, opts.forSeconds ?? parseDuration(a.for)]));
+  }
+
+  /** Evaluates every alert on one snapshot; returns (and notifies) the payloads it produced. */
+  evaluate(snapshot: ModelSnapshot, now = Date.now() / 1000): WebhookPayload[] {
+    const ctx = { snapshot, now, unchangedFor: (key: string, value: number) => this.unchangedFor(key, value, now) };
+    const seen = new Set<string>();
+    const changed: WebhookAlert[] = [];
+    for (const [key, check] of Object.entries(CHECKS) as Array<[AlertKey, (typeof CHECKS)[AlertKey]]>) {
+      if (!check) continue;
+      const alert = alerts[key];
+      for (const instance of check(ctx)) {
+        const id = this.observe(alert, instance, now);
+        seen.add(id);
+        const t = this.tracked.get(id)!;
+        if (!t.firing && now - t.activeSince >= this.forSeconds[alert.name]!) {
+          t.firing = true;
+          changed.push(this.webhookAlert(t, "firing", now));
+        }
+      }
+    }
+    for (const [id, t] of this.tracked) {
+      if (seen.has(id)) continue;
+      this.tracked.delete(id);
+      if (t.firing) changed.push(this.webhookAlert(t, "resolved", now));
+    }
+    const payloads = groupByTenant(changed);
+    for (const payload of payloads) this.opts.notify({ payload });
+    return payloads;
+  }
+
+  /**
+   * Evaluates every new snapshot, and every `intervalSeconds` the current one, so `for` and
+   * time-based alerts progress between snapshots too. Returns the detach function.
+   */
+  attach(provider: SnapshotSource, intervalSeconds: number): () => void {
+    const unsubscribe = provider.subscribe((next) => this.evaluate(next));
+    const timer = setInterval(() => this.evaluate(provider.current()), intervalSeconds * 1000);
+    timer.unref();
+    return () => {
+      unsubscribe();
+      clearInterval(timer);
+    };
+  }
+
+  /** Alerts currently firing (for the NOC page and tests). */
+  firing(): WebhookAlert[] {
+    return [...this.tracked.values()].filter((t) => t.firing).map((t) => this.webhookAlert(t, "firing", t.activeSince));
+  }
+
+  private observe(alert: AlertDef, instance: Instance, now: number): string {
+    const labels = { alertname: alert.name, ...instance.labels, ...staticLabels(alert) };
+    const id = fingerprint(labels);
+    const t = this.tracked.get(id);
+    if (t) Object.assign(t, { value: instance.value, threshold: instance.threshold });
+    else {
+      const { value, threshold } = instance;
+      this.tracked.set(id, { alert, labels, activeSince: now, firing: false, value, threshold });
+    }
+    return id;
+  }
+
+  private unchangedFor(key: string, value: number, now: number): number {
+    const m = this.memory.get(key);
+    if (!m || m.value !== value) {
+      this.memory.set(key, { value, since: now });
+      return 0;
+    }
+    return now - m.since;
+  }
+
+  private webhookAlert(t: Tracked, status: "firing" | "resolved", now: number): WebhookAlert {
+    const { alertname: _, severity: __, oid: ___, ...subject } = t.labels;
+    return {
+      status,
+      labels: t.labels,
+      annotations: expandAnnotations(t.alert, subject, t.value, t.threshold),
+      startsAt: iso(t.activeSince),
+      endsAt: status === "resolved" ? iso(now) : undefined,
+      generatorURL: "",
+      fingerprint: fingerprint(t.labels),
+    };
+  }
+}
+
+const tenantLabels = (tenant: string): Record<string, string> => (tenant ? { tenant } : {});
+
+function groupByTenant(list: WebhookAlert[]): WebhookPayload[] {
+  const byTenant = new Map<string, WebhookAlert[]>();
+  for (const a of list) {
+    const tenant = a.labels.tenant ?? "";
+    byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), a]);
+  }
+  return [...byTenant].map(
+    ([tenant, alertsOfTenant]): WebhookPayload => ({
+      version: "4",
+      groupKey: `rpowatch-evaluator:{tenant="${tenant}"}`,
+      truncatedAlerts: 0,
+      status: alertsOfTenant.some((a) => a.status === "firing") ? "firing" : "resolved",
+      receiver: "rpowatch-evaluator",
+      groupLabels: tenantLabels(tenant),
+      commonLabels: tenantLabels(tenant),
+      commonAnnotations: {},
+      externalURL: "",
+      alerts: alertsOfTenant,
+    }),
+  );
+}

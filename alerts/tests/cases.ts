@@ -1,0 +1,262 @@
+/**
+ * Hand-written promtool unit tests for every catalogue alert: input series, the times the alert must
+ * be firing (with the instances, values and thresholds expected) and the times it must stay silent.
+ * alerts/promtool-tests.ts turns them into generated/alerts/tests.yml; the annotations it expects
+ * are expanded in-process, so promtool also checks the built-in evaluator's texts.
+ */
+import type { AlertKey } from "../../model/alerts.ts";
+import { metrics as m } from "../../model/metrics.ts";
+
+export interface ExpectedInstance {
+  labels: Record<string, string>;
+  value: number;
+  threshold: number;
+}
+
+export interface AlertTestCase {
+  alert: AlertKey;
+  /** Why this case exists, for the reader of tests.yml. */
+  name: string;
+  /** Step between input samples (promtool `interval`). */
+  interval: string;
+  series: Array<{ series: string; values: string }>;
+  firing: Array<{ at: string; instances: ExpectedInstance[] }>;
+  /** Evaluation times at which the alert must not be firing. */
+  silent: string[];
+}
+
+type Labels = Record<string, string>;
+const sel = (name: string, labels: Labels) =>
+  `${name}{${Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(",")}}`;
+
+const DB = { tenant: "acme", site: "dr", group: "db", source: "engine" };
+const WEB = { ...DB, group: "web" };
+const WAN = { tenant: "acme", site: "dr", link: "wan0", source: "engine" };
+const SRC = { source: "engine", kind: "engine" };
+
+export const CASES: AlertTestCase[] = [
+  {
+    alert: "rpoThresholdExceeded",
+    name: "RPO climbs past the 30 min target of db; web has a 2 h target and stays quiet",
+    interval: "1m",
+    series: [
+      { series: sel(m.groupRpo.name, DB), values: "600+300x20" },
+      { series: sel(m.groupRpoTarget.name, DB), values: "1800x20" },
+      { series: sel(m.groupRpo.name, WEB), values: "600+300x20" },
+      { series: sel(m.groupRpoTarget.name, WEB), values: "7200x20" },
+    ],
+    firing: [{ at: "10m", instances: [{ labels: DB, value: 3600, threshold: 1800 }] }],
+    silent: ["7m"],
+  },
+  {
+    alert: "rpoApproaching",
+    name: "RPO passes 80% of the target and stays there",
+    interval: "1m",
+    series: [
+      { series: sel(m.groupRpo.name, DB), values: "1000+100x20" },
+      { series: sel(m.groupRpoTarget.name, DB), values: "1800x20" },
+    ],
+    firing: [{ at: "10m", instances: [{ labels: DB, value: 2000, threshold: 1440 }] }],
+    silent: ["8m"],
+  },
+  {
+    alert: "rpoAtRisk",
+    name: "the forecast says the RPO will breach",
+    interval: "1m",
+    series: [{ series: sel(m.groupRpoAtRisk.name, DB), values: "0 0 1x15" }],
+    firing: [{ at: "12m", instances: [{ labels: DB, value: 1, threshold: 1 }] }],
+    silent: ["1m", "10m"],
+  },
+  {
+    alert: "replicationStalled",
+    name: "db has a backlog and drains nothing; web has a backlog but drains",
+    interval: "1m",
+    series: [
+      { series: sel(m.groupBacklogBytes.name, { ...DB, location: "production" }), values: "0 0 1000x20" },
+      { series: sel(m.groupBacklogBytes.name, { ...DB, location: "in_flight" }), values: "0x22" },
+      { series: sel(m.groupDrainRate.name, DB), values: "100 100 0x20" },
+      { series: sel(m.groupBacklogBytes.name, { ...WEB, location: "production" }), values: "1000x22" },
+      { series: sel(m.groupDrainRate.name, WEB), values: "100x22" },
+    ],
+    firing: [{ at: "12m", instances: [{ labels: DB, value: 1000, threshold: 0 }] }],
+    silent: ["11m"],
+  },
+  {
+    alert: "backlogGrowing",
+    name: "db changes faster than it drains for 3 h; web keeps up",
+    interval: "1m",
+    series: [
+      { series: sel(m.groupChangeRate.name, DB), values: "2000x200" },
+      { series: sel(m.groupDrainRate.name, DB), values: "1000x200" },
+      { series: sel(m.groupChangeRate.name, WEB), values: "2000x200" },
+      { series: sel(m.groupDrainRate.name, WEB), values: "2000x200" },
+    ],
+    firing: [{ at: "185m", instances: [{ labels: DB, value: 1000, threshold: 0 }] }],
+    silent: ["170m"],
+  },
+  {
+    alert: "linkDown",
+    name: "the link drops and stays down",
+    interval: "1m",
+    series: [{ series: sel(m.linkUp.name, WAN), values: "1 1 0x10" }],
+    firing: [{ at: "4m", instances: [{ labels: WAN, value: 0, threshold: 1 }] }],
+    silent: ["1m", "3m"],
+  },
+  {
+    alert: "bandwidthSaturated",
+    name: "wan0 runs at 95% of its limit; wan1 at 50%",
+    interval: "1m",
+    series: [
+      { series: sel(m.linkUtilization.name, WAN), values: "0.95x60" },
+      { series: sel(m.linkUtilization.name, { ...WAN, link: "wan1" }), values: "0.5x60" },
+    ],
+    firing: [{ at: "15m", instances: [{ labels: WAN, value: 0.95, threshold: 0.9 }] }],
+    silent: ["14m"],
+  },
+  {
+    alert: "journalFillingUp",
+    name: "the journal grows 1 kB a minute and will pass 1.5 MB within a day",
+    interval: "1m",
+    series: [
+      { series: sel(m.journalUsed.name, DB), values: "0+1000x100" },
+      { series: sel(m.journalCapacity.name, DB), values: "1500000x100" },
+    ],
+    firing: [{ at: "76m", instances: [{ labels: DB, value: 1516000, threshold: 1500000 }] }],
+    silent: ["70m"],
+  },
+  {
+    alert: "protectionWindowShort",
+    name: "db covers 80% of its window; the new group is still initializing",
+    interval: "1m",
+    series: [
+      { series: sel(m.journalWindowRatio.name, DB), values: "0.8x30" },
+      { series: sel(m.groupState.name, { ...DB, state: "initializing" }), values: "0x30" },
+      { series: sel(m.journalWindowRatio.name, { ...DB, group: "new" }), values: "0.5x30" },
+      { series: sel(m.groupState.name, { ...DB, group: "new", state: "initializing" }), values: "1x30" },
+    ],
+    firing: [{ at: "15m", instances: [{ labels: DB, value: 0.8, threshold: 0.85 }] }],
+    silent: ["14m"],
+  },
+  {
+    alert: "protectionWindowCritical",
+    name: "db covers 70% of its window; the new group is resyncing",
+    interval: "1m",
+    series: [
+      { series: sel(m.journalWindowRatio.name, DB), values: "0.7x30" },
+      { series: sel(m.journalWindowRatio.name, { ...DB, group: "new" }), values: "0.1x30" },
+      { series: sel(m.groupState.name, { ...DB, group: "new", state: "resyncing" }), values: "1x30" },
+    ],
+    firing: [{ at: "15m", instances: [{ labels: DB, value: 0.7, threshold: 0.75 }] }],
+    silent: ["14m"],
+  },
+  {
+    alert: "sourceBitmapMode",
+    name: "the source falls into bitmap mode",
+    interval: "1m",
+    series: [{ series: sel(m.groupState.name, { ...DB, state: "bitmap" }), values: "0 0 1x5" }],
+    firing: [{ at: "3m", instances: [{ labels: { ...DB, state: "bitmap" }, value: 1, threshold: 1 }] }],
+    silent: ["1m", "2m"],
+  },
+  {
+    alert: "resyncRequired",
+    name: "the resync-required flag stays set",
+    interval: "1m",
+    series: [{ series: sel(m.groupResyncRequired.name, DB), values: "1x40" }],
+    firing: [{ at: "30m", instances: [{ labels: DB, value: 1, threshold: 1 }] }],
+    silent: ["29m"],
+  },
+  {
+    alert: "initialSyncStalled",
+    name: "db's initial sync stops at 30%; web is active with a finished sync",
+    interval: "1m",
+    series: [
+      { series: sel(m.groupSyncProgress.name, DB), values: "0.1+0.01x20 0.3x60" },
+      { series: sel(m.groupState.name, { ...DB, state: "initializing" }), values: "1x80" },
+      { series: sel(m.groupSyncProgress.name, WEB), values: "1x80" },
+      { series: sel(m.groupState.name, { ...WEB, state: "initializing" }), values: "0x80" },
+    ],
+    firing: [{ at: "60m", instances: [{ labels: DB, value: 0.3, threshold: 0 }] }],
+    silent: ["45m"],
+  },
+  {
+    alert: "consistencyPointStale",
+    name: "db has no bookmark for over twice its 10 min interval; web bookmarks every minute",
+    interval: "1m",
+    series: [
+      { series: sel(m.groupLastBookmark.name, DB), values: "0x40" },
+      { series: sel(m.groupBookmarkInterval.name, DB), values: "600x40" },
+      { series: sel(m.groupLastBookmark.name, WEB), values: "0+60x40" },
+      { series: sel(m.groupBookmarkInterval.name, WEB), values: "600x40" },
+    ],
+    firing: [{ at: "30m", instances: [{ labels: DB, value: 1800, threshold: 1200 }] }],
+    silent: ["24m"],
+  },
+  {
+    alert: "sourceDown",
+    name: "collections from the engine start failing",
+    interval: "1m",
+    series: [{ series: sel(m.sourceUp.name, SRC), values: "1 0x10" }],
+    firing: [{ at: "3m", instances: [{ labels: SRC, value: 0, threshold: 1 }] }],
+    silent: ["0m", "2m"],
+  },
+  {
+    alert: "sourceDataStale",
+    name: "the engine's data ages past 30 s",
+    interval: "1m",
+    series: [{ series: sel(m.sourceDataAge.name, SRC), values: "0+20x10" }],
+    firing: [{ at: "3m", instances: [{ labels: SRC, value: 60, threshold: 30 }] }],
+    silent: ["1m", "2m"],
+  },
+  {
+    alert: "collectorTargetAbsent",
+    name: "the rpowatch target goes down",
+    interval: "1m",
+    series: [{ series: 'up{job="rpowatch",instance="collector:9464"}', values: "1 1 0x5" }],
+    firing: [
+      { at: "4m", instances: [{ labels: { job: "rpowatch", instance: "collector:9464" }, value: 0, threshold: 1 }] },
+    ],
+    silent: ["3m"],
+  },
+  {
+    alert: "collectorTargetAbsent",
+    name: "no rpowatch target is scraped at all",
+    interval: "1m",
+    series: [{ series: 'up{job="node",instance="host:9100"}', values: "1x5" }],
+    firing: [{ at: "2m", instances: [{ labels: { job: "rpowatch" }, value: 1, threshold: 1 }] }],
+    silent: ["1m"],
+  },
+  {
+    alert: "journalOverAllocated",
+    name: "two 600 B journals on a 1000 B store at dr; dr2 fits",
+    interval: "1m",
+    series: [
+      { series: sel(m.journalCapacity.name, DB), values: "600x20" },
+      { series: sel(m.journalCapacity.name, WEB), values: "600x20" },
+      { series: sel(m.journalStoreCapacity.name, DB), values: "1000x20" },
+      { series: sel(m.journalStoreCapacity.name, WEB), values: "1000x20" },
+      { series: sel(m.journalCapacity.name, { ...DB, site: "dr2" }), values: "600x20" },
+      { series: sel(m.journalStoreCapacity.name, { ...DB, site: "dr2" }), values: "1000x20" },
+    ],
+    firing: [
+      {
+        at: "15m",
+        instances: [{ labels: { tenant: "acme", site: "dr", source: "engine" }, value: 1200, threshold: 1000 }],
+      },
+    ],
+    silent: ["14m"],
+  },
+  {
+    alert: "drTestOverdue",
+    name: "db was last tested 31 days ago; web a day ago",
+    // promtool starts at the epoch, so "31 days ago" is a negative timestamp; this keeps the test short.
+    interval: "1m",
+    series: [
+      { series: sel(m.groupLastTestFailover.name, DB), values: "-2678000x80" },
+      { series: sel(m.groupLastTestFailover.name, WEB), values: "-100000x80" },
+    ],
+    firing: [{ at: "70m", instances: [{ labels: DB, value: 2682200, threshold: 2678400 }] }],
+    silent: ["60m"],
+  },
+];

@@ -1,0 +1,50 @@
+/**
+ * `rpowatch engine --config site.yaml`: runs one replication site (production or recovery) until
+ * SIGINT/SIGTERM. A config with errors is refused before anything starts (exit code 3).
+ */
+import type { Command } from "commander";
+import { ConfigError, formatIssues, loadConfigFile } from "../../lib/config-file.ts";
+import { ExitCode } from "../../lib/exit-codes.ts";
+import { createLogger, type LogLevel } from "../../lib/log.ts";
+import { siteConfig } from "../../replication/config.ts";
+import { startSite } from "../../replication/site.ts";
+import { VERSION } from "../version.ts";
+
+export function registerEngine(program: Command): void {
+  program
+    .command("engine")
+    .description("run a replication engine site (production or recovery) from a site YAML file")
+    .requiredOption("--config <file>", "site configuration (docs/engine.md)")
+    .action(async (opts: { config: string }) => {
+      let config: ReturnType<typeof siteConfig.parse>;
+      try {
+        config = loadConfigFile(siteConfig, opts.config);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stderr.write(
+          `${opts.config}: ${err.issues.length} configuration error(s)\n${formatIssues(opts.config, err.issues)}\n`,
+        );
+        process.exitCode = ExitCode.config;
+        return;
+      }
+      const logger = createLogger(program.opts<{ logLevel: LogLevel }>().logLevel, `engine:${config.site}`);
+      let site: Awaited<ReturnType<typeof startSite>>;
+      try {
+        site = await startSite(config, VERSION, logger);
+      } catch (err) {
+        logger.fatal({ err }, "site failed to start");
+        process.exitCode = ExitCode.failure;
+        return;
+      }
+      logger.info({ site: config.site, role: config.role, controlPort: site.controlPort }, "engine running");
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          logger.info({ signal }, "stopping");
+          resolve();
+        };
+        process.once("SIGINT", () => stop("SIGINT"));
+        process.once("SIGTERM", () => stop("SIGTERM"));
+      });
+      await site.stop();
+    });
+}

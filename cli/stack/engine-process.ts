@@ -1,0 +1,79 @@
+/** Runs one engine site as a child process of `rpowatch start`, logging to a file. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import type { EmbeddedSite } from "./site-files.ts";
+
+const BIN = fileURLToPath(new URL("../../bin/rpowatch.js", import.meta.url));
+
+export interface EngineProcess {
+  site: EmbeddedSite;
+  /** Resolves when the process has exited. */
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+async function logTail(file: string): Promise<string> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  return text.split("\n").slice(-15).join("\n");
+}
+
+/** Starts the site and waits until its control API answers `GET /status`. */
+export async function startEngine(
+  site: EmbeddedSite,
+  logLevel: string,
+  readyTimeoutMs = 30_000,
+): Promise<EngineProcess> {
+  const log = createWriteStream(site.logFile, { flags: "a" });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [BIN, "--log-level", logLevel, "engine", "--config", site.configFile],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let running = true;
+  void exited.then(() => {
+    running = false;
+  });
+
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (!running)
+      throw new Error(
+        `engine site ${site.name} exited during start-up; log ${site.logFile}:\n${await logTail(site.logFile)}`,
+      );
+    const ok = await fetch(`${site.controlUrl}/status`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(
+        `engine site ${site.name} did not answer ${site.controlUrl}/status within ${readyTimeoutMs} ms; log:\n${await logTail(site.logFile)}`,
+      );
+    }
+    await sleep(200);
+  }
+
+  return {
+    site,
+    exited,
+    async stop() {
+      if (!running) return;
+      child.kill("SIGTERM");
+      const timedOut = await Promise.race([exited.then(() => false), sleep(10_000).then(() => true)]);
+      if (timedOut) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+      log.end();
+    },
+  };
+}

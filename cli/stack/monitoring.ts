@@ -1,0 +1,77 @@
+/**
+ * The monitoring half of rpowatch wired together: collector, exporter (with the push API and the
+ * Alertmanager webhook mounted behind its one auth seam), notifier and built-in evaluator.
+ * `rpowatch collect` runs it alone; `rpowatch start` runs it next to the embedded engine.
+ */
+import { AlertEvaluator } from "../../alerts/evaluator.ts";
+import { createNotifier } from "../../alerts/notifier/from-config.ts";
+import { createAlertmanagerWebhookRouter } from "../../alerts/notifier/router.ts";
+import { NotificationStats } from "../../alerts/notifier/stats.ts";
+import { Collector } from "../../collector/collector.ts";
+import type { SourceConfig } from "../../collector/config.ts";
+import { createSource } from "../../collector/sources/factories.ts";
+import { pushRouter } from "../../collector/sources/push-routes.ts";
+import { PushRegistry } from "../../collector/sources/push-source.ts";
+import { PUSH_WS_PATH, pushWebSocketHandler } from "../../collector/sources/push-ws.ts";
+import type { StackConfig } from "../../config/schema.ts";
+import { createExporterApp, type RunningExporter } from "../../exporter/server.ts";
+import type { Logger } from "../../lib/log.ts";
+
+export interface Monitoring {
+  collector: Collector;
+  evaluator: AlertEvaluator | null;
+  exporter: RunningExporter;
+  stop(): Promise<void>;
+}
+
+export function splitHostPort(listen: string): { host: string; port: number } {
+  const split = listen.lastIndexOf(":");
+  return { host: listen.slice(0, split).replace(/^\[|\]$/g, ""), port: Number(listen.slice(split + 1)) };
+}
+
+/** Starts everything; `extraSources` are added to `collector.sources` (the embedded engine sites). */
+export async function startMonitoring(
+  config: StackConfig,
+  logger: Logger,
+  extraSources: SourceConfig[] = [],
+): Promise<Monitoring> {
+  const collector = new Collector({ sources: [], rateWindowSeconds: config.collector.rateWindow, logger });
+  const stats = new NotificationStats();
+  const notifier = createNotifier(config.alerts, stats, logger);
+  const app = createExporterApp({
+    provider: collector,
+    logger,
+    extractorOverrides: { notifications: () => stats.samples() },
+  });
+  const pushRegistry = new PushRegistry();
+  app.app.use(pushRouter(pushRegistry));
+  app.webSocket(PUSH_WS_PATH, pushWebSocketHandler(pushRegistry));
+  app.app.use(createAlertmanagerWebhookRouter(notifier));
+
+  // Sources come after the exporter app exists: push sources answer on its routes.
+  for (const source of [...config.collector.sources, ...extraSources]) {
+    collector.addSource(createSource(source, { logger, mount: app, pushRegistry }));
+  }
+  const { host, port } = splitHostPort(config.exporter.listen);
+  const exporter = await app.listen(host, port);
+  collector.start();
+
+  let evaluator: AlertEvaluator | null = null;
+  let detach = () => {};
+  if (config.alerts.evaluator.enabled) {
+    evaluator = new AlertEvaluator({ notify: (n) => notifier.dispatch(n) });
+    detach = evaluator.attach(collector, config.alerts.evaluator.interval);
+  }
+
+  return {
+    collector,
+    evaluator,
+    exporter,
+    async stop() {
+      detach();
+      await exporter.close();
+      await collector.stop();
+      await notifier.idle();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/** RPO figures (domain.md §1): group RPO is the maximum over its volumes; ratio to target. */
+
+export function groupRpoSeconds(reported: number, volumeRpos: readonly number[]): number {
+  let max = reported;
+  for (const rpo of volumeRpos) if (rpo > max) max = rpo;
+  return max;
+}
+
+/** RPO divided by its target; a missing (0) target makes any data at risk a violation. */
+export function rpoTargetRatio(rpoSeconds: number, targetSeconds: number): number {
+  if (targetSeconds > 0) return rpoSeconds / targetSeconds;
+  return rpoSeconds > 0 ? Number.POSITIVE_INFINITY : 0;
+}
+
+/**
+ * Newest recoverable point (source clock). Sources that report it are trusted; otherwise it is
+ * the observation time minus the data-at-risk time, which is what RPO means.
+ */
+export function recoveryPointTimestamp(reported: number, observedAt: number, rpoSeconds: number): number {
+  return reported > 0 ? reported : observedAt - rpoSeconds;
+}

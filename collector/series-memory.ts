@@ -1,0 +1,95 @@
+/**
+ * Per-series memory the collector needs between updates of one source: folded counters and the
+ * points of the rate window. An entity (a volume, a link…) is looked up once per update and holds
+ * one slot per counter or gauge. Entities not seen in an update are forgotten at the next sweep,
+ * so a volume that disappears leaves neither exported series nor memory behind.
+ */
+import { type CounterState, counterValue, foldCounter } from "./derive/counter.ts";
+import { type Point, windowSlope } from "./derive/rate.ts";
+
+/** Points per window: enough for a stable slope, few enough for 10,000 volumes. */
+const POINTS_PER_WINDOW = 16;
+
+interface Slot {
+  counter?: CounterState;
+  points: Point[];
+}
+
+export class EntityMemory {
+  private readonly slots: Slot[] = [];
+  generation = 0;
+
+  constructor(private readonly windowSeconds: number) {}
+
+  /** Folds a raw counter and returns the monotonic total and its rate over the window. */
+  counter(slot: number, t: number, raw: number): { total: number; rate: number } {
+    const s = this.slot(slot);
+    s.counter = foldCounter(s.counter, raw);
+    const total = counterValue(s.counter);
+    this.record(s.points, t, total);
+    return { total, rate: Math.max(0, windowSlope(s.points)) };
+  }
+
+  /** Records a gauge and returns d(value)/dt over the window. */
+  gauge(slot: number, t: number, value: number): number {
+    const s = this.slot(slot);
+    this.record(s.points, t, value);
+    return windowSlope(s.points);
+  }
+
+  private slot(index: number): Slot {
+    let s = this.slots[index];
+    if (!s) {
+      s = { points: [] };
+      this.slots[index] = s;
+    }
+    return s;
+  }
+
+  private record(points: Point[], t: number, v: number): void {
+    const last = points[points.length - 1];
+    if (last && t <= last.t) {
+      // Same observation again (a poll that saw no new source snapshot): keep the newest value.
+      last.v = v;
+      return;
+    }
+    // Thin: the newest point replaces the previous one while they are closer than a window slice.
+    const beforeLast = points[points.length - 2];
+    if (last && beforeLast && t - beforeLast.t < this.windowSeconds / POINTS_PER_WINDOW) {
+      last.t = t;
+      last.v = v;
+    } else {
+      points.push({ t, v });
+    }
+    // Keep one point at or before the window start so the slope covers the whole window.
+    while (points.length > 2 && points[1]!.t <= t - this.windowSeconds) points.shift();
+  }
+}
+
+export class SeriesMemory {
+  private readonly entities = new Map<string, EntityMemory>();
+  private generation = 0;
+
+  constructor(private readonly windowSeconds: number) {}
+
+  /** The memory of one entity, created on first sight and kept while it keeps being seen. */
+  entity(key: string): EntityMemory {
+    let entity = this.entities.get(key);
+    if (!entity) {
+      entity = new EntityMemory(this.windowSeconds);
+      this.entities.set(key, entity);
+    }
+    entity.generation = this.generation;
+    return entity;
+  }
+
+  /** Forgets every entity not seen since the previous sweep. */
+  sweep(): void {
+    for (const [key, entity] of this.entities) if (entity.generation !== this.generation) this.entities.delete(key);
+    this.generation++;
+  }
+
+  get size(): number {
+    return this.entities.size;
+  }
+}

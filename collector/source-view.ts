@@ -1,0 +1,152 @@
+/**
+ * Turns one source's raw snapshot into its part of the ModelSnapshot: places every series, folds
+ * counters, and computes the derived figures with the pure functions of derive/.
+ */
+import { bottleneck, drainForecast, totalBacklog } from "./derive/backlog.ts";
+import { journalFigures } from "./derive/journal.ts";
+import { linkFigures } from "./derive/link.ts";
+import { ratioOr } from "./derive/rate.ts";
+import { groupRpoSeconds, recoveryPointTimestamp, rpoTargetRatio } from "./derive/rpo.ts";
+import type { GroupSample, InterfaceSample, JournalSample, LinkSample, SourceSnapshot } from "./model.ts";
+import type { EntityMemory, SeriesMemory } from "./series-memory.ts";
+import type { GroupPlace, GroupView, InterfaceView, JournalView, LinkView, VolumeView } from "./snapshot.ts";
+
+export interface SourceView {
+  groups: GroupView[];
+  volumes: VolumeView[];
+  journals: JournalView[];
+  links: LinkView[];
+  interfaces: InterfaceView[];
+}
+
+export const EMPTY_SOURCE_VIEW: SourceView = { groups: [], volumes: [], journals: [], links: [], interfaces: [] };
+
+export function buildSourceView(source: string, snap: SourceSnapshot, memory: SeriesMemory): SourceView {
+  const view: SourceView = { groups: [], volumes: [], journals: [], links: [], interfaces: [] };
+  const t = snap.timestamp;
+  for (const g of snap.groups) addGroup(view, { source, tenant: g.tenant, site: g.site, group: g.name }, g, t, memory);
+  for (const l of snap.links) view.links.push(linkView(source, l, t, memory));
+  for (const i of snap.interfaces) view.interfaces.push(interfaceView(source, i, t, memory));
+  memory.sweep();
+  return view;
+}
+
+/** Slots of each entity's memory. */
+const VOLUME = { written: 0, ops: 1, trimmed: 2 } as const;
+const GROUP = { backlog: 0, journalUsed: 1, trimmedByTime: 2, trimmedBySpace: 3 } as const;
+const LINK = { wire: 0, raw: 1, reconnects: 2, authFailures: 3 } as const;
+const INTERFACE = { receive: 0, transmit: 1 } as const;
+
+function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number, memory: SeriesMemory): void {
+  const key = `g|${place.tenant}|${place.site}|${place.group}`;
+  let changeRate = 0;
+  const volumeRpos: number[] = [];
+  for (const v of g.volumes) {
+    const m = memory.entity(`${key}|${v.name}`);
+    const written = m.counter(VOLUME.written, t, v.writtenBytesTotal);
+    changeRate += written.rate;
+    volumeRpos.push(v.rpoSeconds);
+    // Fields spelled out rather than spread from `place`: this loop runs for every volume on every update.
+    view.volumes.push({
+      source: place.source,
+      tenant: place.tenant,
+      site: place.site,
+      group: place.group,
+      volume: v.name,
+      raw: v,
+      writtenBytesTotal: written.total,
+      writeOpsTotal: m.counter(VOLUME.ops, t, v.writeOpsTotal).total,
+      trimmedBytesTotal: m.counter(VOLUME.trimmed, t, v.trimmedBytesTotal).total,
+      changeRateBytesPerSecond: written.rate,
+      rpoSeconds: v.rpoSeconds,
+    });
+  }
+  const m = memory.entity(key);
+  const rpo = groupRpoSeconds(g.rpoSeconds, volumeRpos);
+  const backlogBytes = totalBacklog(g.backlogBytes);
+  const { volumes: _volumes, journal, ...raw } = g;
+  view.groups.push({
+    ...place,
+    raw,
+    derived: {
+      rpoSeconds: rpo,
+      rpoTargetRatio: rpoTargetRatio(rpo, g.rpoTargetSeconds),
+      recoveryPointTimestamp: recoveryPointTimestamp(g.recoveryPointTimestamp, t, rpo),
+      changeRateBytesPerSecond: changeRate,
+      backlogBytes,
+      bottleneck: bottleneck(g.backlogBytes),
+      state: g.state,
+      ...drainForecast({
+        backlogBytes,
+        backlogSlope: m.gauge(GROUP.backlog, t, backlogBytes),
+        changeRateBytesPerSecond: changeRate,
+        rpoSeconds: rpo,
+        rpoTargetSeconds: g.rpoTargetSeconds,
+      }),
+    },
+  });
+  if (journal) view.journals.push(journalView(place, journal, t, m));
+}
+
+function journalView(place: GroupPlace, j: JournalSample, t: number, m: EntityMemory): JournalView {
+  const fillRate = m.gauge(GROUP.journalUsed, t, j.usedBytes);
+  return {
+    ...place,
+    raw: j,
+    derived: {
+      ...journalFigures({
+        capacityBytes: j.capacityBytes,
+        usedBytes: j.usedBytes,
+        achievedWindowSeconds: j.achievedWindowSeconds,
+        requiredWindowSeconds: j.requiredWindowSeconds,
+        fillRateBytesPerSecond: fillRate,
+      }),
+      fillRateBytesPerSecond: fillRate,
+      trimmedBytesByTime: m.counter(GROUP.trimmedByTime, t, j.trimmedBytesByTime).total,
+      trimmedBytesBySpace: m.counter(GROUP.trimmedBySpace, t, j.trimmedBytesBySpace).total,
+    },
+  };
+}
+
+function linkView(source: string, l: LinkSample, t: number, memory: SeriesMemory): LinkView {
+  const m = memory.entity(`l|${l.tenant}|${l.site}|${l.name}`);
+  const wire = m.counter(LINK.wire, t, l.wireBytesTotal);
+  const raw = m.counter(LINK.raw, t, l.rawBytesTotal);
+  return {
+    source,
+    tenant: l.tenant,
+    site: l.site,
+    link: l.name,
+    raw: l,
+    derived: {
+      state: l.state,
+      wireBytesTotal: wire.total,
+      rawBytesTotal: raw.total,
+      reconnectsTotal: m.counter(LINK.reconnects, t, l.reconnectsTotal).total,
+      authFailuresTotal: m.counter(LINK.authFailures, t, l.authFailuresTotal).total,
+      ...linkFigures({
+        wireBytesPerSecond: wire.rate,
+        rawBytesPerSecond: raw.rate,
+        limitBytesPerSecond: l.limitBytesPerSecond,
+      }),
+    },
+  };
+}
+
+function interfaceView(source: string, i: InterfaceSample, t: number, memory: SeriesMemory): InterfaceView {
+  const m = memory.entity(`i|${i.tenant}|${i.site}|${i.link}|${i.name}`);
+  const rx = m.counter(INTERFACE.receive, t, i.receiveBytesTotal);
+  const tx = m.counter(INTERFACE.transmit, t, i.transmitBytesTotal);
+  return {
+    source,
+    tenant: i.tenant,
+    site: i.site,
+    link: i.link,
+    interface: i.name,
+    raw: i,
+    receiveBytesTotal: rx.total,
+    transmitBytesTotal: tx.total,
+    receiveUtilizationRatio: ratioOr(rx.rate, i.speedBytesPerSecond, 0),
+    transmitUtilizationRatio: ratioOr(tx.rate, i.speedBytesPerSecond, 0),
+  };
+}

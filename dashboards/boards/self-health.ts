@@ -1,0 +1,92 @@
+/** rpowatch self-health: is the monitoring itself working (sources, collection, notifications)? */
+import { metrics } from "../../model/metrics.ts";
+import type { DashboardSpec } from "../factory.ts";
+import { promql, series } from "../query.ts";
+import { THRESHOLDS } from "../thresholds.ts";
+
+const S = ["source"] as const;
+
+export const selfHealth: DashboardSpec = {
+  uid: "rpowatch-self-health",
+  title: "rpowatch / Self-health",
+  description: "Sources up, collection duration and staleness, ingestion and errors, notifications sent and failed.",
+  scope: [],
+  variableMetric: metrics.sourceUp,
+  rows: [
+    {
+      title: "Sources",
+      panels: [
+        {
+          kind: "stat",
+          title: "Sources up",
+          metric: metrics.sourceUp,
+          queries: [promql(metrics.sourceUp.name, { legend: "{{source}}", instant: true })],
+          thresholds: THRESHOLDS.upIsGood,
+          alerts: ["sourceDown", "sourceDataStale"],
+          width: 12,
+        },
+        {
+          kind: "stat",
+          title: "Last successful collection",
+          metric: metrics.sourceLastSuccess,
+          queries: [promql(metrics.sourceLastSuccess.name, { legend: "{{source}}", instant: true })],
+          width: 12,
+        },
+        {
+          kind: "timeseries",
+          title: "Collection duration",
+          metric: metrics.sourceCollectDuration,
+          queries: [series(metrics.sourceCollectDuration, S)],
+        },
+        {
+          kind: "timeseries",
+          title: "Data age",
+          metric: metrics.sourceDataAge,
+          queries: [series(metrics.sourceDataAge, S)],
+          thresholds: THRESHOLDS.dataAge,
+          alerts: ["sourceDataStale"],
+        },
+        {
+          kind: "timeseries",
+          title: "Samples ingested",
+          metric: metrics.sourceSamples,
+          description: "Samples per second ingested from each source.",
+          unit: "short",
+          queries: [series(metrics.sourceSamples, S, { rate: true })],
+        },
+        {
+          kind: "timeseries",
+          title: "Collection errors",
+          metric: metrics.sourceErrors,
+          description: "Failed collections or refused pushes per interval, per source.",
+          unit: "short",
+          queries: [
+            promql(`sum by (source) (increase(${metrics.sourceErrors.name}[$__rate_interval]))`, {
+              legend: "{{source}}",
+            }),
+          ],
+          thresholds: THRESHOLDS.anyIsBad,
+        },
+      ],
+    },
+    {
+      title: "Notifications",
+      panels: [
+        {
+          kind: "timeseries",
+          title: "Notifications sent and failed",
+          metric: metrics.notifications,
+          description:
+            "SNMP traps and e-mails per interval by channel and result; each is counted once, as sent or failed.",
+          unit: "short",
+          queries: [
+            promql(`sum by (channel, result) (increase(${metrics.notifications.name}[$__rate_interval]))`, {
+              legend: "{{channel}} {{result}}",
+            }),
+          ],
+          width: 24,
+        },
+      ],
+    },
+  ],
+};

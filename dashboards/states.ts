@@ -1,0 +1,18 @@
+/**
+ * State sets (one series per state, 1 for the current one) folded into a single code series for
+ * state timelines: state i of the catalogue's list becomes value i+1, mapped back to its name by the
+ * panel's value mappings (factory `states`).
+ */
+import type { MetricDef } from "../model/metrics.ts";
+import { type ScopeVariable, selector } from "./query.ts";
+
+export function stateCodeExpr(
+  metric: MetricDef,
+  states: readonly string[],
+  scope: readonly ScopeVariable[],
+  by: readonly string[],
+): string {
+  // `or` keeps every state's series (their label sets differ by `state`); only the current one is 1.
+  const terms = states.map((s, i) => `(${selector(metric, scope, { state: s })} * ${i + 1})`);
+  return `sum by (${by.join(", ")}) (${terms.join(" or ")})`;
+}

@@ -1,0 +1,51 @@
+/** Renders docs/metrics.md from the metric catalogue (model/metrics.ts); `rpowatch generate` writes it. */
+import { ENTITY_LABELS, type Entity, METRIC_LIST, type MetricDef } from "../model/metrics.ts";
+
+const SECTIONS: Record<Entity, string> = {
+  volume: "Volumes",
+  group: "Consistency groups",
+  journal: "Journals",
+  link: "Replication links",
+  interface: "WAN interfaces",
+  source: "Sources (collector self-health)",
+  notifier: "Notifications",
+  collector: "Collector",
+};
+
+const cell = (text: string): string => text.replaceAll("|", "\\|");
+
+/** Labels beyond the section's entity labels, with their closed value sets. */
+function extraLabelsCell(m: MetricDef): string {
+  const extra = Object.entries(m.extraLabels ?? {}).map(([name, values]) =>
+    values.length > 0 ? `\`${name}\` (${values.map((v) => `\`${v}\``).join(", ")})` : `\`${name}\``,
+  );
+  return extra.join(", ") || "—";
+}
+
+export function renderMetricsDoc(): string {
+  const lines = [
+    "# Metrics reference",
+    "",
+    "Generated from the metric catalogue (model/metrics.ts) by `rpowatch generate`; do not edit by hand.",
+    "Every series carries the labels that place it; label values are bounded (no ids or paths).",
+    "Counters are monotonic: source restarts are folded in. Enumerations are state sets (one series per",
+    "value, 1 for the current one). `/metrics` serves the Prometheus text format, or OpenMetrics when the",
+    "scraper asks for it (counters then end in `_total` on samples only).",
+    "",
+  ];
+  for (const entity of Object.keys(SECTIONS) as Entity[]) {
+    const list = METRIC_LIST.filter((m) => m.entity === entity);
+    if (list.length === 0) continue;
+    const base = ENTITY_LABELS[entity];
+    lines.push(`## ${SECTIONS[entity]}`, "");
+    lines.push(`Labels on every series: ${base.length ? base.map((l) => `\`${l}\``).join(", ") : "none"}.`, "");
+    lines.push("| Metric | Type | Unit | Extra labels | Description |", "|---|---|---|---|---|");
+    for (const m of list) {
+      const note = m.notOnDashboard ? ` Not on a dashboard: ${m.notOnDashboard}.` : "";
+      lines.push(`| \`${m.name}\` | ${m.type} | ${m.unit} | ${extraLabelsCell(m)} | ${cell(m.help)}${cell(note)} |`);
+    }
+    lines.push("");
+  }
+  lines.push(`${METRIC_LIST.length} metrics. Label order on every series: entity labels, then extra labels.`, "");
+  return lines.join("\n");
+}

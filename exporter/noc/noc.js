@@ -1,0 +1,184 @@
+// The live NOC page: renders the collector snapshot from the /live WebSocket and keeps it current
+// without reloads. Every string from a source goes through textContent, never innerHTML.
+import { bytes, duration, level, percent, rate } from "./format.js";
+import { applyDelta, emptyState, fromSnapshot } from "./state.js";
+import { NOC_THRESHOLDS as T } from "./thresholds.js";
+
+let state = emptyState();
+const $ = (id) => document.getElementById(id);
+
+/** Creates an element with text (never parsed as HTML) and optional class and attributes. */
+function el(tag, text, cls, attrs = {}) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (cls) node.className = cls;
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  return node;
+}
+
+/** A horizontal bar filled to `ratio` (capped at 100%) with its text over it. */
+function bar(ratio, lvl, text) {
+  const wrap = el("div", null, `bar ${lvl}`);
+  const fill = el("div", null, "fill");
+  fill.style.width = `${Math.max(0, Math.min(1, Number.isFinite(ratio) ? ratio : 1)) * 100}%`;
+  wrap.append(fill, el("span", text, "label"));
+  return wrap;
+}
+
+function cell(content, cls) {
+  const td = el("td", null, cls);
+  td.append(typeof content === "string" ? document.createTextNode(content) : content);
+  return td;
+}
+
+function renderGroups() {
+  const groups = [...state.groups.entries()].sort(
+    ([, a], [, b]) => (b.derived.rpoTargetRatio ?? Infinity) - (a.derived.rpoTargetRatio ?? Infinity),
+  );
+  const rows = groups.map(([key, g]) => {
+    const d = g.derived;
+    const journal = state.journals.get(key);
+    const tr = el("tr", null, `state-${d.state}`, { "data-key": key });
+    tr.append(
+      cell(g.tenant, "name"),
+      cell(g.site, "name"),
+      cell(g.group, "name group-name"),
+      cell(
+        el(
+          "span",
+          d.state,
+          `state ${d.state === "active" ? "ok" : d.state === "error" || d.state === "bitmap" ? "crit" : "warn"}`,
+        ),
+      ),
+      cell(
+        bar(
+          d.rpoTargetRatio,
+          level(d.rpoTargetRatio, T.rpoRatio),
+          `${duration(d.rpoSeconds)} / ${duration(g.raw.rpoTargetSeconds)}`,
+        ),
+        "rpo",
+      ),
+      cell(rate(d.changeRateBytesPerSecond), "num"),
+      cell(d.backlogBytes > 0 ? `${bytes(d.backlogBytes)} (${d.bottleneck})` : "0", "num"),
+      cell(
+        journal
+          ? bar(
+              journal.derived.utilizationRatio,
+              level(journal.derived.utilizationRatio, T.journalUtilization),
+              percent(journal.derived.utilizationRatio),
+            )
+          : "–",
+      ),
+    );
+    return tr;
+  });
+  $("groups").replaceChildren(...rows);
+  $("group-count").textContent = String(groups.length);
+}
+
+function renderLinks() {
+  const rows = [...state.links.entries()].map(([key, l]) => {
+    const d = l.derived;
+    const limited = l.raw.limitBytesPerSecond > 0;
+    const tr = el("tr", null, null, { "data-key": key });
+    tr.append(
+      cell(l.tenant, "name"),
+      cell(l.site, "name"),
+      cell(l.link, "name"),
+      cell(el("span", d.state, `state ${d.state === "up" ? "ok" : "crit"}`)),
+      cell(
+        limited
+          ? bar(
+              d.utilizationRatio,
+              level(d.utilizationRatio, T.linkUtilization),
+              `${rate(d.throughputBytesPerSecond)} of ${rate(l.raw.limitBytesPerSecond)}`,
+            )
+          : `${rate(d.throughputBytesPerSecond)} (unlimited)`,
+      ),
+      cell(duration(l.raw.rttSeconds), "num"),
+    );
+    return tr;
+  });
+  $("links").replaceChildren(...rows);
+}
+
+/** What needs a look, from the feed: groups over target, links not up, sources down or stale, journals filling. */
+function attentionItems() {
+  const now = state.timestamp;
+  const items = [];
+  for (const g of state.groups.values()) {
+    const lvl = level(g.derived.rpoTargetRatio, T.rpoRatio);
+    if (lvl !== "ok")
+      items.push([lvl, `RPO ${percent(g.derived.rpoTargetRatio)} of target`, `${g.tenant} / ${g.group}`]);
+    if (g.derived.state === "error" || g.derived.state === "bitmap")
+      items.push(["crit", `state ${g.derived.state}`, `${g.tenant} / ${g.group}`]);
+  }
+  for (const l of state.links.values()) {
+    if (l.derived.state !== "up") items.push(["crit", `link ${l.derived.state}`, `${l.tenant} / ${l.link}`]);
+  }
+  for (const j of state.journals.values()) {
+    const lvl = level(j.derived.utilizationRatio, T.journalUtilization);
+    if (lvl !== "ok")
+      items.push([lvl, `journal ${percent(j.derived.utilizationRatio)} full`, `${j.tenant} / ${j.group}`]);
+  }
+  for (const s of state.sources.values()) {
+    if (!s.up) items.push(["crit", "source down", s.source]);
+    else if (s.dataTimestamp > 0 && level(now - s.dataTimestamp, T.dataAge) !== "ok") {
+      items.push([level(now - s.dataTimestamp, T.dataAge), `data ${duration(now - s.dataTimestamp)} old`, s.source]);
+    }
+  }
+  return items.sort((a, b) => (a[0] === b[0] ? 0 : a[0] === "crit" ? -1 : 1));
+}
+
+function renderAttention() {
+  const items = attentionItems().map(([lvl, what, who]) => {
+    const li = el("li", null, lvl);
+    li.append(el("span", who, "who"), el("span", what, "what"));
+    return li;
+  });
+  if (items.length === 0) items.push(el("li", "All groups within target, links up, sources fresh", "ok"));
+  $("attention").replaceChildren(...items);
+}
+
+function render() {
+  renderGroups();
+  renderLinks();
+  renderAttention();
+  $("updated").textContent = state.timestamp ? new Date(state.timestamp * 1000).toLocaleTimeString() : "–";
+  $("seq").textContent = String(state.seq);
+}
+
+function setConnection(text, cls) {
+  const node = $("connection");
+  node.textContent = text;
+  node.className = cls;
+}
+
+let retryMs = 500;
+
+function connect() {
+  const url = new URL("live", window.location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(url);
+  setConnection("connecting", "warn");
+  socket.addEventListener("open", () => {
+    retryMs = 500;
+    setConnection("live", "ok");
+  });
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(event.data);
+    if (message.type === "snapshot") state = fromSnapshot(message.snapshot);
+    else if (message.type === "delta" && !applyDelta(state, message.delta)) {
+      socket.close(); // missed an update: reconnecting brings a fresh snapshot
+      return;
+    }
+    render();
+  });
+  socket.addEventListener("close", () => {
+    setConnection("reconnecting", "crit");
+    setTimeout(connect, retryMs);
+    retryMs = Math.min(retryMs * 2, 10_000);
+  });
+}
+
+connect();

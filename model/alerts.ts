@@ -1,0 +1,333 @@
+/**
+ * The typed alert catalogue, next to the metric catalogue it is built from. Prometheus rules,
+ * promtool tests, the Alertmanager configuration, RPOWATCH-MIB and docs/alerts.md are generated
+ * from it; the built-in evaluator runs the same alerts in-process (alerts/checks.ts holds one
+ * in-process check per key, enforced by the type checker). Expressions name metrics through
+ * `metrics.<key>.name` so a metric rename fails `tsc` instead of silently muting an alert.
+ */
+import type { Severity } from "./entities.ts";
+import { metrics as m } from "./metrics.ts";
+
+/** What an alert is about; decides its identifying labels and the trap's varbinds. */
+export type AlertSubject = "group" | "journal" | "site" | "link" | "source" | "collector";
+
+/** Unit of the alert's value, which decides how it is printed and whether it fills the seconds varbinds. */
+export type ValueUnit = "seconds" | "bytes" | "ratio" | "boolean";
+
+export interface AlertDef {
+  /** CamelCase, unique; also the MIB notification name after the `rpowatch` prefix. */
+  name: string;
+  subject: AlertSubject;
+  severity: Severity;
+  /** PromQL; its value is the alert's value. */
+  expr: string;
+  /** Prometheus duration the condition must hold before the alert fires. */
+  for: string;
+  valueUnit: ValueUnit;
+  /**
+   * The threshold the value is compared with: a constant, or a PromQL expression over one
+   * metric of the same subject, looked up for the alert's own labels.
+   */
+  threshold: number | { metric: string; factor: number };
+  summary: string;
+  /** May use `{{ $labels.NAME }}` and `{{ $value }}`; the generators print the value per valueUnit. */
+  description: string;
+  /** Stable sub-identifier under rpowatchNotifications; never reused. */
+  oid: number;
+  /** A firing instance of this alert suppresses the named alert on the same subject in Alertmanager. */
+  inhibits?: string;
+}
+
+const def = <const A extends AlertDef>(a: A): A => a;
+
+/** Labels that identify the subject of an alert: its entity's labels (model/metrics.ts ENTITY_LABELS). */
+export const SUBJECT_LABELS: Record<AlertSubject, readonly string[]> = {
+  group: ["tenant", "site", "group", "source"],
+  journal: ["tenant", "site", "group", "source"],
+  site: ["tenant", "site", "source"],
+  link: ["tenant", "site", "link", "source"],
+  source: ["source", "kind"],
+  collector: ["job", "instance"],
+};
+
+const SYNCING_STATE = `${m.groupState.name}{state=~"initializing|resyncing"} == 1`;
+const BY_GROUP = "on(tenant, site, group, source)";
+const DAY = 86400;
+
+/** Every rpowatch alert. Keys are stable; add new alerts with new OIDs, never renumber. */
+export const alerts = {
+  rpoThresholdExceeded: def({
+    name: "RpoThresholdExceeded",
+    subject: "group",
+    severity: "critical",
+    expr: `${m.groupRpo.name} > ${m.groupRpoTarget.name}`,
+    for: "5m",
+    valueUnit: "seconds",
+    threshold: { metric: m.groupRpoTarget.name, factor: 1 },
+    summary: "RPO of group {{ $labels.group }} exceeds its target",
+    description:
+      "Group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has {{ $value }} s of data at risk, more than its RPO target. A failover now would lose more data than the business accepts.",
+    oid: 1,
+    inhibits: "RpoApproaching",
+  }),
+  rpoApproaching: def({
+    name: "RpoApproaching",
+    subject: "group",
+    severity: "warning",
+    expr: `${m.groupRpo.name} > 0.8 * ${m.groupRpoTarget.name}`,
+    for: "5m",
+    valueUnit: "seconds",
+    threshold: { metric: m.groupRpoTarget.name, factor: 0.8 },
+    summary: "RPO of group {{ $labels.group }} is above 80% of its target",
+    description:
+      "Group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has {{ $value }} s of data at risk, above 80% of its RPO target.",
+    oid: 2,
+  }),
+  rpoAtRisk: def({
+    name: "RpoAtRisk",
+    subject: "group",
+    severity: "warning",
+    expr: `${m.groupRpoAtRisk.name} == 1`,
+    for: "10m",
+    valueUnit: "boolean",
+    threshold: 1,
+    summary: "RPO of group {{ $labels.group }} is forecast to breach its target",
+    description:
+      "The backlog of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) will not drain before the RPO passes its target, or it is not draining at all.",
+    oid: 3,
+  }),
+  replicationStalled: def({
+    name: "ReplicationStalled",
+    subject: "group",
+    severity: "critical",
+    expr: `sum by(tenant, site, group, source) (${m.groupBacklogBytes.name}) > 0 and ${BY_GROUP} ${m.groupDrainRate.name} == 0`,
+    for: "10m",
+    valueUnit: "bytes",
+    threshold: 0,
+    summary: "Replication of group {{ $labels.group }} makes no progress",
+    description:
+      "Group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has {{ $value }} bytes pending and nothing reaches the recovery site.",
+    oid: 4,
+  }),
+  backlogGrowing: def({
+    name: "BacklogGrowing",
+    subject: "group",
+    severity: "warning",
+    expr: `avg_over_time(${m.groupChangeRate.name}[30m]) - ${BY_GROUP} avg_over_time(${m.groupDrainRate.name}[30m]) > 0`,
+    for: "3h",
+    valueUnit: "bytes",
+    threshold: 0,
+    summary: "Backlog of group {{ $labels.group }} keeps growing",
+    description:
+      "For 3 hours, group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) changed faster than the recovery site drained it, by {{ $value }} bytes per second on average.",
+    oid: 5,
+  }),
+  linkDown: def({
+    name: "LinkDown",
+    subject: "link",
+    severity: "critical",
+    expr: `${m.linkUp.name} == 0`,
+    for: "2m",
+    valueUnit: "boolean",
+    threshold: 1,
+    summary: "Replication link {{ $labels.link }} is down",
+    description:
+      "Link {{ $labels.link }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) is not connected; RPO grows for every group that uses it.",
+    oid: 6,
+  }),
+  bandwidthSaturated: def({
+    name: "BandwidthSaturated",
+    subject: "link",
+    severity: "warning",
+    expr: `avg_over_time(${m.linkUtilization.name}[1h]) > 0.9`,
+    for: "15m",
+    valueUnit: "ratio",
+    threshold: 0.9,
+    summary: "Replication link {{ $labels.link }} uses over 90% of its limit",
+    description:
+      "Link {{ $labels.link }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) averaged {{ $value }} of its bandwidth limit over the last hour; peaks will be clipped and RPO will grow.",
+    oid: 7,
+  }),
+  journalFillingUp: def({
+    name: "JournalFillingUp",
+    subject: "journal",
+    severity: "warning",
+    expr: `predict_linear(${m.journalUsed.name}[6h], ${DAY}) > ${m.journalCapacity.name}`,
+    for: "15m",
+    valueUnit: "bytes",
+    threshold: { metric: m.journalCapacity.name, factor: 1 },
+    summary: "Journal of group {{ $labels.group }} will be full within 24 hours",
+    description:
+      "At the fill rate of the last 6 hours the journal of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) reaches {{ $value }} bytes in 24 hours, past its capacity; history will then be trimmed for space.",
+    oid: 8,
+  }),
+  protectionWindowShort: def({
+    name: "ProtectionWindowShort",
+    subject: "journal",
+    severity: "warning",
+    expr: `${m.journalWindowRatio.name} < 0.85 unless ${BY_GROUP} (${SYNCING_STATE})`,
+    for: "15m",
+    valueUnit: "ratio",
+    threshold: 0.85,
+    summary: "Protection window of group {{ $labels.group }} is below 85% of the policy",
+    description:
+      "The journal of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) covers {{ $value }} of the required protection window.",
+    oid: 9,
+  }),
+  protectionWindowCritical: def({
+    name: "ProtectionWindowCritical",
+    subject: "journal",
+    severity: "critical",
+    expr: `${m.journalWindowRatio.name} < 0.75 unless ${BY_GROUP} (${SYNCING_STATE})`,
+    for: "15m",
+    valueUnit: "ratio",
+    threshold: 0.75,
+    summary: "Protection window of group {{ $labels.group }} is below 75% of the policy",
+    description:
+      "The journal of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) covers only {{ $value }} of the required protection window; older recovery points are gone.",
+    oid: 10,
+    inhibits: "ProtectionWindowShort",
+  }),
+  sourceBitmapMode: def({
+    name: "SourceBitmapMode",
+    subject: "group",
+    severity: "critical",
+    expr: `${m.groupState.name}{state="bitmap"} == 1`,
+    for: "1m",
+    valueUnit: "boolean",
+    threshold: 1,
+    summary: "Group {{ $labels.group }} fell into bitmap mode",
+    description:
+      "The source of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) tracks only changed regions: no new recovery points are made and a resync must follow.",
+    oid: 11,
+  }),
+  resyncRequired: def({
+    name: "ResyncRequired",
+    subject: "group",
+    severity: "warning",
+    expr: `${m.groupResyncRequired.name} == 1`,
+    for: "30m",
+    valueUnit: "boolean",
+    threshold: 1,
+    summary: "Group {{ $labels.group }} needs a resync",
+    description:
+      "Group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has needed a resync for 30 minutes (after bitmap mode, a resize or a divergence).",
+    oid: 12,
+  }),
+  initialSyncStalled: def({
+    name: "InitialSyncStalled",
+    subject: "group",
+    severity: "warning",
+    expr: `${m.groupSyncProgress.name} and ${BY_GROUP} (${SYNCING_STATE}) and ${BY_GROUP} changes(${m.groupSyncProgress.name}[30m]) == 0`,
+    for: "5m",
+    valueUnit: "ratio",
+    threshold: 0,
+    summary: "Sync of group {{ $labels.group }} is not progressing",
+    description:
+      "The initial sync or resync of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has stayed at {{ $value }} for over 30 minutes.",
+    oid: 13,
+  }),
+  consistencyPointStale: def({
+    name: "ConsistencyPointStale",
+    subject: "group",
+    severity: "warning",
+    expr: `time() - ${m.groupLastBookmark.name} > 2 * ${m.groupBookmarkInterval.name} and ${m.groupBookmarkInterval.name} > 0`,
+    for: "5m",
+    valueUnit: "seconds",
+    threshold: { metric: m.groupBookmarkInterval.name, factor: 2 },
+    summary: "No consistency point for group {{ $labels.group }} within twice its interval",
+    description:
+      "The newest bookmark of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) is {{ $value }} s old; application-consistent recovery is that far behind.",
+    oid: 14,
+  }),
+  sourceDown: def({
+    name: "SourceDown",
+    subject: "source",
+    severity: "critical",
+    expr: `${m.sourceUp.name} == 0`,
+    for: "2m",
+    valueUnit: "boolean",
+    threshold: 1,
+    summary: "Collector cannot read source {{ $labels.source }}",
+    description:
+      "The last collections from source {{ $labels.source }} ({{ $labels.kind }}) failed; everything it reports is stale.",
+    oid: 15,
+  }),
+  sourceDataStale: def({
+    name: "SourceDataStale",
+    subject: "source",
+    severity: "warning",
+    expr: `${m.sourceDataAge.name} > 30`,
+    for: "1m",
+    valueUnit: "seconds",
+    threshold: 30,
+    summary: "Data from source {{ $labels.source }} is stale",
+    description:
+      "The newest data from source {{ $labels.source }} ({{ $labels.kind }}) is {{ $value }} s old; engines send heartbeats every second, so the values shown are not current.",
+    oid: 16,
+  }),
+  collectorTargetAbsent: def({
+    name: "CollectorTargetAbsent",
+    subject: "collector",
+    severity: "critical",
+    expr: `absent(up{job="rpowatch"}) or up{job="rpowatch"} == 0`,
+    for: "2m",
+    valueUnit: "boolean",
+    threshold: 1,
+    summary: "Prometheus cannot scrape the rpowatch collector",
+    description:
+      "The rpowatch scrape target is missing or down; no replication alert can fire until it is back. Instance: {{ $labels.instance }}.",
+    oid: 17,
+  }),
+  journalOverAllocated: def({
+    name: "JournalOverAllocated",
+    subject: "site",
+    severity: "warning",
+    expr: `sum by(tenant, site, source) (${m.journalCapacity.name}) > max by(tenant, site, source) (${m.journalStoreCapacity.name})`,
+    for: "15m",
+    valueUnit: "bytes",
+    threshold: { metric: m.journalStoreCapacity.name, factor: 1 },
+    summary: "Journals at site {{ $labels.site }} are allotted more space than the store holds",
+    description:
+      "The journals at site {{ $labels.site }} (tenant {{ $labels.tenant }}) are allotted {{ $value }} bytes in total, more than their store's capacity; they cannot all reach their limits.",
+    oid: 18,
+  }),
+  drTestOverdue: def({
+    name: "DrTestOverdue",
+    subject: "group",
+    severity: "warning",
+    expr: `time() - ${m.groupLastTestFailover.name} > ${31 * DAY}`,
+    for: "1h",
+    valueUnit: "seconds",
+    threshold: 31 * DAY,
+    summary: "Group {{ $labels.group }} has had no successful DR test in 31 days",
+    description:
+      "The last successful test failover of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) was {{ $value }} s ago; drills are due monthly.",
+    oid: 19,
+  }),
+} as const satisfies Record<string, AlertDef>;
+
+export type AlertKey = keyof typeof alerts;
+export const ALERT_LIST: readonly AlertDef[] = Object.values(alerts);
+
+/** Enterprise number 32473 is reserved by IANA for documentation and examples (RFC 5612). */
+export const ENTERPRISE_OID = "1.3.6.1.4.1.32473";
+/** The MIB module itself sits at the enterprise arc (an intermediate arc would be an implicit node). */
+export const MIB_ROOT_OID = ENTERPRISE_OID;
+export const NOTIFICATIONS_OID = `${MIB_ROOT_OID}.0`;
+export const OBJECTS_OID = `${MIB_ROOT_OID}.1`;
+
+export function notificationOid(alert: AlertDef): string {
+  return `${NOTIFICATIONS_OID}.${alert.oid}`;
+}
+
+/** docs/runbooks.md anchor of an alert: its name in lower case, as GitHub renders `## Name`. */
+export function runbookAnchor(alert: AlertDef): string {
+  return alert.name.toLowerCase();
+}
+
+export const RUNBOOK_BASE_URL = "https://github.com/rpowatch/rpowatch/blob/main/docs/runbooks.md";
+
+export function runbookUrl(alert: AlertDef): string {
+  return `${RUNBOOK_BASE_URL}#${runbookAnchor(alert)}`;
+}

@@ -1,0 +1,114 @@
+/**
+ * The site's control and status API (docs/engine-api.md): express routes for status and
+ * operations, and the WebSocket `/stream` of StreamMessage (a snapshot every second plus events).
+ * Every route and the WebSocket upgrade pass through one `authorize` seam, where API auth goes.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { WebSocketServer } from "ws";
+import type { Logger } from "../../lib/log.ts";
+import type { StreamMessage } from "../status.ts";
+import { ApiError, type SiteControl } from "./site-control.ts";
+
+/** Auth seam: every control request and stream upgrade is checked here. Open for now. */
+export function authorize(_req: IncomingMessage): ApiError | null {
+  return null;
+}
+
+const BOOKMARK_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export class ControlServer {
+  private readonly server: Server;
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly timer: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly site: SiteControl,
+    private readonly logger: Logger,
+  ) {
+    this.server = createServer(this.routes());
+    this.server.on("upgrade", (req, socket, head) => {
+      const denied = authorize(req);
+      if (new URL(req.url ?? "/", "http://x").pathname !== "/stream" || denied) {
+        socket.end(`HTTP/1.1 ${denied ? denied.status : 404} ${denied ? "Forbidden" : "Not Found"}\r\n\r\n`);
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.send(JSON.stringify({ type: "snapshot", status: site.status() } satisfies StreamMessage));
+      });
+    });
+    this.timer = setInterval(() => this.broadcast({ type: "snapshot", status: site.status() }), 1000);
+    this.unsubscribe = site.events.subscribe((event, timestamp) => this.broadcast({ type: "event", timestamp, event }));
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => {
+        const a = this.server.address();
+        const bound = typeof a === "object" && a ? a.port : port;
+        this.logger.info({ host, port: bound }, "control API listening");
+        resolve(bound);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.timer);
+    this.unsubscribe();
+    for (const ws of this.wss.clients) ws.terminate();
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private broadcast(msg: StreamMessage): void {
+    if (this.wss.clients.size === 0) return;
+    const text = JSON.stringify(msg);
+    for (const ws of this.wss.clients) if (ws.readyState === ws.OPEN) ws.send(text);
+  }
+
+  private routes(): express.Express {
+    const app = express();
+    const { site } = this;
+    app.use((req, _res, next) => next(authorize(req) ?? undefined));
+    app.use(express.json({ limit: "64kb" }));
+    app.get("/status", (_req, res) => {
+      res.json(site.status());
+    });
+    app.post("/groups/:group/bookmarks", async (req, res) => {
+      const name = (req.body as { name?: unknown } | undefined)?.name;
+      if (typeof name !== "string" || !BOOKMARK_NAME.test(name))
+        throw new ApiError(400, 'body must be {"name": string} of 1-128 characters A-Z a-z 0-9 . _ : -');
+      res.status(201).json(await site.bookmark(String(req.params.group), name));
+    });
+    app.put("/link/limit", (req, res) => {
+      const bps = (req.body as { bytesPerSecond?: unknown } | undefined)?.bytesPerSecond;
+      if (bps !== null && (typeof bps !== "number" || !Number.isInteger(bps) || bps < 0))
+        throw new ApiError(400, 'body must be {"bytesPerSecond": integer >= 0 (0 = unlimited) or null (config)}');
+      res.json({ limitBytesPerSecond: site.setLinkLimit(bps) });
+    });
+    app.post("/groups/:group/pause", (req, res) => {
+      site.pause(String(req.params.group));
+      res.json({ ok: true });
+    });
+    app.post("/groups/:group/resume", (req, res) => {
+      site.resume(String(req.params.group));
+      res.json({ ok: true });
+    });
+    app.post("/groups/:group/resync", (req, res) => {
+      const kind = (req.body as { kind?: unknown } | undefined)?.kind ?? "fast";
+      if (kind !== "full" && kind !== "fast") throw new ApiError(400, 'kind must be "full" or "fast"');
+      site.resync(String(req.params.group), kind);
+      res.status(202).json({ ok: true, kind });
+    });
+    app.use((_req, _res, next) => next(new ApiError(404, "no such route")));
+    app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+      const status =
+        err instanceof ApiError ? err.status : err.type === "entity.parse.failed" ? 400 : (err.status ?? 500);
+      if (status >= 500) this.logger.error({ err }, "control API error");
+      res.status(status).json({ error: status >= 500 ? "internal error" : err.message });
+    });
+    return app;
+  }
+}

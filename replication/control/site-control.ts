@@ -1,0 +1,24 @@
+/** What the control API can ask of a running site, whichever its role. */
+import type { BookmarkStatus, SiteStatus } from "../status.ts";
+import type { EventHub } from "./event-hub.ts";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SiteControl {
+  readonly role: "production" | "recovery";
+  readonly events: EventHub;
+  status(): SiteStatus;
+  bookmark(group: string, name: string): Promise<BookmarkStatus>;
+  /** Operator override of the link limit (0 = unlimited, null = back to config and schedule). */
+  setLinkLimit(bytesPerSecond: number | null): number;
+  pause(group: string): void;
+  resume(group: string): void;
+  resync(group: string, kind: "full" | "fast"): void;
+}

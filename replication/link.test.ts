@@ -1,0 +1,76 @@
+/** Link building blocks: framing rejects garbage, auth proofs are mutual and key-bound, schedules wrap midnight. */
+import { describe, expect, it } from "vitest";
+import { newNonce, proof, verifyProof } from "./link/auth.ts";
+import { compressBatch, decompressBatch } from "./link/codec.ts";
+import { encodeFrame, FrameReader, FrameType, MAX_FRAME_BYTES, ProtocolError } from "./link/framing.ts";
+import { effectiveLimit } from "./link/schedule.ts";
+
+describe("FrameReader", () => {
+  it("reassembles frames split at any byte", () => {
+    const a = encodeFrame(FrameType.heartbeat, Buffer.from('{"x":1}'));
+    const b = encodeFrame(FrameType.ack, Buffer.alloc(70_000, 7));
+    const all = Buffer.concat([a, b]);
+    const reader = new FrameReader();
+    const frames = [];
+    for (let i = 0; i < all.length; i += 999) frames.push(...reader.push(all.subarray(i, i + 999)));
+    expect(frames.map((f) => [f.type, f.payload.length])).toEqual([
+      [FrameType.heartbeat, 7],
+      [FrameType.ack, 70_000],
+    ]);
+  });
+
+  it("refuses unknown types and oversized lengths", () => {
+    expect(() => new FrameReader().push(Buffer.from([0, 0, 0, 1, 200]))).toThrow(ProtocolError);
+    const huge = Buffer.alloc(5);
+    huge.writeUInt32BE(MAX_FRAME_BYTES + 1, 0);
+    huge[4] = FrameType.batch;
+    expect(() => new FrameReader().push(huge)).toThrow(/out of range/);
+  });
+});
+
+describe("PSK challenge-response", () => {
+  it("accepts the right key and refuses a wrong key, a reflected proof and garbage", () => {
+    const prodNonce = newNonce();
+    const recNonce = newNonce();
+    const fromRecovery = proof("k1", "recovery", recNonce, prodNonce);
+    expect(verifyProof("k1", "recovery", recNonce, prodNonce, fromRecovery)).toBe(true);
+    expect(verifyProof("k2", "recovery", recNonce, prodNonce, fromRecovery)).toBe(false);
+    // The recovery site's proof is useless as a production proof (role label), and on another connection.
+    expect(verifyProof("k1", "production", prodNonce, recNonce, fromRecovery)).toBe(false);
+    expect(verifyProof("k1", "recovery", recNonce, newNonce(), fromRecovery)).toBe(false);
+    expect(verifyProof("k1", "recovery", recNonce, prodNonce, "zz")).toBe(false);
+    expect(verifyProof("k1", "recovery", recNonce, prodNonce, 42)).toBe(false);
+  });
+});
+
+describe("batch codec", () => {
+  it("round-trips lz4 and zstd, and sends incompressible data raw", async () => {
+    const text = Buffer.from("replicated block ".repeat(4096));
+    for (const codec of ["lz4", "zstd"] as const) {
+      const packed = await compressBatch(text, codec);
+      expect(packed.code).not.toBe(0);
+      expect(packed.data.length).toBeLessThan(text.length / 4);
+      expect((await decompressBatch(packed.code, packed.data, text.length)).equals(text)).toBe(true);
+    }
+    const noise = Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 2654435761) >>> 24));
+    const raw = await compressBatch(noise, "lz4");
+    expect(raw.code === 0 || raw.data.length < noise.length).toBe(true);
+    await expect(decompressBatch(1, Buffer.from("not lz4 at all"), 100)).rejects.toThrow(ProtocolError);
+  });
+});
+
+describe("time-of-day limits", () => {
+  const windows = [
+    { from: "08:00", to: "18:00", limit: 1000 },
+    { from: "22:00", to: "02:00", limit: 5000 },
+  ];
+  const at = (h: number, m = 0) => new Date(2026, 0, 5, h, m);
+
+  it("picks the window containing local time, wrapping midnight, else the base limit", () => {
+    expect(effectiveLimit(0, windows, at(9))).toBe(1000);
+    expect(effectiveLimit(0, windows, at(18))).toBe(0);
+    expect(effectiveLimit(0, windows, at(23, 30))).toBe(5000);
+    expect(effectiveLimit(0, windows, at(1, 59))).toBe(5000);
+    expect(effectiveLimit(7, windows, at(3))).toBe(7);
+  });
+});

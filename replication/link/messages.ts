@@ -1,0 +1,63 @@
+/** JSON messages of the link protocol (frame types in framing.ts); binary frames are in batch-frame.ts. */
+import type { Bookmark } from "../records.ts";
+import type { JournalStatus } from "../status.ts";
+
+export const LINK_PROTOCOL_VERSION = 1;
+
+export interface HelloMsg {
+  site: string;
+  version: number;
+  nonce: string;
+  groups: string[];
+}
+/** Recovery → production: its nonce and its proof over both nonces. */
+export interface ChallengeMsg {
+  site: string;
+  nonce: string;
+  proof: string;
+}
+export interface ProofMsg {
+  proof: string;
+}
+export interface GroupPosition {
+  durableSeq: number;
+  appliedSeq: number;
+  /** The journal is between resync-begin and resync-end (it refuses batches until a resync ends). */
+  resyncing?: boolean;
+}
+/** Where each group's journal stands: the production site resumes right after durableSeq. */
+export interface WelcomeMsg {
+  groups: Record<string, GroupPosition>;
+}
+export interface RefusedMsg {
+  reason: string;
+}
+export interface AckMsg extends GroupPosition {
+  group: string;
+  journal: JournalStatus | null;
+  fault: string | null;
+}
+export interface HeartbeatMsg {
+  /** Production clock, echoed back for the RTT. */
+  sentAt: number;
+  groups: { name: string; headSeq: number; headTs: number; rpoSeconds: number }[];
+}
+export interface HeartbeatAckMsg {
+  sentAt: number;
+  acks: AckMsg[];
+}
+
+/** Production → recovery requests (resync control, bookmarks), answered by `reply` with the same id. */
+export type RequestBody =
+  | { op: "checksums"; group: string; volume: string; offset: number; length: number; blockSize: number }
+  | { op: "resync-begin"; group: string; kind: "full" | "fast" | "extents" }
+  | { op: "resync-end"; group: string; atSeq: number; timestamp: number }
+  | { op: "bookmark"; group: string; bookmark: Bookmark };
+export type RequestMsg = RequestBody & { id: number };
+export interface ReplyMsg {
+  id: number;
+  error?: string;
+  /** checksums: hex digests, one per block. */
+  checksums?: string[];
+  position?: GroupPosition;
+}

@@ -1,0 +1,239 @@
+/**
+ * Recovery end of the link: accepts the production site, authenticates both ways (a wrong key or
+ * a stranger is refused, counted, logged and reported as an event), tells it where each journal
+ * stands, then appends batches to the journals and acknowledges what is durable. Garbage, gaps or
+ * corrupt records end the connection with a log line; the production site resumes after durableSeq.
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import type { Logger } from "../../lib/log.ts";
+import { decodeAll, RecordFormatError } from "../production/record-codec.ts";
+import { newNonce, proof, verifyProof } from "./auth.ts";
+import { type BatchHeader, type BlockHeader, parseBinary } from "./batch-frame.ts";
+import { decompressBatch } from "./codec.ts";
+import { FramedSocket } from "./framed-socket.ts";
+import { type Frame, FrameType, jsonFrame, ProtocolError, parseJson } from "./framing.ts";
+import { expectFrame } from "./handshake.ts";
+import type { LinkTracker } from "./link-status.ts";
+import {
+  type AckMsg,
+  type HeartbeatMsg,
+  type HelloMsg,
+  LINK_PROTOCOL_VERSION,
+  type ProofMsg,
+  type ReplyMsg,
+  type RequestMsg,
+  type WelcomeMsg,
+} from "./messages.ts";
+import type { RecoveryGroupPort } from "./recovery-port.ts";
+
+export interface ReceiverOptions {
+  site: string;
+  psk: string;
+  groups: Map<string, RecoveryGroupPort>;
+  tracker: LinkTracker;
+  logger: Logger;
+}
+
+/** What the last heartbeat said about a group, for the recovery site's RPO upper bound. */
+export interface PeerView {
+  headSeq: number;
+  rpoSeconds: number;
+  /** Local time the view was received. */
+  at: number;
+}
+
+export class Receiver {
+  private readonly server: Server;
+  private active: FramedSocket | null = null;
+  private readonly sockets = new Set<Socket>();
+  readonly peer = new Map<string, PeerView>();
+  private readonly log: Logger;
+
+  constructor(private readonly o: ReceiverOptions) {
+    this.log = o.logger.child({ component: "receiver" });
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => {
+        const a = this.server.address();
+        this.log.info({ host, port: typeof a === "object" && a ? a.port : port }, "link listening");
+        resolve(typeof a === "object" && a ? a.port : port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: Socket): void {
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
+    const link = new FramedSocket(
+      socket,
+      this.log,
+      () => {},
+      (reason) => {
+        if (this.active === link) {
+          this.active = null;
+          this.o.tracker.setState("down", reason);
+        }
+        const level = reason.startsWith("protocol error") ? "warn" : "info";
+        this.log[level]({ remote, reason }, "link connection closed");
+      },
+    );
+    this.handshake(link, remote).catch((err: Error) => link.close(`protocol error: ${err.message}`));
+  }
+
+  private async handshake(link: FramedSocket, remote: string): Promise<void> {
+    const { o } = this;
+    const hello = (await expectFrame<HelloMsg>(link, [FrameType.hello])).msg;
+    if (hello.version !== LINK_PROTOCOL_VERSION || typeof hello.nonce !== "string")
+      throw new ProtocolError(`unsupported hello (version ${hello.version})`);
+    const nonce = newNonce();
+    await link.send(
+      jsonFrame(FrameType.challenge, { site: o.site, nonce, proof: proof(o.psk, "recovery", nonce, hello.nonce) }),
+    );
+    const answer = await expectFrame<ProofMsg>(link, [FrameType.proof, FrameType.refused]);
+    if (answer.type === FrameType.refused) {
+      o.tracker.authRefused(remote, "production site rejected our proof (different key?)");
+      this.log.error({ remote }, "auth refused by production site");
+      link.close("refused by peer");
+      return;
+    }
+    if (!verifyProof(o.psk, "production", hello.nonce, nonce, answer.msg.proof)) {
+      o.tracker.authRefused(remote, "wrong pre-shared key proof");
+      this.log.error({ remote, site: String(hello.site) }, "auth refused: wrong pre-shared key");
+      await link.send(jsonFrame(FrameType.refused, { reason: "authentication failed" })).catch(() => {});
+      link.close("authentication failed");
+      return;
+    }
+    const unknown = (Array.isArray(hello.groups) ? hello.groups : []).filter((g) => !o.groups.has(String(g)));
+    if (unknown.length > 0) {
+      await link
+        .send(jsonFrame(FrameType.refused, { reason: `unknown groups: ${unknown.join(", ")}` }))
+        .catch(() => {});
+      link.close(`unknown groups ${unknown.join(", ")}`);
+      return;
+    }
+    // One production site feeds a recovery site; a newer authenticated connection replaces an old one.
+    this.active?.close("replaced by a new connection");
+    this.active = link;
+    o.tracker.peerSite = String(hello.site);
+    const welcome: WelcomeMsg = { groups: {} };
+    for (const [name, g] of o.groups)
+      welcome.groups[name] = { durableSeq: g.durableSeq, appliedSeq: g.appliedSeq, resyncing: g.resyncing };
+    link.setHandler((f) => this.onFrame(link, f));
+    await link.send(jsonFrame(FrameType.welcome, welcome));
+    o.tracker.contact();
+    o.tracker.setState("up", `production site ${hello.site} authenticated`);
+  }
+
+  private async onFrame(link: FramedSocket, frame: Frame): Promise<void> {
+    this.o.tracker.contact();
+    this.o.tracker.wireBytesTotal += frame.payload.length + 5;
+    switch (frame.type) {
+      case FrameType.batch:
+        return this.onBatch(link, frame.payload);
+      case FrameType.heartbeat:
+        return this.onHeartbeat(link, parseJson<HeartbeatMsg>(frame));
+      case FrameType.request:
+        return this.onRequest(link, parseJson<RequestMsg>(frame));
+      case FrameType.resyncBlock: {
+        const { header, data } = parseBinary<BlockHeader>(frame.payload);
+        await this.group(header.group).writeResyncBlock(String(header.volume), Number(header.offset), data);
+        this.o.tracker.rawBytesTotal += data.length;
+        return;
+      }
+      default:
+        throw new ProtocolError(`unexpected frame type ${frame.type}`);
+    }
+  }
+
+  private async onBatch(link: FramedSocket, payload: Buffer): Promise<void> {
+    const { header, data } = parseBinary<BatchHeader>(payload);
+    const g = this.group(header.group);
+    const raw = await decompressBatch(Number(header.codec), data, Number(header.rawLength));
+    let records: ReturnType<typeof decodeAll>;
+    try {
+      records = decodeAll(raw);
+    } catch (err) {
+      if (err instanceof RecordFormatError) throw new ProtocolError(`corrupt batch: ${err.message}`);
+      throw err;
+    }
+    records.forEach((r, i) => {
+      if (r.seq !== header.firstSeq + i) throw new ProtocolError(`batch seq ${r.seq} out of order`);
+    });
+    if (records.length === 0 || header.firstSeq > g.durableSeq + 1)
+      throw new ProtocolError(`batch starts at seq ${header.firstSeq}, journal holds ${g.durableSeq}`);
+    this.o.tracker.rawBytesTotal += raw.length;
+    await g.appendBatch(records);
+    await link.send(jsonFrame(FrameType.ack, this.ack(header.group, g)));
+  }
+
+  private async onHeartbeat(link: FramedSocket, msg: HeartbeatMsg): Promise<void> {
+    const at = Date.now() / 1000;
+    for (const h of Array.isArray(msg.groups) ? msg.groups : []) {
+      if (!this.o.groups.has(h.name)) continue;
+      this.peer.set(h.name, {
+        headSeq: Number(h.headSeq),
+        rpoSeconds: Number(h.rpoSeconds),
+        at,
+      });
+    }
+    const acks = [...this.o.groups].map(([name, g]) => this.ack(name, g));
+    await link.send(jsonFrame(FrameType.heartbeatAck, { sentAt: msg.sentAt, acks }));
+  }
+
+  private async onRequest(link: FramedSocket, req: RequestMsg): Promise<void> {
+    const reply: ReplyMsg = { id: Number(req.id) };
+    try {
+      const g = this.group(req.group);
+      switch (req.op) {
+        case "checksums": {
+          const sums = await g.blockChecksums(req.volume, req.offset, req.length, req.blockSize);
+          reply.checksums = sums.map((s) => s.toString("hex"));
+          break;
+        }
+        case "resync-begin":
+          await g.beginResync();
+          break;
+        case "resync-end":
+          await g.endResync(Number(req.atSeq), Number(req.timestamp));
+          break;
+        case "bookmark":
+          await g.addBookmark(req.bookmark);
+          break;
+        default:
+          throw new ProtocolError(`unknown request ${(req as { op: string }).op}`);
+      }
+      reply.position = { durableSeq: g.durableSeq, appliedSeq: g.appliedSeq };
+    } catch (err) {
+      if (err instanceof ProtocolError) throw err;
+      reply.error = (err as Error).message;
+      this.log.warn({ op: req.op, group: req.group, err: reply.error }, "link request failed");
+    }
+    await link.send(jsonFrame(FrameType.reply, reply));
+  }
+
+  private ack(name: string, g: RecoveryGroupPort): AckMsg {
+    return {
+      group: name,
+      durableSeq: g.durableSeq,
+      appliedSeq: g.appliedSeq,
+      journal: g.journalStatus(),
+      fault: g.fault,
+    };
+  }
+
+  private group(name: unknown): RecoveryGroupPort {
+    const g = this.o.groups.get(String(name));
+    if (!g) throw new ProtocolError(`unknown group ${String(name)}`);
+    return g;
+  }
+}

@@ -1,0 +1,373 @@
+/**
+ * Production end of the link: connects to the recovery site, authenticates both ways, resumes
+ * each group right after the seq the recovery journal holds durably, ships batches (≤ batchBytes,
+ * after ≤ batchMillis of coalescing) through the codec and the token bucket, sends heartbeats, and
+ * reconnects with exponential backoff. Resyncs and bookmarks ride on the same connection.
+ */
+import { connect } from "node:net";
+import type { Logger } from "../../lib/log.ts";
+import type { LinkConfig } from "../config.ts";
+import type { ProductionGroup } from "../production/production-group.ts";
+import type { EngineEvent } from "../status.ts";
+import { newNonce, proof, verifyProof } from "./auth.ts";
+import { batchFrame, blockFrame } from "./batch-frame.ts";
+import { type Compression, compressBatch } from "./codec.ts";
+import { FramedSocket } from "./framed-socket.ts";
+import { type Frame, FrameType, jsonFrame, ProtocolError, parseJson } from "./framing.ts";
+import { expectFrame } from "./handshake.ts";
+import type { LinkTracker } from "./link-status.ts";
+import type {
+  AckMsg,
+  ChallengeMsg,
+  HeartbeatAckMsg,
+  HeartbeatMsg,
+  RefusedMsg,
+  ReplyMsg,
+  RequestBody,
+  WelcomeMsg,
+} from "./messages.ts";
+import { LINK_PROTOCOL_VERSION } from "./messages.ts";
+import type { TokenBucket } from "./token-bucket.ts";
+
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 5_000;
+/** Sent but not yet durable, per group: enough to keep a 1 MiB-batch pipeline full. */
+const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
+const REQUEST_TIMEOUT_MS = 60_000;
+
+export interface ShipperOptions {
+  site: string;
+  link: LinkConfig;
+  psk: string;
+  groups: ProductionGroup[];
+  bucket: TokenBucket;
+  tracker: LinkTracker;
+  logger: Logger;
+  emit: (e: EngineEvent) => void;
+  /** Runs a resync of `group` over the connected session (replication/sync). */
+  runResync: (group: ProductionGroup, session: LinkSession) => Promise<void>;
+}
+
+/** An authenticated connection, as the resync driver sees it. */
+export interface LinkSession {
+  request(body: RequestBody): Promise<ReplyMsg>;
+  sendBlock(group: string, volume: string, offset: number, data: Buffer): Promise<void>;
+  readonly closed: boolean;
+}
+
+export class Shipper {
+  private stopped = false;
+  private current: FramedSocket | null = null;
+  private wake: () => void = () => {};
+  private authenticated = false;
+  private readonly log: Logger;
+
+  constructor(private readonly o: ShipperOptions) {
+    this.log = o.logger.child({ component: "shipper", peer: o.link.peer });
+    for (const g of o.groups) g.onShippable = () => this.wake();
+  }
+
+  start(): void {
+    void this.connectLoop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.current?.close("site stopping");
+    this.wake();
+  }
+
+  private async connectLoop(): Promise<void> {
+    let backoff = BACKOFF_MIN_MS;
+    let attempts = 0;
+    while (!this.stopped) {
+      this.o.tracker.setState("connecting", attempts === 0 ? "starting" : "reconnecting");
+      if (attempts++ > 0) this.o.tracker.reconnectsTotal++;
+      this.authenticated = false;
+      const reason = await this.session();
+      if (this.stopped) break;
+      if (this.authenticated) backoff = BACKOFF_MIN_MS;
+      this.o.tracker.setState("down", reason);
+      this.log.warn({ reason, retryInMs: backoff }, "link down");
+      for (const g of this.o.groups) await g.abortResync(reason);
+      await sleep(backoff);
+      backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
+    }
+    this.o.tracker.setState("down", "site stopping");
+  }
+
+  /** One connection from dial to close; resolves with the reason it ended. */
+  private session(): Promise<string> {
+    const [host, port] = splitHostPort(this.o.link.peer!);
+    return new Promise((resolve) => {
+      let ended = false;
+      const socket = connect({ host, port });
+      const link = new FramedSocket(
+        socket,
+        this.log,
+        () => {},
+        (reason) => {
+          ended = true;
+          resolve(reason);
+        },
+      );
+      this.current = link;
+      socket.once("connect", () => {
+        this.run(link).catch((err: Error) => {
+          if (!ended) link.close(err instanceof ProtocolError ? `protocol error: ${err.message}` : err.message);
+        });
+      });
+    });
+  }
+
+  private async run(link: FramedSocket): Promise<void> {
+    const { o } = this;
+    const nonce = newNonce();
+    await link.send(
+      jsonFrame(FrameType.hello, {
+        site: o.site,
+        version: LINK_PROTOCOL_VERSION,
+        nonce,
+        groups: o.groups.map((g) => g.name),
+      }),
+    );
+    const challenge = await expectFrame<ChallengeMsg>(link, [FrameType.challenge, FrameType.refused]);
+    if (challenge.type === FrameType.refused)
+      throw new Error(`refused by recovery site: ${(challenge.msg as unknown as RefusedMsg).reason}`);
+    const remote = `${link.socket.remoteAddress}:${link.socket.remotePort}`;
+    if (!verifyProof(o.psk, "recovery", challenge.msg.nonce, nonce, challenge.msg.proof)) {
+      o.tracker.authRefused(remote, "recovery site failed to prove the pre-shared key");
+      this.log.error({ remote }, "auth refused: recovery site proof is wrong");
+      await link.send(jsonFrame(FrameType.refused, { reason: "authentication failed" })).catch(() => {});
+      throw new Error("recovery site failed authentication");
+    }
+    o.tracker.peerSite = String(challenge.msg.site);
+    await link.send(jsonFrame(FrameType.proof, { proof: proof(o.psk, "production", nonce, challenge.msg.nonce) }));
+    const welcome = await expectFrame<WelcomeMsg>(link, [FrameType.welcome, FrameType.refused]);
+    if (welcome.type === FrameType.refused) {
+      const reason = (welcome.msg as unknown as RefusedMsg).reason;
+      o.tracker.authRefused(remote, `recovery site refused us: ${reason}`);
+      this.log.error({ remote, reason }, "refused by recovery site");
+      throw new Error(`refused by recovery site: ${reason}`);
+    }
+    for (const g of o.groups) {
+      const pos = welcome.msg.groups?.[g.name];
+      if (!pos) throw new ProtocolError(`recovery site does not know group ${g.name}`);
+      g.resumeFrom(Number(pos.durableSeq), Number(pos.appliedSeq), pos.resyncing === true);
+    }
+    const session = new ActiveSession(link, o, this.log);
+    link.setHandler((f) => session.onFrame(f));
+    o.tracker.contact();
+    this.authenticated = true;
+    o.tracker.setState("up", "authenticated");
+    this.log.info({ peerSite: o.tracker.peerSite }, "link up");
+    this.wake = () => session.wake();
+    try {
+      await session.pump();
+    } finally {
+      this.wake = () => {};
+    }
+  }
+}
+
+/** The steady state of an authenticated connection: batches out, acks and heartbeats in. */
+class ActiveSession implements LinkSession {
+  private nextId = 1;
+  private readonly requests = new Map<number, (r: ReplyMsg) => void>();
+  private wakeUp: (() => void) | null = null;
+  private lastHeard = performance.now();
+  private readonly resyncing = new Set<string>();
+  private readonly bookmarking = new Set<string>();
+
+  constructor(
+    private readonly link: FramedSocket,
+    private readonly o: ShipperOptions,
+    private readonly log: Logger,
+  ) {}
+
+  get closed(): boolean {
+    return this.link.closed;
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async pump(): Promise<void> {
+    const { o } = this;
+    const heartbeatMs = o.link.heartbeatInterval * 1000;
+    const timer = setInterval(() => this.heartbeat(heartbeatMs), heartbeatMs);
+    try {
+      this.heartbeat(heartbeatMs);
+      while (!this.link.closed) {
+        let sent = false;
+        for (const g of o.groups) {
+          this.maybeResync(g);
+          this.deliverBookmarks(g);
+          if (!g.shipping) continue;
+          if (g.inFlightBytes() >= MAX_IN_FLIGHT_BYTES) continue;
+          const records = g.takeBatch(g.sentSeq, o.link.batchBytes);
+          if (records.length === 0) continue;
+          await this.sendBatch(g, records);
+          sent = true;
+        }
+        if (!sent) {
+          await new Promise<void>((resolve) => {
+            this.wakeUp = resolve;
+            setTimeout(resolve, 100);
+          });
+          this.wakeUp = null;
+          // Coalesce: give a burst of client writes batchMillis to fill the batch.
+          await sleep(o.link.batchMillis);
+        }
+      }
+    } finally {
+      clearInterval(timer);
+      for (const resolve of this.requests.values()) resolve({ id: 0, error: "link closed" });
+      this.requests.clear();
+    }
+    throw new Error("authenticated session ended");
+  }
+
+  private async sendBatch(g: ProductionGroup, records: ReturnType<ProductionGroup["takeBatch"]>): Promise<void> {
+    const raw = records.length === 1 ? records[0]!.encoded : Buffer.concat(records.map((r) => r.encoded));
+    const codec: Compression = g.config.compression ?? this.o.link.compression;
+    const packed = await compressBatch(raw, codec);
+    const frame = batchFrame(
+      {
+        group: g.name,
+        codec: packed.code,
+        rawLength: raw.length,
+        firstSeq: records[0]!.seq,
+        lastSeq: records.at(-1)!.seq,
+      },
+      packed.data,
+    );
+    await this.o.bucket.take(frame.length);
+    if (this.link.closed) return;
+    g.sentSeq = records.at(-1)!.seq;
+    this.o.tracker.wireBytesTotal += frame.length;
+    this.o.tracker.rawBytesTotal += raw.length;
+    await this.link.send(frame);
+  }
+
+  private heartbeat(intervalMs: number): void {
+    if (performance.now() - this.lastHeard > intervalMs * 5) {
+      this.link.close(`peer silent for ${Math.round((performance.now() - this.lastHeard) / 1000)} s`);
+      return;
+    }
+    const rpoNow = Date.now() / 1000;
+    const msg: HeartbeatMsg = {
+      sentAt: rpoNow,
+      groups: this.o.groups.map((g) => ({
+        name: g.name,
+        headSeq: g.headSeq,
+        headTs: g.headTs,
+        rpoSeconds: g.rpo(rpoNow).group,
+      })),
+    };
+    const frame = jsonFrame(FrameType.heartbeat, msg);
+    this.o.tracker.wireBytesTotal += frame.length;
+    this.link.send(frame).catch(() => {});
+  }
+
+  onFrame(frame: Frame): void {
+    this.lastHeard = performance.now();
+    this.o.tracker.contact();
+    switch (frame.type) {
+      case FrameType.ack:
+        this.applyAck(parseJson<AckMsg>(frame));
+        break;
+      case FrameType.heartbeatAck: {
+        const msg = parseJson<HeartbeatAckMsg>(frame);
+        this.o.tracker.rttSeconds = Math.max(0, Date.now() / 1000 - Number(msg.sentAt));
+        for (const a of msg.acks ?? []) this.applyAck(a);
+        break;
+      }
+      case FrameType.reply: {
+        const msg = parseJson<ReplyMsg>(frame);
+        this.requests.get(msg.id)?.(msg);
+        this.requests.delete(msg.id);
+        break;
+      }
+      default:
+        throw new ProtocolError(`unexpected frame type ${frame.type} from recovery site`);
+    }
+  }
+
+  private applyAck(a: AckMsg): void {
+    const g = this.o.groups.find((x) => x.name === a.group);
+    if (!g) throw new ProtocolError(`ack for unknown group ${a.group}`);
+    g.setRemoteFault(a.fault ? `recovery site: ${a.fault}` : null);
+    g.acknowledge(Number(a.durableSeq), Number(a.appliedSeq));
+    this.wake();
+  }
+
+  request(body: RequestBody): Promise<ReplyMsg> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.requests.delete(id);
+        reject(new Error(`request ${body.op} timed out`));
+      }, REQUEST_TIMEOUT_MS);
+      this.requests.set(id, (reply) => {
+        clearTimeout(timer);
+        if (reply.error) reject(new Error(`${body.op}: ${reply.error}`));
+        else resolve(reply);
+      });
+      const frame = jsonFrame(FrameType.request, { ...body, id });
+      this.o.tracker.wireBytesTotal += frame.length;
+      this.link.send(frame).catch((err: Error) => {
+        this.requests.delete(id);
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  }
+
+  async sendBlock(group: string, volume: string, offset: number, data: Buffer): Promise<void> {
+    const frame = blockFrame({ group, volume, offset }, data);
+    await this.o.bucket.take(frame.length);
+    this.o.tracker.wireBytesTotal += frame.length;
+    this.o.tracker.rawBytesTotal += data.length;
+    await this.link.send(frame);
+  }
+
+  private maybeResync(g: ProductionGroup): void {
+    if (this.resyncing.has(g.name) || !g.nextResync()) return;
+    this.resyncing.add(g.name);
+    this.o
+      .runResync(g, this)
+      .catch(async (err: Error) => {
+        this.log.warn({ group: g.name, err: err.message }, "resync interrupted");
+        await g.abortResync(err.message);
+      })
+      .finally(() => {
+        this.resyncing.delete(g.name);
+        this.wake();
+      });
+  }
+
+  private deliverBookmarks(g: ProductionGroup): void {
+    for (const b of g.pendingBookmarks) {
+      if (b.seq > g.durableSeq || this.bookmarking.has(b.name)) continue;
+      this.bookmarking.add(b.name);
+      this.request({ op: "bookmark", group: g.name, bookmark: b })
+        .then(() => {
+          g.bookmarkStored(b);
+          this.o.emit({ type: "bookmark", group: g.name, bookmark: b });
+        })
+        .catch((err: Error) =>
+          this.log.warn({ group: g.name, bookmark: b.name, err: err.message }, "bookmark not stored"),
+        )
+        .finally(() => this.bookmarking.delete(b.name));
+    }
+  }
+}
+
+export function splitHostPort(hostPort: string): [string, number] {
+  const i = hostPort.lastIndexOf(":");
+  return [hostPort.slice(0, i).replace(/^\[|\]$/g, ""), Number(hostPort.slice(i + 1))];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,123 @@
+/**
+ * A raw image file served as an NBD export: positional I/O on one file handle. Buffered I/O plus
+ * fdatasync (O_DIRECT with plain Buffers fails, anchors §5): FLUSH is one fdatasync, FUA a
+ * datasync after its own write. Trim and write-zeroes write zeroes, so reads are always defined.
+ */
+import { fdatasync, read, write, writeSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import type { NbdExportBackend } from "./server.ts";
+
+export interface FileBackendOptions {
+  name: string;
+  path: string;
+  readOnly?: boolean;
+  /** Create or extend the file to this size; default: the file's current size (it must exist). */
+  size?: number;
+}
+
+const ZERO_CHUNK = 1024 * 1024;
+/**
+ * Writes up to this size go straight into the page cache from the event loop: for a 4 KiB
+ * write the threadpool round-trip costs more than the copy itself (fio 4 KiB QD32 measured
+ * 30 vs 53 µs of server CPU per write). Larger writes stay asynchronous.
+ */
+const SYNC_WRITE_MAX_BYTES = 64 * 1024;
+
+// The callback API on the raw fd costs noticeably less per call than FileHandle's promise
+// methods, which matters at tens of thousands of 4 KiB requests per second.
+function pwrite(fd: number, data: Buffer, at: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    write(fd, data, at, length, position, (err, n) => (err ? reject(err) : resolve(n))),
+  );
+}
+
+function pread(fd: number, into: Buffer, at: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    read(fd, into, at, length, position, (err, n) => (err ? reject(err) : resolve(n))),
+  );
+}
+
+function datasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+export class FileBackend implements NbdExportBackend {
+  private zeroes: Buffer | undefined;
+
+  private constructor(
+    readonly name: string,
+    readonly size: number,
+    readonly readOnly: boolean,
+    readonly path: string,
+    private readonly file: FileHandle,
+  ) {}
+
+  static async open(options: FileBackendOptions): Promise<FileBackend> {
+    const readOnly = options.readOnly ?? false;
+    // With a size the file may be created: "a" creates without truncating; positional writes
+    // then need "r+", because "a" would turn every write into an append.
+    if (!readOnly && options.size !== undefined) await (await open(options.path, "a")).close();
+    const file = await open(options.path, readOnly ? "r" : "r+");
+    try {
+      let size = (await file.stat()).size;
+      if (options.size !== undefined && size !== options.size) {
+        if (readOnly) throw new Error(`${options.path}: size is ${size}, expected ${options.size}`);
+        await file.truncate(options.size);
+        size = options.size;
+      }
+      return new FileBackend(options.name, size, readOnly, options.path, file);
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    const buffer = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const bytesRead = await pread(this.file.fd, buffer, done, length - done, offset + done);
+      // Reads past a sparse or short file's end read as zeroes.
+      if (bytesRead === 0) {
+        buffer.fill(0, done);
+        break;
+      }
+      done += bytesRead;
+    }
+    return buffer;
+  }
+
+  async write(offset: number, data: Buffer, fua: boolean): Promise<void> {
+    const fd = this.file.fd;
+    let done = 0;
+    while (done < data.length) {
+      const n = data.length - done;
+      done +=
+        n <= SYNC_WRITE_MAX_BYTES
+          ? writeSync(fd, data, done, n, offset + done)
+          : await pwrite(fd, data, done, n, offset + done);
+    }
+    if (fua) await datasync(this.file.fd);
+  }
+
+  flush(): Promise<void> {
+    return datasync(this.file.fd);
+  }
+
+  trim(offset: number, length: number, fua: boolean): Promise<void> {
+    return this.writeZeroes(offset, length, fua);
+  }
+
+  async writeZeroes(offset: number, length: number, fua: boolean): Promise<void> {
+    this.zeroes ??= Buffer.alloc(ZERO_CHUNK);
+    for (let at = 0; at < length; at += ZERO_CHUNK) {
+      const n = Math.min(ZERO_CHUNK, length - at);
+      await this.write(offset + at, this.zeroes.subarray(0, n), false);
+    }
+    if (fua) await datasync(this.file.fd);
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Group commit: many callers ask for one expensive operation (an fdatasync) and each is answered
+ * by a run that *started after* its request, so a FLUSH covers every write acknowledged before it
+ * while one fsync serves a whole burst of requests (anchors.md §5: ~2k syncs/s at most).
+ */
+export class GroupCommit {
+  private requested = 0;
+  private completed = 0;
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly operation: () => Promise<void>) {}
+
+  async run(): Promise<void> {
+    const ticket = ++this.requested;
+    while (this.completed < ticket) {
+      if (!this.running) {
+        const covers = this.requested;
+        this.running = this.operation()
+          .then(() => {
+            this.completed = Math.max(this.completed, covers);
+          })
+          .finally(() => {
+            this.running = null;
+          });
+      }
+      await this.running;
+    }
+  }
+}
+
+/**
+ * Coalesces appends: while one write() is in progress, later buffers queue up and go out together
+ * in the next write(), so a burst of small client writes costs a few syscalls, not one each.
+ */
+export class AppendCoalescer {
+  private pending: { buf: Buffer; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private writing = false;
+
+  constructor(private readonly writeAll: (buf: Buffer) => Promise<void>) {}
+
+  append(buf: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ buf, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await this.writeAll(batch.length === 1 ? batch[0]!.buf : Buffer.concat(batch.map((p) => p.buf)));
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        for (const p of batch) p.reject(err as Error);
+      }
+    }
+    this.writing = false;
+  }
+}

@@ -1,0 +1,486 @@
+/**
+ * One consistency group on the production site: assigns seq and source timestamp to every
+ * change, makes it durable in the source queue, applies it to the image, and tracks what the
+ * recovery site has acknowledged. When the queue is full it falls back to bitmap mode (dirty
+ * extents only) and says so through its state; the sync module later resyncs those extents.
+ */
+import { join } from "node:path";
+import type { Logger } from "../../lib/log.ts";
+import type { GroupConfig } from "../config.ts";
+import type { Bookmark, ChangeKind, ReplicatedWrite } from "../records.ts";
+import type { EngineEvent, EngineGroupState, SyncStatus } from "../status.ts";
+import { DirtyMap } from "./dirty-map.ts";
+import { PendingQueue, type QueuedChange } from "./pending-queue.ts";
+import { encodedSize, encodeRecord } from "./record-codec.ts";
+import { SourceLog } from "./source-log.ts";
+import { readState, writeState } from "./state-file.ts";
+import { VolumeImage } from "./volume-image.ts";
+
+export type ResyncKind = "full" | "fast" | "extents";
+
+interface VolumeCounters {
+  writtenBytesTotal: number;
+  writeOpsTotal: number;
+  trimmedBytesTotal: number;
+}
+
+interface PersistedGroup {
+  headSeq: number;
+  headTs: number;
+  durableSeq: number;
+  appliedSeq: number;
+  durableTs: number;
+  capture: "data" | "bitmap";
+  /** Source time of the oldest acknowledged write that is only in the dirty map (0 = none). */
+  dirtySince: number;
+  resyncRequired: ResyncKind | null;
+  /** False until the first copy to the recovery site finished (state `initializing` until then). */
+  initialized: boolean;
+  counters: Record<string, VolumeCounters>;
+  lastBookmark: Bookmark | null;
+  /** Bookmarks made here, not yet confirmed by the recovery site. */
+  pendingBookmarks: Bookmark[];
+}
+
+export interface ProductionGroupOptions {
+  config: GroupConfig;
+  dataDir: string;
+  queueMaxBytes: number;
+  logger: Logger;
+  onEvent: (event: EngineEvent) => void;
+}
+
+const now = () => Date.now() / 1000;
+
+export class ProductionGroup {
+  readonly name: string;
+  readonly volumes = new Map<string, { image: VolumeImage; dirty: DirtyMap; resyncing: DirtyMap }>();
+  readonly pending = new PendingQueue();
+  /** Highest seq such that every change up to it is applied and acknowledged to its client. */
+  ackedSeq = 0;
+  /** Highest seq handed to the link (reset to durableSeq on reconnect). */
+  sentSeq = 0;
+  /** Durable at the recovery site but not yet distributed: (seq, bytes) in seq order. */
+  private undistributed: { seq: number; bytes: number }[] = [];
+  private completedOutOfOrder = new Set<number>();
+  private durableWaiters: { seq: number; resolve: () => void }[] = [];
+  private stateName: EngineGroupState = "initializing";
+  private fault: string | null = null;
+  /** A fault the recovery site reports (e.g. a corrupt journal record): state `error`, capture goes on. */
+  private remoteFault: string | null = null;
+  paused = false;
+  sync: SyncStatus = { kind: "none", progressRatio: 0, bytesDone: 0, bytesTotal: 0, etaSeconds: 0 };
+  /** Called when new records become shippable or a bookmark is made. */
+  onShippable: () => void = () => {};
+  private persistTimer: NodeJS.Timeout | null = null;
+  private persisting: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly config: GroupConfig,
+    private readonly dir: string,
+    private readonly log: SourceLog,
+    private readonly st: PersistedGroup,
+    private readonly queueMaxBytes: number,
+    private readonly logger: Logger,
+    private readonly emit: (event: EngineEvent) => void,
+  ) {
+    this.name = config.name;
+  }
+
+  static async open(o: ProductionGroupOptions): Promise<ProductionGroup> {
+    const dir = join(o.dataDir, o.config.name);
+    const stateFile = join(dir, "state.json");
+    const fresh: PersistedGroup = {
+      headSeq: 0,
+      headTs: 0,
+      durableSeq: 0,
+      appliedSeq: 0,
+      durableTs: 0,
+      capture: "data",
+      dirtySince: 0,
+      // A new group copies whatever its images already hold (initial sync, fast: zeroes match).
+      resyncRequired: "fast",
+      initialized: false,
+      counters: {},
+      lastBookmark: null,
+      pendingBookmarks: [],
+    };
+    const st = readState(stateFile, fresh);
+    const { log, records } = await SourceLog.open(join(dir, "queue"), o.logger);
+    const logger = o.logger.child({ group: o.config.name });
+    const g = new ProductionGroup(o.config, dir, log, st, o.queueMaxBytes, logger, o.onEvent);
+    for (const v of o.config.volumes) {
+      const image = await VolumeImage.open(v.name, v.path ?? join(dir, `${v.name}.img`), v.size);
+      const dirty = await DirtyMap.open(join(dir, `${v.name}.dirty`), v.size);
+      const resyncing = await DirtyMap.open(join(dir, `${v.name}.resyncing`), v.size);
+      // A resync of dirty extents that a crash interrupted is redone from the start.
+      await dirty.merge(resyncing);
+      await resyncing.clear();
+      g.volumes.set(v.name, { image, dirty, resyncing });
+      st.counters[v.name] ??= { writtenBytesTotal: 0, writeOpsTotal: 0, trimmedBytesTotal: 0 };
+    }
+    await g.recover(records);
+    return g;
+  }
+
+  /**
+   * Rebuilds the pending queue from the durable source queue and re-applies those records to the
+   * images: a write may have reached the queue but not the image when the process was killed.
+   */
+  private async recover(records: ReplicatedWrite[]): Promise<void> {
+    for (const r of records) {
+      if (r.seq <= this.st.durableSeq) continue;
+      await this.applyToImage(r);
+      this.pending.push(queued(r, encodeRecord(r)));
+      this.st.headSeq = Math.max(this.st.headSeq, r.seq);
+      this.st.headTs = Math.max(this.st.headTs, r.timestamp);
+    }
+    this.st.headSeq = Math.max(this.st.headSeq, this.st.durableSeq);
+    this.ackedSeq = this.st.headSeq;
+    this.sentSeq = this.st.durableSeq;
+    this.logger.info(
+      { headSeq: this.st.headSeq, durableSeq: this.st.durableSeq, pending: this.pending.length },
+      "production group opened",
+    );
+    this.stateName = this.computeState();
+  }
+
+  get headSeq(): number {
+    return this.st.headSeq;
+  }
+  get headTs(): number {
+    return this.st.headTs;
+  }
+  get durableSeq(): number {
+    return this.st.durableSeq;
+  }
+  get appliedSeq(): number {
+    return this.st.appliedSeq;
+  }
+  get durableTs(): number {
+    return this.st.durableTs;
+  }
+  get state(): EngineGroupState {
+    return this.stateName;
+  }
+  get captureMode(): "data" | "bitmap" {
+    return this.st.capture;
+  }
+  get resyncRequired(): ResyncKind | null {
+    return this.st.resyncRequired;
+  }
+  get lastBookmark(): Bookmark | null {
+    return this.st.lastBookmark;
+  }
+  get pendingBookmarks(): readonly Bookmark[] {
+    return this.st.pendingBookmarks;
+  }
+  counters(volume: string): VolumeCounters {
+    return this.st.counters[volume]!;
+  }
+  /** Records may go on the link only when no resync owns the group and no operator paused it. */
+  get shipping(): boolean {
+    return !this.paused && this.sync.kind === "none" && this.fault === null;
+  }
+
+  /** Captures one client change; resolves when it may be acknowledged to the client. */
+  async capture(
+    volume: string,
+    kind: ChangeKind,
+    offset: number,
+    length: number,
+    data: Buffer | undefined,
+    fua: boolean,
+  ) {
+    const v = this.volumes.get(volume);
+    if (!v) throw new Error(`unknown volume ${volume}`);
+    if (this.fault) throw new Error(`group ${this.name} is in error: ${this.fault}`);
+    const c = this.st.counters[volume]!;
+    if (kind === "trim") c.trimmedBytesTotal += length;
+    else c.writtenBytesTotal += length;
+    c.writeOpsTotal++;
+    this.schedulePersist();
+    const record: ReplicatedWrite = { seq: 0, timestamp: now(), volume, offset, length, kind, data };
+    if (this.st.capture === "data" && this.pending.totalBytes + encodedSize(record) > this.queueMaxBytes)
+      this.enterBitmap(record.timestamp);
+    if (this.st.capture === "bitmap") {
+      await this.applyToImage(record);
+      await v.dirty.mark(offset, length);
+      if (fua) await Promise.all([v.image.sync(), v.dirty.sync()]);
+      return;
+    }
+    record.seq = ++this.st.headSeq;
+    this.st.headTs = record.timestamp;
+    const encoded = encodeRecord(record);
+    this.pending.push(queued(record, encoded));
+    try {
+      await this.log.append(encoded, record.seq);
+      await this.applyToImage(record);
+    } catch (err) {
+      this.setFault(`write failed: ${(err as Error).message}`);
+      throw err;
+    }
+    this.complete(record.seq);
+    if (fua) await Promise.all([this.log.sync(), v.image.sync()]);
+    if (this.config.mode === "sync") await this.waitDurable(record.seq);
+  }
+
+  /** FLUSH: everything completed before this call is on stable storage when it resolves. */
+  async flush(): Promise<void> {
+    const all: Promise<void>[] = [this.log.sync()];
+    for (const v of this.volumes.values()) all.push(v.image.sync(), v.dirty.sync());
+    await Promise.all(all);
+  }
+
+  private async applyToImage(r: ReplicatedWrite): Promise<void> {
+    const image = this.volumes.get(r.volume)?.image;
+    if (!image) throw new Error(`record for unknown volume ${r.volume}`);
+    if (r.kind === "write") await image.write(r.offset, r.data!);
+    else await image.zero(r.offset, r.length);
+  }
+
+  private complete(seq: number): void {
+    this.completedOutOfOrder.add(seq);
+    const before = this.ackedSeq;
+    while (this.completedOutOfOrder.delete(this.ackedSeq + 1)) this.ackedSeq++;
+    if (this.ackedSeq > before) this.onShippable();
+  }
+
+  private waitDurable(seq: number): Promise<void> {
+    if (this.st.durableSeq >= seq) return Promise.resolve();
+    return new Promise((resolve) => this.durableWaiters.push({ seq, resolve }));
+  }
+
+  /** Sync-mode writes covered by durableSeq complete now. */
+  private releaseDurableWaiters(): void {
+    const ready = this.durableWaiters.filter((w) => w.seq <= this.st.durableSeq);
+    this.durableWaiters = this.durableWaiters.filter((w) => w.seq > this.st.durableSeq);
+    for (const w of ready) w.resolve();
+  }
+
+  private enterBitmap(since: number): void {
+    this.st.capture = "bitmap";
+    this.st.dirtySince = this.st.dirtySince || since;
+    this.logger.warn({ queueBytes: this.pending.totalBytes, max: this.queueMaxBytes }, "queue full: bitmap mode");
+    this.persistNow();
+    this.refreshState(`source queue full (${this.pending.totalBytes} of ${this.queueMaxBytes} bytes)`);
+  }
+
+  /** Records ready for the link after `afterSeq`, bounded by batchBytes. */
+  takeBatch(afterSeq: number, maxBytes: number): QueuedChange[] {
+    return this.pending.slice(afterSeq, this.ackedSeq, maxBytes);
+  }
+
+  /** The recovery site reports what it holds durably and what it has distributed. */
+  acknowledge(durableSeq: number, appliedSeq: number): void {
+    if (durableSeq > this.st.headSeq) {
+      this.setFault(`recovery site reports seq ${durableSeq} beyond head ${this.st.headSeq}`);
+      return;
+    }
+    if (durableSeq > this.st.durableSeq) {
+      const last = this.pending.slice(durableSeq - 1, durableSeq, 1)[0];
+      const bytes = this.pending.dropThrough(durableSeq);
+      this.undistributed.push({ seq: durableSeq, bytes });
+      this.st.durableSeq = durableSeq;
+      if (last) this.st.durableTs = last.timestamp;
+      this.sentSeq = Math.max(this.sentSeq, durableSeq);
+      this.releaseDurableWaiters();
+      void this.log.trim(durableSeq).catch((err) => this.logger.error({ err }, "source queue trim failed"));
+      this.schedulePersist();
+    }
+    this.st.appliedSeq = Math.max(this.st.appliedSeq, Math.min(appliedSeq, this.st.durableSeq));
+    while (this.undistributed[0] && this.undistributed[0].seq <= this.st.appliedSeq) this.undistributed.shift();
+  }
+
+  /** The link (re)connected: the recovery site holds everything up to durableSeq; resend after it. */
+  resumeFrom(durableSeq: number, appliedSeq: number, recoveryResyncing: boolean): void {
+    if (recoveryResyncing && this.sync.kind === "none")
+      this.requireResync("fast", "recovery site was interrupted in a resync");
+    this.acknowledge(durableSeq, appliedSeq);
+    this.sentSeq = this.st.durableSeq;
+    // Resending must start right after durableSeq; if those records are gone, only a resync can help.
+    const first = this.pending.first();
+    const missing = durableSeq < this.ackedSeq && (!first || first.seq > durableSeq + 1);
+    if (!this.fault && missing) this.requireResync("fast", `recovery site holds seq ${durableSeq} only`);
+  }
+
+  requireResync(kind: ResyncKind, reason: string): void {
+    if (this.st.resyncRequired === "full" || this.st.resyncRequired === kind) return;
+    this.st.resyncRequired = kind;
+    this.logger.warn({ kind, reason }, "resync required");
+    this.persistNow();
+  }
+
+  /** Bytes by location: queued here, sent and not durable, durable and not distributed. */
+  backlog() {
+    const inFlight = this.inFlightBytes();
+    return {
+      writes: Math.max(0, this.ackedSeq - this.st.durableSeq),
+      productionBytes: this.pending.totalBytes - inFlight,
+      inFlightBytes: inFlight,
+      recoveryBytes: this.undistributed.reduce((n, u) => n + u.bytes, 0),
+    };
+  }
+
+  /** Sent on the link, not yet durable at the recovery site. */
+  inFlightBytes(): number {
+    return this.pending.bytesThrough(this.sentSeq);
+  }
+
+  /** RPO per §1 of domain.md: age of the oldest acknowledged change not durable at the recovery site. */
+  rpo(at = now()): { group: number; volumes: Map<string, number> } {
+    const oldest = new Map<string, number>();
+    for (const r of this.pending) if (!oldest.has(r.volume)) oldest.set(r.volume, r.timestamp);
+    const volumes = new Map<string, number>();
+    let group = 0;
+    for (const [name, v] of this.volumes) {
+      let ts = oldest.get(name) ?? 0;
+      if (this.st.dirtySince && (v.dirty.dirtyExtents > 0 || v.resyncing.dirtyExtents > 0))
+        ts = ts ? Math.min(ts, this.st.dirtySince) : this.st.dirtySince;
+      const rpo = ts ? Math.max(0, at - ts) : 0;
+      volumes.set(name, rpo);
+      group = Math.max(group, rpo);
+    }
+    return { group, volumes };
+  }
+
+  makeBookmark(name: string): Bookmark {
+    const b: Bookmark = { name, seq: this.st.headSeq, timestamp: now() };
+    this.st.pendingBookmarks.push(b);
+    this.persistNow();
+    this.onShippable();
+    return b;
+  }
+
+  /** The recovery site confirmed it stored these bookmarks. */
+  bookmarkStored(b: Bookmark): void {
+    this.st.pendingBookmarks = this.st.pendingBookmarks.filter((x) => x.name !== b.name || x.seq !== b.seq);
+    if (!this.st.lastBookmark || b.seq >= this.st.lastBookmark.seq) this.st.lastBookmark = b;
+    this.persistNow();
+  }
+
+  // --- resync support (used by replication/sync) ---
+
+  /** Starts a resync: shipping holds, and the dirty extents move aside so new overflow is kept apart. */
+  async beginResync(kind: ResyncKind): Promise<{ startSeq: number; startTs: number }> {
+    this.sync = { kind, progressRatio: 0, bytesDone: 0, bytesTotal: 0, etaSeconds: 0 };
+    // Dirty extents move aside (any copy covers them); new overflow during the resync is kept apart.
+    for (const v of this.volumes.values()) {
+      await v.resyncing.merge(v.dirty);
+      await v.resyncing.sync();
+      await v.dirty.clear();
+    }
+    this.st.capture = "data";
+    this.persistNow();
+    this.refreshState(`${kind} resync started`);
+    return { startSeq: this.ackedSeq, startTs: now() };
+  }
+
+  /** The recovery site holds a consistent copy as of startSeq: forget what the copy covered. */
+  async endResync(startSeq: number, kind: ResyncKind): Promise<void> {
+    for (const v of this.volumes.values()) await v.resyncing.clear();
+    if (kind !== "extents") this.pending.dropThrough(startSeq);
+    this.st.durableSeq = Math.max(this.st.durableSeq, startSeq);
+    this.sentSeq = this.st.durableSeq;
+    this.releaseDurableWaiters();
+    if (this.st.resyncRequired === kind || kind === "full") this.st.resyncRequired = null;
+    if (this.st.capture === "data") this.st.dirtySince = 0;
+    this.st.initialized = true;
+    this.sync = { kind: "none", progressRatio: 1, bytesDone: 0, bytesTotal: 0, etaSeconds: 0 };
+    await this.log.trim(this.st.durableSeq);
+    this.persistNow();
+    this.refreshState(`${kind} resync finished`);
+    this.onShippable();
+  }
+
+  /** A resync that failed (link lost): the extents go back to the dirty map, to be redone. */
+  async abortResync(reason: string): Promise<void> {
+    if (this.sync.kind === "none") return;
+    for (const v of this.volumes.values()) {
+      await v.dirty.merge(v.resyncing);
+      await v.resyncing.clear();
+    }
+    if (this.sync.kind !== "extents") this.st.resyncRequired ??= this.sync.kind;
+    this.sync = { kind: "none", progressRatio: 0, bytesDone: 0, bytesTotal: 0, etaSeconds: 0 };
+    this.persistNow();
+    this.refreshState(`resync aborted: ${reason}`);
+  }
+
+  /** The next resync this group needs, if any (extents only once the queue has drained). */
+  nextResync(): ResyncKind | null {
+    if (this.fault || this.paused || this.sync.kind !== "none") return null;
+    if (this.st.resyncRequired) return this.st.resyncRequired;
+    const hasDirty = [...this.volumes.values()].some((v) => v.dirty.dirtyExtents > 0);
+    // The journal drops undistributed history when a resync begins, so extents wait for it too.
+    const drained = this.st.durableSeq >= this.ackedSeq && this.st.appliedSeq >= this.st.durableSeq;
+    if ((this.st.capture === "bitmap" || hasDirty) && drained) return "extents";
+    return null;
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.refreshState(paused ? "paused by operator" : "resumed by operator");
+    if (!paused) this.onShippable();
+  }
+
+  setRemoteFault(reason: string | null): void {
+    if (reason === this.remoteFault) return;
+    this.remoteFault = reason;
+    if (reason) this.logger.error({ reason }, "recovery site reports a fault");
+    this.refreshState(reason ?? "recovery site fault cleared");
+  }
+
+  setFault(reason: string): void {
+    if (this.fault) return;
+    this.fault = reason;
+    this.logger.error({ reason }, "group fault");
+    this.refreshState(reason);
+  }
+
+  private computeState(): EngineGroupState {
+    if (this.fault || this.remoteFault) return "error";
+    if (this.paused) return "paused";
+    if (!this.st.initialized) return "initializing";
+    if (this.sync.kind !== "none") return "resyncing";
+    return this.st.capture === "bitmap" ? "bitmap" : "active";
+  }
+
+  /** Recomputes the reported state and emits a `state` event when it changed. */
+  refreshState(reason: string): void {
+    const to = this.computeState();
+    if (to === this.stateName) return;
+    const from = this.stateName;
+    this.stateName = to;
+    this.logger.info({ from, to, reason }, "group state");
+    this.emit({ type: "state", group: this.name, from, to, reason });
+  }
+
+  private schedulePersist(): void {
+    this.persistTimer ??= setTimeout(() => {
+      this.persistTimer = null;
+      this.persistNow();
+    }, 1000);
+  }
+
+  private persistNow(): Promise<void> {
+    const snapshot = JSON.parse(JSON.stringify(this.st)) as PersistedGroup;
+    this.persisting = this.persisting
+      .then(() => writeState(join(this.dir, "state.json"), snapshot))
+      .catch((err) => this.logger.error({ err }, "cannot persist group state"));
+    return this.persisting;
+  }
+
+  async close(): Promise<void> {
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+    await this.persistNow();
+    await this.log.close();
+    for (const v of this.volumes.values()) {
+      await v.image.sync();
+      await Promise.all([v.image.close(), v.dirty.close(), v.resyncing.close()]);
+    }
+  }
+}
+
+function queued(r: ReplicatedWrite, encoded: Buffer): QueuedChange {
+  return { seq: r.seq, timestamp: r.timestamp, volume: r.volume, encoded };
+}

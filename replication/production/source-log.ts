@@ -1,0 +1,131 @@
+/**
+ * The durable queue of unreplicated writes on the production site: append-only segment files of
+ * encoded records. Appends are coalesced into one write() per burst (survives kill -9 once the
+ * write returns); `sync()` is a group-committed fdatasync for FLUSH/FUA. Whole segments are
+ * deleted once every record in them is durable at the recovery site.
+ */
+import { mkdirSync, readdirSync } from "node:fs";
+import { type FileHandle, open, readFile, rm, truncate } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "../../lib/log.ts";
+import type { ReplicatedWrite } from "../records.ts";
+import { AppendCoalescer, GroupCommit } from "./group-commit.ts";
+import { decodeRecord, RecordFormatError } from "./record-codec.ts";
+
+interface Segment {
+  file: string;
+  maxSeq: number;
+}
+
+const SEGMENT_BYTES = 16 * 1024 * 1024;
+
+export class SourceLog {
+  private readonly appender: AppendCoalescer;
+  private readonly syncer: GroupCommit;
+  private closed: Segment[] = [];
+  private activeSize = 0;
+  /** Highest seq handed to append(); a segment's maxSeq may overstate (trimmed later), never understate. */
+  private appendedMaxSeq = 0;
+
+  private constructor(
+    private readonly dir: string,
+    private active: { fd: FileHandle; segment: Segment },
+    private readonly logger: Logger,
+  ) {
+    this.appender = new AppendCoalescer((buf) => this.writeActive(buf));
+    this.syncer = new GroupCommit(() => this.active.fd.datasync());
+  }
+
+  /**
+   * Opens the queue in `dir` and returns the records it still holds, in seq order. A torn or
+   * damaged tail (a crash mid-append) is cut off and logged; everything before it is kept.
+   */
+  static async open(dir: string, logger: Logger): Promise<{ log: SourceLog; records: ReplicatedWrite[] }> {
+    mkdirSync(dir, { recursive: true });
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith(".seg"))
+      .sort();
+    const records: ReplicatedWrite[] = [];
+    const segments: Segment[] = [];
+    for (const name of files) {
+      const file = join(dir, name);
+      const buf = await readFile(file);
+      let at = 0;
+      let maxSeq = 0;
+      try {
+        for (let next = decodeRecord(buf, at); next; next = decodeRecord(buf, at)) {
+          records.push(next.record);
+          maxSeq = next.record.seq;
+          at += next.size;
+        }
+      } catch (err) {
+        if (!(err instanceof RecordFormatError)) throw err;
+      }
+      if (at < buf.length) {
+        logger.warn({ file, kept: at, dropped: buf.length - at }, "source queue: cutting torn tail");
+        await truncate(file, at);
+      }
+      segments.push({ file, maxSeq });
+    }
+    const last = segments.pop();
+    const segment = last ?? { file: segmentFile(dir, (records.at(-1)?.seq ?? 0) + 1), maxSeq: 0 };
+    const log = new SourceLog(dir, { fd: await open(segment.file, "a"), segment }, logger);
+    log.closed = segments;
+    log.activeSize = (await log.active.fd.stat()).size;
+    return { log, records };
+  }
+
+  /** Appends encoded records ending at `lastSeq`; resolves once they are in the file (safe against a process kill). */
+  append(encoded: Buffer, lastSeq: number): Promise<void> {
+    this.appendedMaxSeq = Math.max(this.appendedMaxSeq, lastSeq);
+    return this.appender.append(encoded);
+  }
+
+  /** Makes every append that completed before this call durable on stable storage. */
+  sync(): Promise<void> {
+    return this.syncer.run();
+  }
+
+  /** Deletes closed segments whose records are all durable at the recovery site. */
+  async trim(durableSeq: number): Promise<void> {
+    const keep: Segment[] = [];
+    for (const s of this.closed) {
+      if (s.maxSeq <= durableSeq) await rm(s.file, { force: true });
+      else keep.push(s);
+    }
+    this.closed = keep;
+  }
+
+  /** Forgets everything: after a full resync the queue's content is covered by the copy. */
+  async reset(nextSeq: number): Promise<void> {
+    await this.rotate(nextSeq);
+    await this.trim(Number.POSITIVE_INFINITY);
+  }
+
+  async close(): Promise<void> {
+    await this.sync();
+    await this.active.fd.close();
+  }
+
+  private async writeActive(buf: Buffer): Promise<void> {
+    await this.active.fd.write(buf, 0, buf.length, null);
+    this.activeSize += buf.length;
+    this.active.segment.maxSeq = this.appendedMaxSeq;
+    if (this.activeSize >= SEGMENT_BYTES) await this.rotate(this.active.segment.maxSeq + 1);
+  }
+
+  private async rotate(nextSeq: number): Promise<void> {
+    const old = this.active;
+    await old.fd.datasync();
+    const segment = { file: segmentFile(this.dir, nextSeq), maxSeq: 0 };
+    this.active = { fd: await open(segment.file, "a"), segment };
+    this.activeSize = 0;
+    await old.fd.close();
+    this.closed.push(old.segment);
+    this.logger.debug({ file: segment.file }, "source queue: new segment");
+  }
+}
+
+function segmentFile(dir: string, firstSeq: number): string {
+  return join(dir, `${String(firstSeq).padStart(16, "0")}.seg`);
+}

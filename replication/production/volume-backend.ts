@@ -1,0 +1,37 @@
+/**
+ * A protected production volume as an NBD export: reads come from the image, every change goes
+ * through the group's capture (seq, timestamp, durable queue, image), FLUSH is the group commit.
+ * Export names are the volume names, unique per site (checked at config load).
+ */
+import type { NbdExportBackend } from "../nbd/server.ts";
+import type { ProductionGroup } from "./production-group.ts";
+
+export class VolumeBackend implements NbdExportBackend {
+  readonly readOnly = false;
+
+  constructor(
+    private readonly group: ProductionGroup,
+    readonly name: string,
+    readonly size: number,
+  ) {}
+
+  read(offset: number, length: number): Promise<Buffer> {
+    return this.group.volumes.get(this.name)!.image.read(offset, length);
+  }
+
+  write(offset: number, data: Buffer, fua: boolean): Promise<void> {
+    return this.group.capture(this.name, "write", offset, data.length, data, fua);
+  }
+
+  flush(): Promise<void> {
+    return this.group.flush();
+  }
+
+  trim(offset: number, length: number, fua: boolean): Promise<void> {
+    return this.group.capture(this.name, "trim", offset, length, undefined, fua);
+  }
+
+  writeZeroes(offset: number, length: number, fua: boolean): Promise<void> {
+    return this.group.capture(this.name, "zero", offset, length, undefined, fua);
+  }
+}

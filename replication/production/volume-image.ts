@@ -1,0 +1,67 @@
+/**
+ * A raw image file on the production site: positional reads and writes plus a group-committed
+ * fdatasync. Zeroes and trims are written as zeroes so both sites stay byte-identical.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import { dirname } from "node:path";
+import { GroupCommit } from "./group-commit.ts";
+
+const ZEROES = Buffer.alloc(1024 * 1024);
+
+export class VolumeImage {
+  private readonly syncer: GroupCommit;
+
+  private constructor(
+    readonly name: string,
+    readonly size: number,
+    private readonly fd: FileHandle,
+  ) {
+    this.syncer = new GroupCommit(() => this.fd.datasync());
+  }
+
+  /** Opens the image, creating a sparse file of `size` bytes when it does not exist. */
+  static async open(name: string, path: string, size: number): Promise<VolumeImage> {
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = await open(path, existsSync(path) ? "r+" : "w+");
+    const actual = (await fd.stat()).size;
+    if (actual < size) await fd.truncate(size);
+    else if (actual > size) {
+      await fd.close();
+      throw new Error(`image ${path} is ${actual} bytes, larger than the configured ${size}`);
+    }
+    return new VolumeImage(name, size, fd);
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    const buf = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.fd.read(buf, done, length - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return buf;
+  }
+
+  async write(offset: number, data: Buffer): Promise<void> {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await this.fd.write(data, done, data.length - done, offset + done);
+      done += bytesWritten;
+    }
+  }
+
+  async zero(offset: number, length: number): Promise<void> {
+    for (let at = 0; at < length; at += ZEROES.length)
+      await this.write(offset + at, ZEROES.subarray(0, Math.min(ZEROES.length, length - at)));
+  }
+
+  sync(): Promise<void> {
+    return this.syncer.run();
+  }
+
+  close(): Promise<void> {
+    return this.fd.close();
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * A recovery site: one journal per group (replication/recovery), the link receiver feeding them,
+ * and a status whose RPO is an upper bound (domain.md §1.6): time since the last contact plus
+ * the production site's RPO at that contact.
+ */
+import { join } from "node:path";
+import { resolveSecret } from "../lib/config-file.ts";
+import type { Logger } from "../lib/log.ts";
+import type { GroupConfig, SiteConfig } from "./config.ts";
+import { EventHub } from "./control/event-hub.ts";
+import { ApiError, type SiteControl } from "./control/site-control.ts";
+import { LinkTracker } from "./link/link-status.ts";
+import { type PeerView, Receiver } from "./link/receiver.ts";
+import { splitHostPort } from "./link/shipper.ts";
+import { RecoveryGroup } from "./recovery/group.ts";
+import type { BookmarkStatus, EngineGroupState, GroupStatus, SiteStatus } from "./status.ts";
+
+export class RecoverySite implements SiteControl {
+  readonly role = "recovery";
+  readonly events: EventHub;
+  private readonly startedAt = Date.now() / 1000;
+  private readonly groups = new Map<string, { config: GroupConfig; journal: RecoveryGroup; state: EngineGroupState }>();
+  private receiver: Receiver | null = null;
+  private readonly tracker: LinkTracker;
+
+  constructor(
+    private readonly config: SiteConfig,
+    private readonly version: string,
+    private readonly logger: Logger,
+  ) {
+    this.events = new EventHub(logger);
+    this.tracker = new LinkTracker(config.site, "recovery", this.events.emit);
+  }
+
+  async start(): Promise<{ linkPort: number }> {
+    const { config } = this;
+    const psk = resolveSecret(config.link.psk);
+    for (const gc of config.groups) {
+      const journal = await RecoveryGroup.open({
+        dir: join(config.dataDir, "groups", gc.name),
+        group: gc,
+        logger: this.logger.child({ group: gc.name }),
+        onEvent: (e) => {
+          if (e.type === "corrupt-record") this.events.emit({ group: gc.name, ...e });
+        },
+      });
+      this.groups.set(gc.name, { config: gc, journal, state: "active" });
+    }
+    this.receiver = new Receiver({
+      site: config.site,
+      psk,
+      groups: new Map([...this.groups].map(([name, g]) => [name, g.journal])),
+      tracker: this.tracker,
+      logger: this.logger,
+    });
+    const [host, port] = splitHostPort(config.link.listen!);
+    return { linkPort: await this.receiver.listen(host, port) };
+  }
+
+  async stop(): Promise<void> {
+    await this.receiver?.close();
+    for (const g of this.groups.values()) await g.journal.close();
+  }
+
+  status(): SiteStatus {
+    const at = Date.now() / 1000;
+    const groups: GroupStatus[] = [];
+    for (const [name, g] of this.groups) {
+      const j = g.journal;
+      const journal = j.journalStatus();
+      const peer = this.receiver?.peer.get(name);
+      this.refreshState(name, g);
+      const b = j.lastBookmark();
+      groups.push({
+        name,
+        tenant: g.config.tenant,
+        state: g.state,
+        mode: g.config.mode,
+        rpoSeconds: rpoUpperBound(peer, journal.newestRecoverableTimestamp, at),
+        rpoTargetSeconds: g.config.rpoTarget,
+        headSeq: Math.max(peer?.headSeq ?? 0, j.durableSeq),
+        durableSeq: j.durableSeq,
+        appliedSeq: j.appliedSeq,
+        backlog: {
+          writes: Math.max(0, (peer?.headSeq ?? 0) - j.durableSeq),
+          productionBytes: 0,
+          inFlightBytes: 0,
+          recoveryBytes: journal.undistributedBytes,
+        },
+        recoveryPointTimestamp: journal.newestRecoverableTimestamp,
+        lastBookmark: b,
+        bookmarkIntervalSeconds: g.config.bookmarkInterval,
+        resyncRequired: j.resyncing,
+        sync: {
+          kind: j.resyncing ? "full" : "none",
+          progressRatio: j.resyncing ? 0 : 1,
+          bytesDone: 0,
+          bytesTotal: 0,
+          etaSeconds: 0,
+        },
+        lastTestFailoverTimestamp: 0,
+        volumes: g.config.volumes.map((v) => ({
+          name: v.name,
+          sizeBytes: v.size,
+          writtenBytesTotal: 0,
+          writeOpsTotal: 0,
+          trimmedBytesTotal: 0,
+          rpoSeconds: 0,
+        })),
+        journal,
+      });
+    }
+    return {
+      site: this.config.site,
+      role: "recovery",
+      timestamp: at,
+      startedAt: this.startedAt,
+      version: this.version,
+      groups,
+      links: [this.tracker.status(0)],
+    };
+  }
+
+  /** An on-demand bookmark here marks what the journal holds durably now. */
+  async bookmark(group: string, name: string): Promise<BookmarkStatus> {
+    const j = this.group(group).journal;
+    const b = { name, seq: j.durableSeq, timestamp: j.journalStatus().newestRecoverableTimestamp };
+    await j.addBookmark(b);
+    this.events.emit({ type: "bookmark", group, bookmark: b });
+    return b;
+  }
+
+  setLinkLimit(): number {
+    throw new ApiError(409, "the link limit is set on the production site");
+  }
+  pause(): void {
+    throw new ApiError(409, "pause a group on the production site");
+  }
+  resume(): void {
+    throw new ApiError(409, "resume a group on the production site");
+  }
+  resync(): void {
+    throw new ApiError(409, "resyncs are started by the production site");
+  }
+
+  private refreshState(name: string, g: { journal: RecoveryGroup; state: EngineGroupState }): void {
+    const j = g.journal;
+    const to: EngineGroupState = j.fault
+      ? "error"
+      : j.resyncing
+        ? j.durableSeq === 0
+          ? "initializing"
+          : "resyncing"
+        : "active";
+    if (to === g.state) return;
+    this.events.emit({
+      type: "state",
+      group: name,
+      from: g.state,
+      to,
+      reason: j.fault ?? (j.resyncing ? "resync" : "journal ready"),
+    });
+    g.state = to;
+  }
+
+  private group(name: string) {
+    const g = this.groups.get(name);
+    if (!g) throw new ApiError(404, `no group "${name}" on this site`);
+    return g;
+  }
+}
+
+/**
+ * Upper bound of the data at risk as seen from here: the production site's RPO at the last
+ * heartbeat plus the time since; before any contact, the age of the newest recoverable point.
+ */
+export function rpoUpperBound(peer: PeerView | undefined, newestTs: number, at: number): number {
+  if (peer) return Math.max(0, peer.rpoSeconds + (at - peer.at));
+  return newestTs > 0 ? Math.max(0, at - newestTs) : 0;
+}

@@ -1,0 +1,34 @@
+/**
+ * Composes an engine site by role and serves its control API. Hooks for what comes next
+ * (point-in-time exports `vol@point`, test failover, failover and failback) attach here, next to
+ * the role-specific site objects.
+ */
+import type { Logger } from "../lib/log.ts";
+import type { SiteConfig } from "./config.ts";
+import { ControlServer } from "./control/http-api.ts";
+import { splitHostPort } from "./link/shipper.ts";
+import { ProductionSite } from "./production-site.ts";
+import { RecoverySite } from "./recovery-site.ts";
+
+export interface RunningSite {
+  controlPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startSite(config: SiteConfig, version: string, logger: Logger): Promise<RunningSite> {
+  const site =
+    config.role === "production"
+      ? new ProductionSite(config, version, logger)
+      : new RecoverySite(config, version, logger);
+  await site.start();
+  const control = new ControlServer(site, logger);
+  const [host, port] = splitHostPort(config.control.listen);
+  const controlPort = await control.listen(host, port);
+  return {
+    controlPort,
+    async stop() {
+      await control.close();
+      await site.stop();
+    },
+  };
+}

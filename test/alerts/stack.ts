@@ -1,0 +1,166 @@
+/**
+ * The alerting stack on real services, shared by the end-to-end test and the alerts benchmark:
+ * a bundled-engine pair with a fault proxy on its link (RPO target 3 s), collector and exporter
+ * with the notifier's webhook mounted, snmptrapd and an SMTP sink; plus the two alert paths,
+ * real Prometheus + Alertmanager with the generated files, or the built-in evaluator.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { buildAlertmanagerConfig } from "../../alerts/alertmanager-config.ts";
+import { alertsConfig } from "../../alerts/config.ts";
+import { AlertEvaluator } from "../../alerts/evaluator.ts";
+import { createNotifier } from "../../alerts/notifier/from-config.ts";
+import type { Notifier } from "../../alerts/notifier/notifier.ts";
+import { createAlertmanagerWebhookRouter } from "../../alerts/notifier/router.ts";
+import { NotificationStats } from "../../alerts/notifier/stats.ts";
+import { buildRules } from "../../alerts/rules.ts";
+import { createLogger } from "../../lib/log.ts";
+import { alerts, notificationOid, OBJECTS_OID } from "../../model/alerts.ts";
+import { NbdClient } from "../../replication/nbd/client.ts";
+import { type Rig, startRig } from "../collector/support/exporter-rig.ts";
+import { EnginePair } from "../engine/harness.ts";
+import { startAlertmanager } from "../services/alertmanager.ts";
+import { startPrometheus } from "../services/prometheus.ts";
+import { type SmtpSinkInstance, startSmtpSink } from "../services/smtp-sink.ts";
+import { type ParsedTrap, type SnmptrapdInstance, startSnmptrapd } from "../services/snmptrapd.ts";
+import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
+
+export const RPO_TARGET_SECONDS = 3;
+export const PRODUCTION_SITE = "prod-a";
+const COMMUNITY = "rpo-e2e";
+const RPO_OID = notificationOid(alerts.rpoThresholdExceeded);
+
+export const varbind = (t: ParsedTrap, id: number) => t.varbinds.find((v) => v.oid === `${OBJECTS_OID}.${id}.0`)?.value;
+const trapOid = (t: ParsedTrap) => t.varbinds.find((v) => v.oid === "1.3.6.1.6.3.1.1.4.1.0")?.value;
+
+/** The production site's RpoThresholdExceeded trap for group g1 (both sites report the group). */
+export const isRpoTrap = (state: "firing" | "resolved", since: Date) => (t: ParsedTrap) =>
+  t.receivedAt >= since &&
+  trapOid(t) === RPO_OID &&
+  varbind(t, 6) === "g1" &&
+  varbind(t, 5) === PRODUCTION_SITE &&
+  varbind(t, 2) === (state === "firing" ? "1" : "2");
+
+export interface PrometheusTimings {
+  scrapeInterval: string;
+  evaluationInterval: string;
+  groupWait: string;
+}
+
+export interface AlertStack {
+  trapd: SnmptrapdInstance;
+  smtp: SmtpSinkInstance;
+  pair: EnginePair;
+  rig: Rig;
+  notifier: Notifier;
+  /** Cuts the link and writes, so acknowledged data waits at production and its RPO grows. */
+  cutLinkAndWrite(): Promise<void>;
+  restoreLink(): void;
+  /** Starts Prometheus and Alertmanager with the generated rules and config; returns their stop. */
+  startPrometheusPath(t: PrometheusTimings): Promise<() => Promise<void>>;
+  /** Attaches the built-in evaluator to the collector; returns its detach. */
+  startEvaluatorPath(): () => void;
+  stop(): Promise<void>;
+}
+
+/** The harness has no RPO-target option; a short target keeps runs short. */
+function shortRpoTarget(file: string): void {
+  writeFileSync(
+    file,
+    readFileSync(file, "utf8").replace("  - name: g1\n", `  - name: g1\n    rpoTarget: ${RPO_TARGET_SECONDS}\n`),
+  );
+}
+
+export async function startAlertStack(): Promise<AlertStack> {
+  const dir = await makeTempDir("alerts-stack");
+  const cleanups: Array<() => Promise<unknown>> = [() => removeTempDir(dir)];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+  };
+  try {
+    const [trapd, smtp] = await Promise.all([startSnmptrapd({ community: COMMUNITY }), startSmtpSink({})]);
+    cleanups.push(
+      () => trapd.stop(),
+      () => smtp.stop(),
+    );
+    const pair = await EnginePair.create({ proxy: true, volumeSize: "4MiB" });
+    cleanups.push(() => pair.close());
+    shortRpoTarget(pair.configs.production);
+    shortRpoTarget(pair.configs.recovery);
+    await pair.start("recovery");
+    await pair.start("production");
+    const rig = await startRig([
+      { name: PRODUCTION_SITE, url: `http://127.0.0.1:${pair.ports.control.production}` },
+      { name: "rec-b", url: `http://127.0.0.1:${pair.ports.control.recovery}` },
+    ]);
+    cleanups.push(() => rig.stop());
+    const config = alertsConfig.parse({
+      snmp: [{ host: "127.0.0.1", port: trapd.port, community: { env: "COMMUNITY" } }],
+      email: {
+        host: "127.0.0.1",
+        port: smtp.port,
+        starttls: false,
+        from: "rpowatch@example.net",
+        to: ["noc@example.net"],
+      },
+      retries: { attempts: 2, backoff: 0.2 },
+    });
+    const notifier = createNotifier(config, new NotificationStats(), createLogger("silent"), { COMMUNITY });
+    cleanups.push(() => notifier.idle());
+    rig.exporter.app.use(createAlertmanagerWebhookRouter(notifier));
+    await pair.caughtUp();
+
+    return {
+      trapd,
+      smtp,
+      pair,
+      rig,
+      notifier,
+      stop,
+      async cutLinkAndWrite() {
+        pair.proxy!.cut();
+        const nbd = await NbdClient.connect({ host: "127.0.0.1", port: pair.ports.nbd, exportName: "vol1" });
+        await nbd.write(0, Buffer.alloc(64 * 1024, Date.now() % 251));
+        await nbd.flush();
+        await nbd.disconnect();
+      },
+      restoreLink: () => pair.proxy!.restore(),
+      async startPrometheusPath(t) {
+        const rules = join(dir, "rules.yml");
+        await writeFile(rules, stringify(buildRules({ forOverride: "1s" }), { lineWidth: 0 }));
+        const amConfig = buildAlertmanagerConfig({
+          rpowatchUrl: rig.running.url,
+          groupWait: t.groupWait,
+          groupInterval: "1s",
+          repeatInterval: "1h",
+        });
+        const am = await startAlertmanager({ configYaml: stringify(amConfig) });
+        const prom = await startPrometheus({
+          scrapeTargets: [{ job: "rpowatch", targets: [rig.running.url.replace("http://", "")] }],
+          scrapeInterval: t.scrapeInterval,
+          evaluationInterval: t.evaluationInterval,
+          ruleFiles: [rules],
+          alertmanagers: [am.address],
+        }).catch(async (err) => {
+          await am.stop();
+          throw err;
+        });
+        const stopPath = async () => {
+          await prom.stop();
+          await am.stop();
+        };
+        cleanups.push(stopPath);
+        return stopPath;
+      },
+      startEvaluatorPath() {
+        const evaluator = new AlertEvaluator({ notify: (n) => notifier.dispatch(n), forSeconds: 1 });
+        return evaluator.attach(rig.collector, 1);
+      },
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,194 @@
+import { describe, expect, it } from "vitest";
+import { bottleneck, drainForecast, totalBacklog } from "../../collector/derive/backlog.ts";
+import { counterValue, foldCounter } from "../../collector/derive/counter.ts";
+import { journalFigures } from "../../collector/derive/journal.ts";
+import { linkFigures } from "../../collector/derive/link.ts";
+import { ratioOr, windowSlope } from "../../collector/derive/rate.ts";
+import { groupRpoSeconds, recoveryPointTimestamp, rpoTargetRatio } from "../../collector/derive/rpo.ts";
+import { dataAgeSeconds } from "../../collector/derive/staleness.ts";
+import { stateSet } from "../../collector/derive/state.ts";
+import { SeriesMemory } from "../../collector/series-memory.ts";
+
+const Inf = Number.POSITIVE_INFINITY;
+
+describe("RPO", () => {
+  it("group RPO is the maximum of the group's and its volumes' RPO", () => {
+    expect(groupRpoSeconds(3, [1, 7, 2])).toBe(7);
+    expect(groupRpoSeconds(9, [1, 7])).toBe(9);
+    expect(groupRpoSeconds(0, [])).toBe(0);
+  });
+  it("ratio to target", () => {
+    expect(rpoTargetRatio(1440, 1800)).toBe(0.8);
+    expect(rpoTargetRatio(0, 0)).toBe(0);
+    expect(rpoTargetRatio(5, 0)).toBe(Inf);
+  });
+  it("recovery point: reported, else observation time minus RPO", () => {
+    expect(recoveryPointTimestamp(1000, 2000, 30)).toBe(1000);
+    expect(recoveryPointTimestamp(0, 2000, 30)).toBe(1970);
+  });
+});
+
+describe("counters and rates", () => {
+  it("folds resets so the counter never decreases", () => {
+    let s = foldCounter(undefined, 100);
+    s = foldCounter(s, 150);
+    expect(counterValue(s)).toBe(150);
+    s = foldCounter(s, 20); // source restarted: it lost 150
+    expect(counterValue(s)).toBe(170);
+    s = foldCounter(s, 50);
+    expect(counterValue(s)).toBe(200);
+  });
+  it("window slope is (last − first) / elapsed", () => {
+    expect(
+      windowSlope([
+        { t: 0, v: 100 },
+        { t: 5, v: 120 },
+        { t: 10, v: 300 },
+      ]),
+    ).toBe(20);
+    expect(
+      windowSlope([
+        { t: 0, v: 300 },
+        { t: 10, v: 100 },
+      ]),
+    ).toBe(-20);
+    expect(windowSlope([{ t: 3, v: 1 }])).toBe(0);
+    expect(ratioOr(6, 3, 9)).toBe(2);
+    expect(ratioOr(6, 0, 9)).toBe(9);
+  });
+  it("change rate over the window folds a reset in and forgets points older than the window", () => {
+    const m = new SeriesMemory(10).entity("volume");
+    expect(m.counter(0, 0, 1000).rate).toBe(0);
+    expect(m.counter(0, 5, 1500).rate).toBe(100);
+    // Reset at t=10: the source now reports 200, i.e. 200 new bytes since its restart → 1700 total.
+    expect(m.counter(0, 10, 200)).toEqual({ total: 1700, rate: 70 });
+    // At t=20 the t=0 and t=5 points are older than the 10 s window: (2700 − 1700) / (20 − 10).
+    expect(m.counter(0, 20, 1200)).toEqual({ total: 2700, rate: 100 });
+    // Another slot of the same entity is independent: a gauge's slope may be negative.
+    expect(m.gauge(1, 0, 50)).toBe(0);
+    expect(m.gauge(1, 10, 30)).toBe(-2);
+  });
+  it("entities not seen in an update are forgotten", () => {
+    const memory = new SeriesMemory(10);
+    memory.entity("a");
+    memory.entity("b");
+    memory.sweep();
+    memory.entity("a");
+    memory.sweep();
+    expect(memory.size).toBe(1);
+  });
+});
+
+describe("backlog, bottleneck and drain forecast", () => {
+  it("total and location with the largest share", () => {
+    const backlog = { production: 600, in_flight: 300, recovery: 100 };
+    expect(totalBacklog(backlog)).toBe(1000);
+    expect(bottleneck(backlog)).toBe("production");
+    expect(bottleneck({ production: 100, in_flight: 800, recovery: 100 })).toBe("in_flight");
+    expect(bottleneck({ production: 0, in_flight: 10, recovery: 990 })).toBe("recovery");
+    expect(bottleneck({ production: 0, in_flight: 0, recovery: 0 })).toBe("none");
+    // No majority: the largest share still names it; ties go downstream.
+    expect(bottleneck({ production: 400, in_flight: 350, recovery: 250 })).toBe("production");
+    expect(bottleneck({ production: 500, in_flight: 500, recovery: 0 })).toBe("in_flight");
+  });
+  it("drains: change 1 MB/s, backlog shrinking 0.5 MB/s → drain 1.5 MB/s, 60 MB gone in 120 s", () => {
+    const f = drainForecast({
+      backlogBytes: 60e6,
+      backlogSlope: -0.5e6,
+      changeRateBytesPerSecond: 1e6,
+      rpoSeconds: 30,
+      rpoTargetSeconds: 1800,
+    });
+    expect(f).toEqual({ drainRateBytesPerSecond: 1.5e6, etaSeconds: 120, etaValid: true, rpoAtRisk: false });
+  });
+  it("at risk when RPO + ETA passes the target", () => {
+    const f = drainForecast({
+      backlogBytes: 60e6,
+      backlogSlope: -0.5e6,
+      changeRateBytesPerSecond: 1e6,
+      rpoSeconds: 1700,
+      rpoTargetSeconds: 1800,
+    });
+    expect(f.etaSeconds).toBe(120);
+    expect(f.rpoAtRisk).toBe(true); // 1700 + 120 > 1800
+  });
+  it("a growing or flat backlog has no ETA and puts the RPO at risk", () => {
+    const growing = drainForecast({
+      backlogBytes: 1e6,
+      backlogSlope: 2e5,
+      changeRateBytesPerSecond: 1e6,
+      rpoSeconds: 1,
+      rpoTargetSeconds: 1800,
+    });
+    expect(growing).toEqual({ drainRateBytesPerSecond: 8e5, etaSeconds: Inf, etaValid: false, rpoAtRisk: true });
+    const stalled = drainForecast({
+      backlogBytes: 1e6,
+      backlogSlope: 0,
+      changeRateBytesPerSecond: 0,
+      rpoSeconds: 1,
+      rpoTargetSeconds: 1800,
+    });
+    expect(stalled).toMatchObject({ etaValid: false, rpoAtRisk: true });
+  });
+  it("no backlog: nothing to drain, not at risk", () => {
+    const f = drainForecast({
+      backlogBytes: 0,
+      backlogSlope: -100,
+      changeRateBytesPerSecond: 50,
+      rpoSeconds: 0,
+      rpoTargetSeconds: 1800,
+    });
+    expect(f).toEqual({ drainRateBytesPerSecond: 150, etaSeconds: 0, etaValid: true, rpoAtRisk: false });
+  });
+});
+
+describe("link and journal", () => {
+  it("link throughput, utilization against the limit, compression", () => {
+    expect(linkFigures({ wireBytesPerSecond: 5e6, rawBytesPerSecond: 1.5e7, limitBytesPerSecond: 1e7 })).toEqual({
+      throughputBytesPerSecond: 5e6,
+      utilizationRatio: 0.5,
+      compressionRatio: 3,
+    });
+    // Unlimited and idle.
+    expect(linkFigures({ wireBytesPerSecond: 0, rawBytesPerSecond: 0, limitBytesPerSecond: 0 })).toEqual({
+      throughputBytesPerSecond: 0,
+      utilizationRatio: 0,
+      compressionRatio: 1,
+    });
+  });
+  it("journal utilization, window ratio and time to full", () => {
+    expect(
+      journalFigures({
+        capacityBytes: 1000,
+        usedBytes: 250,
+        achievedWindowSeconds: 5400,
+        requiredWindowSeconds: 7200,
+        fillRateBytesPerSecond: 5,
+      }),
+    ).toEqual({ utilizationRatio: 0.25, windowRatio: 0.75, fullEtaSeconds: 150 });
+    expect(
+      journalFigures({
+        capacityBytes: 0,
+        usedBytes: 0,
+        achievedWindowSeconds: 10,
+        requiredWindowSeconds: 0,
+        fillRateBytesPerSecond: -1,
+      }),
+    ).toEqual({ utilizationRatio: 0, windowRatio: 1, fullEtaSeconds: Inf });
+  });
+});
+
+describe("state sets and staleness", () => {
+  it("one-hot state set", () => {
+    expect(stateSet(["up", "connecting", "down"], "down")).toEqual([
+      ["up", 0],
+      ["connecting", 0],
+      ["down", 1],
+    ]);
+  });
+  it("data age from the source's newest data", () => {
+    expect(dataAgeSeconds(1000, 1012.5)).toBe(12.5);
+    expect(dataAgeSeconds(1000, 990)).toBe(0); // source clock ahead: never negative
+    expect(dataAgeSeconds(0, 1000)).toBe(Inf);
+  });
+});

@@ -1,0 +1,87 @@
+import { createServer, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { metrics } from "../../model/metrics.ts";
+import { waitFor } from "../support/process.ts";
+import { scrape, startRig } from "./support/exporter-rig.ts";
+import { groupStatus, siteStatus } from "./support/site-status.ts";
+import { startStatusServer } from "./support/status-server.ts";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const journal = {
+  capacityBytes: 1e9,
+  usedBytes: 2.5e8,
+  undistributedBytes: 1e6,
+  oldestRecoverableTimestamp: 1_699_996_400,
+  newestRecoverableTimestamp: 1_700_000_000,
+  requiredWindowSeconds: 7200,
+  achievedWindowSeconds: 3600,
+  trimmedBytesByTime: 5e6,
+  trimmedBytesBySpace: 0,
+  storeCapacityBytes: 1e10,
+  corruptRecordsTotal: 0,
+};
+
+async function rigWithSite() {
+  const site = await startStatusServer(
+    siteStatus([groupStatus("db", ["data", "logs"], { journal }), groupStatus("web", ["root"])]),
+  );
+  cleanups.push(() => site.close());
+  const rig = await startRig([{ name: "paris", url: site.url }]);
+  cleanups.push(() => rig.stop());
+  await waitFor(() => rig.collector.current().volumes.length === 3, { timeoutMs: 10_000, what: "site data" });
+  return { site, rig };
+}
+
+/** Cases the real engine cannot be made to show on demand: volumes vanishing, a site that hangs. */
+describe("exporter /metrics", () => {
+  it("leaves no series behind for volumes and groups that disappear", async () => {
+    const { site, rig } = await rigWithSite();
+    expect((await scrape(rig)).body).toMatch(/volume="logs"/);
+    site.status = siteStatus([groupStatus("db", ["data"], { journal })], 1_700_000_010);
+    site.push();
+    await waitFor(() => rig.collector.current().volumes.length === 1, { timeoutMs: 10_000, what: "volume removal" });
+    const { body } = await scrape(rig);
+    expect(body).not.toMatch(/volume="logs"/);
+    expect(body).not.toMatch(/group="web"/);
+    expect(body).toMatch(/volume="data"/);
+  });
+
+  it("answers a scrape promptly while a source hangs forever", async () => {
+    // A site that accepts TCP connections and never answers a byte.
+    const sockets = new Set<Socket>();
+    const hung = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => hung.listen(0, "127.0.0.1", resolve));
+    cleanups.push(
+      () =>
+        new Promise((resolve) => {
+          for (const s of sockets) s.destroy();
+          hung.close(() => resolve());
+        }),
+    );
+    const port = (hung.address() as { port: number }).port;
+    const site = await startStatusServer(siteStatus([groupStatus("db", ["data"])]));
+    cleanups.push(() => site.close());
+    const rig = await startRig([
+      { name: "paris", url: site.url },
+      // The hung source's own requests would wait this long; the scrape must not.
+      { name: "hung", url: `http://127.0.0.1:${port}`, timeout: 300 },
+    ]);
+    cleanups.push(() => rig.stop());
+    await waitFor(() => rig.collector.current().volumes.length === 1 && sockets.size > 0, {
+      timeoutMs: 10_000,
+      what: "good data, hung connection",
+    });
+
+    const started = performance.now();
+    const { body } = await scrape(rig);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(body).toContain(`${metrics.sourceUp.name}{source="hung",kind="engine"} 0`);
+    expect(body).toContain(`${metrics.sourceUp.name}{source="paris",kind="engine"} 1`);
+    expect(body).toContain(`${metrics.sourceDataAge.name}{source="hung",kind="engine"} +Inf`);
+    expect(body).toMatch(/rpowatch_volume_rpo_seconds\{[^}]*volume="data"/);
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { Collector } from "../../collector/collector.ts";
+import { mapSiteStatus } from "../../collector/sources/engine-map.ts";
+import { createExposition } from "../../exporter/exposition.ts";
+import { metrics } from "../../model/metrics.ts";
+import { groupStatus, siteStatus } from "./support/site-status.ts";
+
+function collectorWith(groupName: string) {
+  const collector = new Collector({
+    sources: [{ name: "paris", kind: "push", start() {}, stop: async () => {} }],
+    rateWindowSeconds: 60,
+  });
+  const snap = mapSiteStatus(siteStatus([groupStatus(groupName, ["data"])], 1000), "acme");
+  collector.sinkFor("paris").snapshot(snap, { durationSeconds: 0, samples: 1 });
+  return collector;
+}
+
+describe("exposition", () => {
+  it("renders the data age at scrape time even when the rest comes from the per-snapshot cache", () => {
+    const collector = collectorWith("db");
+    const exposition = createExposition();
+    const at = (now: number) => exposition.render(collector.current(), now, "prometheus");
+    expect(at(1010)).toContain(`${metrics.sourceDataAge.name}{source="paris",kind="push"} 10\n`);
+    expect(at(1025)).toContain(`${metrics.sourceDataAge.name}{source="paris",kind="push"} 25\n`);
+  });
+
+  it("escapes label values and writes infinities as Prometheus expects", () => {
+    const collector = collectorWith('we"ird\\name\nx');
+    const text = createExposition().render(collector.current(), 1000, "prometheus");
+    expect(text).toContain(`group="we\\"ird\\\\name\\nx"`);
+    // No journal change rate yet and a backlog that is not draining: the ETA is +Inf.
+    expect(text).toMatch(new RegExp(`^${metrics.groupDrainEta.name}\\{[^}]*\\} \\+Inf$`, "m"));
+  });
+
+  it("uses extractor overrides for values kept outside the snapshot", () => {
+    const collector = collectorWith("db");
+    const exposition = createExposition({ notifications: (_s, _now, emit) => emit(["trap", "nms1", "sent"], 3) });
+    expect(exposition.render(collector.current(), 1000, "openmetrics")).toContain(
+      'rpowatch_notifications_total{channel="trap",destination="nms1",result="sent"} 3\n',
+    );
+  });
+});

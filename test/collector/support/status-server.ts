@@ -1,0 +1,64 @@
+/**
+ * A real HTTP + WebSocket server speaking the engine's status contract (GET /status, WS /stream)
+ * from a SiteStatus the test controls, for adapter behaviour the real engine cannot be made to
+ * show on demand (a stream that dies while /status still answers). Not a mock: real sockets.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { WebSocketServer } from "ws";
+import type { SiteStatus, StreamMessage } from "../../../replication/status.ts";
+
+export interface StatusServer {
+  url: string;
+  status: SiteStatus;
+  /** Sends the current status to every stream client. */
+  push(): void;
+  /** Refuse (true) or accept stream connections. */
+  refuseStream: boolean;
+  streamClients(): number;
+  dropStreams(): void;
+  statusRequests: number;
+  close(): Promise<void>;
+}
+
+export async function startStatusServer(initial: SiteStatus): Promise<StatusServer> {
+  const wss = new WebSocketServer({ noServer: true });
+  const server: Server = createServer((req, res) => {
+    if (req.url === "/status") {
+      self.statusRequests++;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(self.status));
+    } else res.writeHead(404).end();
+  });
+  server.on("upgrade", (req, socket, head) => {
+    if (req.url !== "/stream" || self.refuseStream) {
+      socket.end("HTTP/1.1 503 Service Unavailable\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const message: StreamMessage = { type: "snapshot", status: self.status };
+      ws.send(JSON.stringify(message));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const self: StatusServer = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    status: initial,
+    refuseStream: false,
+    statusRequests: 0,
+    push() {
+      const frame = JSON.stringify({ type: "snapshot", status: self.status } satisfies StreamMessage);
+      for (const client of wss.clients) client.send(frame);
+    },
+    streamClients: () => wss.clients.size,
+    dropStreams() {
+      for (const client of wss.clients) client.terminate();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return self;
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { buildDashboards } from "../../dashboards/build.ts";
+import { DATASOURCE_UID } from "../../dashboards/datasource.ts";
+import { METRIC_LIST } from "../../model/metrics.ts";
+import { contentPanels, type DashboardJson, lintDashboard } from "./dashboard-lint.ts";
+
+const built = buildDashboards().map((d) => ({ ...d, json: JSON.parse(JSON.stringify(d.json)) as DashboardJson }));
+
+describe("generated dashboards", () => {
+  it.each(built.map((d) => [d.uid, d.json] as const))("%s passes the lint", (_uid, json) => {
+    expect(lintDashboard(json)).toEqual([]);
+  });
+
+  it("the lint catches what it is for", () => {
+    const bad: DashboardJson = {
+      uid: "bad",
+      title: "bad",
+      panels: [
+        { id: 1, type: "stat", targets: [{ expr: "rate(x[1m])", datasource: { uid: "prom" } }] },
+        { id: 1, type: "stat" },
+      ],
+      templating: { list: [{ type: "query", name: "tenant", datasource: { uid: "prom" }, sort: 0, refresh: 1 }] },
+    };
+    const problems = lintDashboard(bad).join("\n");
+    for (const expected of [
+      "not unique",
+      "no unit",
+      "no description",
+      "datasource not by variable",
+      "fixed range",
+      "not sorted",
+      "refresh",
+    ]) {
+      expect(problems).toContain(expected);
+    }
+  });
+
+  it("every catalogue metric is on a panel or says why not", () => {
+    const queries = built
+      .filter((d) => d.kind === "prometheus")
+      .flatMap((d) => contentPanels(d.json).flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? "")));
+    const missing = METRIC_LIST.filter(
+      (m) => !m.notOnDashboard && !queries.some((q) => new RegExp(`\\b${m.name}\\b`).test(q)),
+    );
+    expect(missing.map((m) => m.name)).toEqual([]);
+  });
+
+  it("InfluxDB variants query InfluxQL only, by the datasource variable", () => {
+    const influx = built.filter((d) => d.kind === "influxdb");
+    expect(influx.length).toBeGreaterThan(0);
+    for (const d of influx) {
+      for (const p of contentPanels(d.json)) {
+        for (const t of p.targets ?? []) {
+          expect(t.datasource).toEqual({ type: "influxdb", uid: DATASOURCE_UID });
+          expect(t.query).toMatch(/^SELECT .* FROM "rpowatch_\w+" WHERE .*\$timeFilter GROUP BY time\(\$__interval\)/);
+        }
+      }
+    }
+  });
+});
