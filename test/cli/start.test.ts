@@ -1,0 +1,73 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../../lib/ports.ts";
+import { waitFor } from "../support/process.ts";
+import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
+
+const BIN = new URL("../../bin/rpowatch.js", import.meta.url).pathname;
+
+/** The value of the first series of `name` whose labels include every `labels` pair. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.split(" ").pop());
+  }
+  return undefined;
+}
+
+describe("rpowatch start (the whole stack on embedded defaults)", () => {
+  let child: ChildProcess | undefined;
+  let dir = "";
+  afterAll(async () => {
+    child?.kill("SIGKILL");
+    if (dir) await removeTempDir(dir);
+  });
+
+  it("replicates the workload's writes, exports measured RPO and change rate, and stops cleanly on SIGINT", async () => {
+    dir = await makeTempDir("start");
+    const port = await freePort();
+    const config = join(dir, "stack.yaml");
+    await writeFile(
+      config,
+      `dataDir: ${join(dir, "data")}\nexporter: { listen: "127.0.0.1:${port}" }\ncollector: { rateWindow: 5s }\nembedded: { groups: 1, volumesPerGroup: 2, volumeSize: 16MiB, rate: 128KiB }\n`,
+    );
+    child = spawn(process.execPath, [BIN, "--log-level", "warn", "start", "--config", config], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout?.on("data", (d) => {
+      stdout += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)));
+
+    const url = `http://127.0.0.1:${port}/metrics`;
+    const metrics = await waitFor(
+      async () => {
+        const text = await fetch(url).then(
+          (r) => r.text(),
+          () => "",
+        );
+        const rate = sample(text, "rpowatch_group_change_rate_bytes_per_second", { site: "prod", group: "g1" });
+        const window = sample(text, "rpowatch_journal_protection_window_seconds", { site: "dr", group: "g1" });
+        return rate && rate > 0 && window !== undefined && window > 0 ? text : undefined;
+      },
+      { timeoutMs: 60_000, what: "the stack to export a change rate and a journal window" },
+    );
+    expect(stdout).toMatch(/engine site prod \(production\)/);
+    expect(stdout).toMatch(/engine site dr \(recovery\)/);
+    expect(stdout).toContain(`http://127.0.0.1:${port}/metrics`);
+    // Two volumes at 128 KiB/s each: the measured group change rate is in that neighbourhood.
+    const rate = sample(metrics, "rpowatch_group_change_rate_bytes_per_second", { site: "prod", group: "g1" })!;
+    expect(rate).toBeGreaterThan(64 * 1024);
+    expect(rate).toBeLessThan(1024 * 1024);
+    expect(sample(metrics, "rpowatch_link_up", { site: "prod" })).toBe(1);
+    expect(sample(metrics, "rpowatch_group_rpo_seconds", { site: "prod", group: "g1" })).toBeLessThan(60);
+    expect(sample(metrics, "rpowatch_group_state", { site: "prod", group: "g1", state: "active" })).toBe(1);
+
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/stopped\n$/);
+  });
+});
