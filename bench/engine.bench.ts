@@ -126,8 +126,9 @@ export const bench: Bench = {
         const r = await rpoUnderRate(pair, step, RUNTIME_SECONDS);
         progress(`  achieved ${r.achieved.toFixed(0)} MiB/s, RPO p99 ${r.p99.toFixed(2)} s`);
         await pair.caughtUp(300_000);
+        if (r.p99 < 5) protectedRate = Math.max(protectedRate, r.achieved);
+        // Stop once RPO breaks the bound or the write path, not the replication, sets the pace.
         if (r.p99 >= 5 || r.achieved < step * 0.9) break;
-        protectedRate = r.achieved;
       }
       progress("disk limit: fio direct sequential write to a file on the same disk");
       const diskOut = await runToolOk("fio", [
@@ -189,7 +190,7 @@ export const bench: Bench = {
         figures,
         notes: [
           "Both sites, fio and nbdkit share this machine's 2 cores and one disk: the engine's figures include the recovery site's work.",
-          `Protected rate: highest of ${RATE_STEPS_MIB.join("/")} MiB/s (fio --rate, 256 KiB writes, 50% compressible) reached within 10% with RPO p99 < 5 s.`,
+          `Protected rate: highest rate fio reached with RPO p99 < 5 s, offering ${RATE_STEPS_MIB.join("/")} MiB/s in turn (fio --rate, 256 KiB writes, 50% compressible); the steps stop when fio falls 10% short of the offered rate.`,
           "RPO is sampled every 200 ms from GET /status of the production site.",
           "The capture-only rows show the production write path alone; the gap to the replication-on rows is the shipping and the recovery journal (1 read + 2 writes per write) competing for the same 2 cores and disk.",
         ],

@@ -20,10 +20,18 @@ export async function startSite(config: SiteConfig, version: string, logger: Log
     config.role === "production"
       ? new ProductionSite(config, version, logger)
       : new RecoverySite(config, version, logger);
-  await site.start();
   const control = new ControlServer(site, logger);
   const [host, port] = splitHostPort(config.control.listen);
-  const controlPort = await control.listen(host, port);
+  let controlPort: number;
+  try {
+    await site.start();
+    controlPort = await control.listen(host, port);
+  } catch (err) {
+    // A half-started site must not linger (an NBD export without its API, a link without status).
+    await control.close().catch(() => {});
+    await site.stop().catch(() => {});
+    throw err;
+  }
   return {
     controlPort,
     async stop() {

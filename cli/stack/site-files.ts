@@ -7,7 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import type { StackConfig } from "../../config/schema.ts";
-import { freePort } from "../../lib/ports.ts";
+import { freePorts } from "../../lib/ports.ts";
 
 export interface EmbeddedSite {
   name: string;
@@ -46,7 +46,7 @@ export async function writeEmbeddedSites(cfg: StackConfig): Promise<EmbeddedSite
   // A fresh link key per run, readable only by us; the site files reference it, never contain it.
   const pskFile = join(root, "link.psk");
   await writeFile(pskFile, randomBytes(32).toString("hex"), { mode: 0o600 });
-  const [prodControl, drControl, nbd, link] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [prodControl, drControl, nbd, link] = await freePorts(4);
   const groups = embeddedGroups(cfg.embedded, cfg.tenant);
   const linkSettings = { psk: { file: pskFile }, compression: "lz4", limit: cfg.embedded.linkLimit };
 

@@ -13,6 +13,7 @@ import { decompressBatch } from "./codec.ts";
 import { FramedSocket } from "./framed-socket.ts";
 import { type Frame, FrameType, jsonFrame, ProtocolError, parseJson } from "./framing.ts";
 import { expectFrame } from "./handshake.ts";
+import { JournalCommitter } from "./journal-committer.ts";
 import type { LinkTracker } from "./link-status.ts";
 import {
   type AckMsg,
@@ -128,21 +129,24 @@ export class Receiver {
     const welcome: WelcomeMsg = { groups: {} };
     for (const [name, g] of o.groups)
       welcome.groups[name] = { durableSeq: g.durableSeq, appliedSeq: g.appliedSeq, resyncing: g.resyncing };
-    link.setHandler((f) => this.onFrame(link, f));
+    const commits = new Map([...o.groups].map(([name, g]) => [name, new JournalCommitter(g)]));
+    link.setHandler((f) => this.onFrame(link, commits, f));
     await link.send(jsonFrame(FrameType.welcome, welcome));
     o.tracker.contact();
     o.tracker.setState("up", `production site ${hello.site} authenticated`);
   }
 
-  private async onFrame(link: FramedSocket, frame: Frame): Promise<void> {
+  private async onFrame(link: FramedSocket, commits: Map<string, JournalCommitter>, frame: Frame): Promise<void> {
     this.o.tracker.contact();
     this.o.tracker.wireBytesTotal += frame.payload.length + 5;
     switch (frame.type) {
       case FrameType.batch:
-        return this.onBatch(link, frame.payload);
+        return this.onBatch(link, commits, frame.payload);
       case FrameType.heartbeat:
         return this.onHeartbeat(link, parseJson<HeartbeatMsg>(frame));
       case FrameType.request:
+        // Requests (resync control, bookmarks) act on what every earlier batch appended.
+        await Promise.all([...commits.values()].map((c) => c.idle()));
         return this.onRequest(link, parseJson<RequestMsg>(frame));
       case FrameType.resyncBlock: {
         const { header, data } = parseBinary<BlockHeader>(frame.payload);
@@ -155,9 +159,10 @@ export class Receiver {
     }
   }
 
-  private async onBatch(link: FramedSocket, payload: Buffer): Promise<void> {
+  private async onBatch(link: FramedSocket, commits: Map<string, JournalCommitter>, payload: Buffer): Promise<void> {
     const { header, data } = parseBinary<BatchHeader>(payload);
     const g = this.group(header.group);
+    const committer = commits.get(String(header.group))!;
     const raw = await decompressBatch(Number(header.codec), data, Number(header.rawLength));
     let records: ReturnType<typeof decodeAll>;
     try {
@@ -169,11 +174,15 @@ export class Receiver {
     records.forEach((r, i) => {
       if (r.seq !== header.firstSeq + i) throw new ProtocolError(`batch seq ${r.seq} out of order`);
     });
-    if (records.length === 0 || header.firstSeq > g.durableSeq + 1)
-      throw new ProtocolError(`batch starts at seq ${header.firstSeq}, journal holds ${g.durableSeq}`);
+    if (records.length === 0 || header.firstSeq > committer.nextSeq)
+      throw new ProtocolError(`batch starts at seq ${header.firstSeq}, expected at most ${committer.nextSeq}`);
+    committer.nextSeq = Math.max(committer.nextSeq, records.at(-1)!.seq + 1);
     this.o.tracker.rawBytesTotal += raw.length;
-    await g.appendBatch(records);
-    await link.send(jsonFrame(FrameType.ack, this.ack(header.group, g)));
+    // Not awaited: the next batch may join this one's journal commit; the ack follows durability.
+    committer
+      .add(records)
+      .then(() => link.send(jsonFrame(FrameType.ack, this.ack(String(header.group), g))))
+      .catch((err: Error) => link.close(`journal append failed: ${err.message}`));
   }
 
   private async onHeartbeat(link: FramedSocket, msg: HeartbeatMsg): Promise<void> {

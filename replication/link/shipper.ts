@@ -32,7 +32,7 @@ import type { TokenBucket } from "./token-bucket.ts";
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 5_000;
 /** Sent but not yet durable, per group: enough to keep a 1 MiB-batch pipeline full. */
-const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
+const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 60_000;
 
 export interface ShipperOptions {

@@ -30,13 +30,13 @@ export class GroupCommit {
 
 /**
  * Coalesces appends: while one write() is in progress, later buffers queue up and go out together
- * in the next write(), so a burst of small client writes costs a few syscalls, not one each.
+ * in the next writev(), so a burst of small client writes costs a few syscalls, not one each.
  */
 export class AppendCoalescer {
   private pending: { buf: Buffer; resolve: () => void; reject: (e: Error) => void }[] = [];
   private writing = false;
 
-  constructor(private readonly writeAll: (buf: Buffer) => Promise<void>) {}
+  constructor(private readonly writeAll: (bufs: Buffer[]) => Promise<void>) {}
 
   append(buf: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -51,7 +51,7 @@ export class AppendCoalescer {
       const batch = this.pending;
       this.pending = [];
       try {
-        await this.writeAll(batch.length === 1 ? batch[0]!.buf : Buffer.concat(batch.map((p) => p.buf)));
+        await this.writeAll(batch.map((p) => p.buf));
         for (const p of batch) p.resolve();
       } catch (err) {
         for (const p of batch) p.reject(err as Error);

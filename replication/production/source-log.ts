@@ -107,9 +107,15 @@ export class SourceLog {
     await this.active.fd.close();
   }
 
-  private async writeActive(buf: Buffer): Promise<void> {
-    await this.active.fd.write(buf, 0, buf.length, null);
-    this.activeSize += buf.length;
+  private async writeActive(bufs: Buffer[]): Promise<void> {
+    const total = bufs.reduce((n, b) => n + b.length, 0);
+    let { bytesWritten } = await this.active.fd.writev(bufs);
+    // A short writev (rare) is finished from the first byte not written.
+    while (bytesWritten < total) {
+      const rest = Buffer.concat(bufs).subarray(bytesWritten);
+      bytesWritten += (await this.active.fd.write(rest, 0, rest.length, null)).bytesWritten;
+    }
+    this.activeSize += total;
     this.active.segment.maxSeq = this.appendedMaxSeq;
     if (this.activeSize >= SEGMENT_BYTES) await this.rotate(this.active.segment.maxSeq + 1);
   }

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort } from "../../lib/ports.ts";
+import { freePorts } from "../../lib/ports.ts";
 import { runTool, runToolOk } from "../../replication/nbd/test-support.ts";
 import type { GroupStatus, SiteStatus } from "../../replication/status.ts";
 import { outputTail, type ServiceProcess, spawnService, waitFor } from "../support/process.ts";
@@ -78,11 +78,8 @@ export class EnginePair {
 
   static async create(o: PairOptions = {}): Promise<EnginePair> {
     const dir = await makeTempDir("engine");
-    const ports = {
-      control: { production: await freePort(), recovery: await freePort() },
-      nbd: await freePort(),
-      link: await freePort(),
-    };
+    const [a, b, c, d] = (await freePorts(4)) as [number, number, number, number];
+    const ports = { control: { production: a, recovery: b }, nbd: c, link: d };
     const pair = new EnginePair(dir, ports, o);
     if (o.proxy) {
       pair.proxy = new TcpProxy("127.0.0.1", ports.link);
