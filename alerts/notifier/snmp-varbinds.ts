@@ -2,9 +2,10 @@
  * Maps one Alertmanager alert onto the typed varbinds of RPOWATCH-MIB (alerts/mib-objects.ts):
  * one trap per alert, sharing the alert id between the raise and the clear.
  */
+
+import netSnmp, { type Varbind } from "net-snmp";
 import { ALERT_LIST, type AlertDef, OBJECTS_OID } from "../../model/alerts.ts";
 import { ALERT_STATES, MIB_OBJECTS, type MibObjectName, SEVERITY_CODES } from "../mib-objects.ts";
-import { netSnmp, type Varbind } from "./net-snmp-api.ts";
 import type { WebhookAlert } from "./webhook.ts";
 
 const BY_NAME = new Map(ALERT_LIST.map((a) => [a.name, a]));

@@ -2,10 +2,11 @@
  * SNMP channel: one notification per alert per target, v2c or v3 authPriv, as a trap or (option)
  * an acknowledged INFORM. A fresh session per delivery keeps a dead receiver from poisoning later sends.
  */
+
+import netSnmp, { type Session as SnmpSession, type Varbind } from "net-snmp";
 import { notificationOid } from "../../model/alerts.ts";
 import type { DeliveryContext } from "./deliver.ts";
 import { deliver } from "./deliver.ts";
-import { netSnmp, type SnmpSession, type Varbind } from "./net-snmp-api.ts";
 import { alertVarbinds, catalogueAlert } from "./snmp-varbinds.ts";
 import type { Notification, NotifierChannel } from "./webhook.ts";
 
@@ -21,9 +22,9 @@ export interface SnmpTarget {
     | {
         version: "3";
         user: string;
-        authProtocol: string;
+        authProtocol: keyof typeof netSnmp.AuthProtocols;
         authKey: string;
-        privProtocol: string;
+        privProtocol: keyof typeof netSnmp.PrivProtocols;
         privKey: string;
         engineId?: string;
       };
@@ -46,9 +47,9 @@ function openSession(t: SnmpTarget): SnmpSession {
     {
       name: a.user,
       level: netSnmp.SecurityLevel.authPriv,
-      authProtocol: netSnmp.AuthProtocols[a.authProtocol]!,
+      authProtocol: netSnmp.AuthProtocols[a.authProtocol],
       authKey: a.authKey,
-      privProtocol: netSnmp.PrivProtocols[a.privProtocol]!,
+      privProtocol: netSnmp.PrivProtocols[a.privProtocol],
       privKey: a.privKey,
     },
     { ...options, ...(a.engineId && { engineID: a.engineId }) },

@@ -1,41 +1,9 @@
-import { createRequire } from "node:module";
+import snmp, { type V3User } from "net-snmp";
 
-// net-snmp ships no type declarations; this is the slice of its API the service self-tests use.
-export interface SnmpVarbind {
-  oid: string;
-  type: number;
-  value: unknown;
-}
-
-export interface SnmpSession {
-  get(oids: string[], callback: (err: Error | null, varbinds: SnmpVarbind[]) => void): void;
-  trap(oid: string, varbinds: SnmpVarbind[], callback: (err: Error | null) => void): void;
-  inform(oid: string, varbinds: SnmpVarbind[], callback: (err: Error | null) => void): void;
-  close(): void;
-}
-
-export interface SnmpV3SessionUser {
-  name: string;
-  level: number;
-  authProtocol: number;
-  authKey: string;
-  privProtocol: number;
-  privKey: string;
-}
-
-export const snmp = createRequire(import.meta.url)("net-snmp") as {
-  createSession(host: string, community: string, options: object): SnmpSession;
-  createV3Session(host: string, user: SnmpV3SessionUser, options: object): SnmpSession;
-  Version2c: number;
-  Version3: number;
-  ObjectType: Record<"OctetString" | "Integer" | "Counter64" | "Gauge32" | "TimeTicks" | "OID", number>;
-  SecurityLevel: Record<"authPriv", number>;
-  AuthProtocols: Record<"sha" | "md5", number>;
-  PrivProtocols: Record<"aes" | "des", number>;
-};
+export { default as snmp, type Session as SnmpSession, type Varbind as SnmpVarbind } from "net-snmp";
 
 /** The net-snmp session user for an authPriv SHA/AES account. */
-export function shaAesUser(name: string, authKey: string, privKey: string): SnmpV3SessionUser {
+export function shaAesUser(name: string, authKey: string, privKey: string): V3User {
   return {
     name,
     level: snmp.SecurityLevel.authPriv,
