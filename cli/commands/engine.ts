@@ -15,7 +15,11 @@ export function registerEngine(program: Command): void {
     .command("engine")
     .description("run a replication engine site (production or recovery) from a site YAML file")
     .requiredOption("--config <file>", "site configuration (docs/engine.md)")
-    .action(async (opts: { config: string }) => {
+    .option(
+      "--stop-with-stdin",
+      "also stop when standard input closes, so a supervisor (rpowatch start) takes the site down with it even if killed",
+    )
+    .action(async (opts: { config: string; stopWithStdin?: boolean }) => {
       let config: ReturnType<typeof siteConfig.parse>;
       try {
         config = loadConfigFile(siteConfig, opts.config);
@@ -44,6 +48,10 @@ export function registerEngine(program: Command): void {
         };
         process.once("SIGINT", () => stop("SIGINT"));
         process.once("SIGTERM", () => stop("SIGTERM"));
+        if (opts.stopWithStdin) {
+          process.stdin.once("close", () => stop("stdin closed"));
+          process.stdin.resume();
+        }
       });
       await site.stop();
     });

@@ -27,12 +27,12 @@ export async function startEngine(
   readyTimeoutMs = 30_000,
 ): Promise<EngineProcess> {
   const log = createWriteStream(site.logFile, { flags: "a" });
+  // Standard input stays open for the child's lifetime: when this process dies, even by SIGKILL,
+  // the pipe closes and the site shuts itself down instead of lingering.
   const child: ChildProcess = spawn(
     process.execPath,
-    [BIN, "--log-level", logLevel, "engine", "--config", site.configFile],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+    [BIN, "--log-level", logLevel, "engine", "--stop-with-stdin", "--config", site.configFile],
+    { stdio: ["pipe", "pipe", "pipe"] },
   );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
