@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { open } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../lib/ports.ts";
 import { runToolOk } from "../replication/nbd/test-support.ts";
@@ -90,6 +91,7 @@ export const bench: Bench = {
     `fio (nbd engine) through the engine's production NBD export with replication to a recovery site on the same ` +
     `machine (lz4, async), ${VOLUME} volume, ${RUNTIME_SECONDS} s per run, vs \`nbdkit file\` on a preallocated image.`,
   async run(progress) {
+    const loadAtStart = loadavg()[0]!;
     const pair = await EnginePair.create({ volumeSize: VOLUME, queueMaxBytes: "2GiB" });
     let nbdkit: ChildProcess | undefined;
     try {
@@ -192,6 +194,8 @@ export const bench: Bench = {
           "Both sites, fio and nbdkit share this machine's 2 cores and one disk: the engine's figures include the recovery site's work.",
           `Protected rate: highest rate fio reached with RPO p99 < 5 s, offering ${RATE_STEPS_MIB.join("/")} MiB/s in turn (fio --rate, 256 KiB writes, 50% compressible); the steps stop when fio falls 10% short of the offered rate.`,
           "RPO is sampled every 200 ms from GET /status of the production site.",
+          "Data: the IOPS and 1 MiB jobs use fio's default buffers (random, incompressible: the link's sample check sends them raw, uncompressed); the rate steps use --refill_buffers --buffer_compress_percentage=50, so lz4 runs.",
+          `1-minute load average at start: ${loadAtStart.toFixed(1)} (figures from a busy machine understate the engine and nbdkit alike).`,
           "The capture-only rows show the production write path alone; the gap to the replication-on rows is the shipping and the recovery journal (1 read + 2 writes per write) competing for the same 2 cores and disk.",
         ],
       };

@@ -30,6 +30,13 @@ export class EntityMemory {
     return { total, rate: Math.max(0, windowSlope(s.points)) };
   }
 
+  /** Folds a raw counter whose rate nothing needs: no window points are kept for it. */
+  total(slot: number, raw: number): number {
+    const s = this.slot(slot);
+    s.counter = foldCounter(s.counter, raw);
+    return counterValue(s.counter);
+  }
+
   /** Records a gauge and returns d(value)/dt over the window. */
   gauge(slot: number, t: number, value: number): number {
     const s = this.slot(slot);

@@ -55,8 +55,8 @@ function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number
       volume: v.name,
       raw: v,
       writtenBytesTotal: written.total,
-      writeOpsTotal: m.counter(VOLUME.ops, t, v.writeOpsTotal).total,
-      trimmedBytesTotal: m.counter(VOLUME.trimmed, t, v.trimmedBytesTotal).total,
+      writeOpsTotal: m.total(VOLUME.ops, v.writeOpsTotal),
+      trimmedBytesTotal: m.total(VOLUME.trimmed, v.trimmedBytesTotal),
       changeRateBytesPerSecond: written.rate,
       rpoSeconds: v.rpoSeconds,
     });
@@ -102,8 +102,8 @@ function journalView(place: GroupPlace, j: JournalSample, t: number, m: EntityMe
         fillRateBytesPerSecond: fillRate,
       }),
       fillRateBytesPerSecond: fillRate,
-      trimmedBytesByTime: m.counter(GROUP.trimmedByTime, t, j.trimmedBytesByTime).total,
-      trimmedBytesBySpace: m.counter(GROUP.trimmedBySpace, t, j.trimmedBytesBySpace).total,
+      trimmedBytesByTime: m.total(GROUP.trimmedByTime, j.trimmedBytesByTime),
+      trimmedBytesBySpace: m.total(GROUP.trimmedBySpace, j.trimmedBytesBySpace),
     },
   };
 }
@@ -122,8 +122,8 @@ function linkView(source: string, l: LinkSample, t: number, memory: SeriesMemory
       state: l.state,
       wireBytesTotal: wire.total,
       rawBytesTotal: raw.total,
-      reconnectsTotal: m.counter(LINK.reconnects, t, l.reconnectsTotal).total,
-      authFailuresTotal: m.counter(LINK.authFailures, t, l.authFailuresTotal).total,
+      reconnectsTotal: m.total(LINK.reconnects, l.reconnectsTotal),
+      authFailuresTotal: m.total(LINK.authFailures, l.authFailuresTotal),
       ...linkFigures({
         wireBytesPerSecond: wire.rate,
         rawBytesPerSecond: raw.rate,

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { alertsConfig, DEFAULT_ALERTS_CONFIG } from "../alerts/config.ts";
 import { collectorConfig } from "../collector/config.ts";
-import { byteSize } from "../lib/config-file.ts";
+import { byteSize, duration } from "../lib/config-file.ts";
 import { hostPort } from "../replication/config.ts";
 
 export const workloadProfile = z.enum(["steady", "bursty", "daily"]);
@@ -35,6 +35,11 @@ export const stackConfig = z
         profile: workloadProfile.default("steady"),
         /** Link bandwidth limit between the two sites; 0 = unlimited. */
         linkLimit: byteSize.default(0),
+        /**
+         * Replaces every alert's `for` in the built-in evaluator, so a demo sees alerts fire within
+         * seconds instead of minutes; default: each alert's own `for` (docs/alerts.md).
+         */
+        alertFor: duration.optional(),
       })
       .strict()
       .default({

@@ -1,16 +1,19 @@
 /**
  * Renders the Prometheus text format (0.0.4) and OpenMetrics (1.0.0) from a ModelSnapshot, driven
  * by the metric catalogue and the extractor table. Written for the scrape path: 10,000 volumes
- * make ~75,000 series, which prom-client's generic Registry.metrics() formats in seconds (it
- * builds label objects and arrays per sample); here each sample is one string concatenation.
+ * make ~75,000 series. Each snapshot is rendered once per format, into bytes, on the first scrape
+ * that asks for it; later scrapes of the same snapshot write those bytes (gzipped once too, when
+ * asked), with only the time-dependent families (source data age) rendered per scrape.
  * Families are emitted even when empty, in catalogue order, as prom-client does.
  */
 import { Registry } from "prom-client";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
 import { labelNames, type MetricDef, type MetricKey, metrics } from "../model/metrics.ts";
 import { type Extractor, extractors, TIME_DEPENDENT } from "./extractors.ts";
+import { type GzipSegment, gzipMember, gzipSegment } from "./gzip-segments.ts";
 
 export type ExpositionFormat = "prometheus" | "openmetrics";
+export type ContentEncoding = "identity" | "gzip";
 
 /** Replaces the extractor of some metrics, e.g. with the notifier's own counters. */
 export type ExtractorOverrides = Partial<Record<MetricKey, Extractor>>;
@@ -29,7 +32,12 @@ interface Family {
   /** `name="` prefixes of each label, in catalogue order. */
   labelPrefixes: string[];
   hasExtraLabels: boolean;
-  timeDependent: boolean;
+}
+
+/** Consecutive families rendered together: cached per snapshot, or (time-dependent) per scrape. */
+interface Segment {
+  families: Family[];
+  perScrape: boolean;
 }
 
 const escapeHelp = (text: string, format: ExpositionFormat): string => {
@@ -47,7 +55,7 @@ function formatValue(value: number): string {
   return value > 0 ? "+Inf" : "-Inf";
 }
 
-function family(def: MetricDef, extract: Extractor, timeDependent: boolean): Family {
+function family(def: MetricDef, extract: Extractor): Family {
   const omFamily = def.type === "counter" ? def.name.replace(/_total$/, "") : def.name;
   const header = (name: string, format: ExpositionFormat) =>
     `# HELP ${name} ${escapeHelp(def.help, format)}\n# TYPE ${name} ${def.type}\n`;
@@ -57,15 +65,14 @@ function family(def: MetricDef, extract: Extractor, timeDependent: boolean): Fam
     sample: { prometheus: def.name, openmetrics: def.type === "counter" ? `${omFamily}_total` : def.name },
     labelPrefixes: labelNames(def).map((l, i) => `${i === 0 ? "" : ","}${l}="`),
     hasExtraLabels: Object.keys(def.extraLabels ?? {}).length > 0,
-    timeDependent,
   };
 }
 
 /**
- * `{a="x",b="y"}` for a label array. Extractors share one array per entity object across its
- * families (exporter/extractors.ts), so the text is cached by array identity; arrays with extra
- * labels are built per sample and not cached. Only families with the entity's own label names
- * share arrays, so the cached text always has the right names.
+ * `{a="x",b="y"}` for a label array. Extractors keep one array per entity across its families and
+ * across snapshots (exporter/extractors.ts), so the text is cached by array identity and built
+ * once per entity; arrays with extra labels are built per sample and not cached. Only families
+ * with the entity's own label names share arrays, so the cached text always has the right names.
  */
 const labelTextCache = new WeakMap<readonly string[], string>();
 function labelText(f: Family, values: readonly string[]): string {
@@ -81,42 +88,93 @@ function labelText(f: Family, values: readonly string[]): string {
   return text;
 }
 
+/**
+ * Lines are gathered into short strings turned into Buffers every CHUNK characters: young,
+ * short-lived garbage only, instead of one multi-megabyte string and a 75,000-element array.
+ */
+const CHUNK = 64 * 1024;
+function renderSegment(segment: Segment, snapshot: ModelSnapshot, now: number, format: ExpositionFormat): Buffer {
+  const chunks: Buffer[] = [];
+  let text = "";
+  for (const f of segment.families) {
+    text += f.header[format];
+    const name = f.sample[format];
+    f.extract(snapshot, now, (values, value) => {
+      text += `${name}${labelText(f, values)} ${formatValue(value)}\n`;
+      if (text.length >= CHUNK) {
+        chunks.push(Buffer.from(text));
+        text = "";
+      }
+    });
+  }
+  chunks.push(Buffer.from(text));
+  return Buffer.concat(chunks);
+}
+
+function segments(families: Family[], perScrape: boolean[]): Segment[] {
+  const out: Segment[] = [];
+  families.forEach((f, i) => {
+    const last = out[out.length - 1];
+    if (last && last.perScrape === perScrape[i]) last.families.push(f);
+    else out.push({ families: [f], perScrape: perScrape[i]! });
+  });
+  return out;
+}
+
+const EOF = Buffer.from("# EOF\n");
+
+/** One format's rendering of one snapshot: cached segments' bytes (null where rendered per scrape). */
+interface Rendered {
+  snapshot: ModelSnapshot;
+  text: (Buffer | null)[];
+  gzip: (GzipSegment | null)[] | null;
+}
+
 export interface Exposition {
-  render(snapshot: ModelSnapshot, now: number, format: ExpositionFormat): string;
+  /** The body of a scrape of `snapshot` at `now` (Unix s), in `format`, encoded as `encoding`. */
+  render(snapshot: ModelSnapshot, now: number, format: ExpositionFormat, encoding?: ContentEncoding): Buffer;
+  /**
+   * Renders a new snapshot ahead of the scrapes, in the formats and encodings scrapers asked for
+   * last time; called on every collector update, it takes rendering off the scrape path.
+   */
+  prepare(snapshot: ModelSnapshot, now: number): void;
 }
 
 export function createExposition(overrides: ExtractorOverrides = {}): Exposition {
-  const families = (Object.keys(metrics) as MetricKey[]).map((key) =>
-    family(metrics[key], overrides[key] ?? extractors[key], TIME_DEPENDENT.has(key)),
+  const keys = Object.keys(metrics) as MetricKey[];
+  const plan = segments(
+    keys.map((key) => family(metrics[key], overrides[key] ?? extractors[key])),
+    keys.map((key) => TIME_DEPENDENT.has(key)),
   );
-  // Each format's text of the last snapshot rendered, family by family: several scrapers (an HA
-  // pair of Prometheus, the NOC) between two updates cost one render; only time-dependent
-  // families are rendered on every scrape.
-  const cache = new Map<ExpositionFormat, { snapshot: ModelSnapshot; chunks: string[] }>();
-  const renderFamily = (f: Family, snapshot: ModelSnapshot, now: number, format: ExpositionFormat): string => {
-    let out = f.header[format];
-    const name = f.sample[format];
-    f.extract(snapshot, now, (values, value) => {
-      out += `${name}${labelText(f, values)} ${formatValue(value)}\n`;
-    });
-    return out;
+  // The last snapshot rendered, per format: several scrapers (an HA pair of Prometheus, the NOC)
+  // between two updates cost one render.
+  const cache = new Map<ExpositionFormat, Rendered>();
+  const rendered = (snapshot: ModelSnapshot, now: number, format: ExpositionFormat): Rendered => {
+    let r = cache.get(format);
+    if (r?.snapshot !== snapshot) {
+      const text = plan.map((s) => (s.perScrape ? null : renderSegment(s, snapshot, now, format)));
+      if (format === "openmetrics") text.push(EOF);
+      r = { snapshot, text, gzip: null };
+      cache.set(format, r);
+    }
+    return r;
+  };
+  const gzipped = (r: Rendered) => {
+    r.gzip ??= r.text.map((b) => (b ? gzipSegment(b) : null));
+    return r.gzip;
   };
   return {
-    render(snapshot, now, format) {
-      let cached = cache.get(format);
-      if (cached?.snapshot !== snapshot) {
-        cached = {
-          snapshot,
-          chunks: families.map((f) => (f.timeDependent ? "" : renderFamily(f, snapshot, now, format))),
-        };
-        cache.set(format, cached);
+    render(snapshot, now, format, encoding = "identity") {
+      const r = rendered(snapshot, now, format);
+      const fresh = (i: number) => renderSegment(plan[i]!, snapshot, now, format);
+      if (encoding === "identity") return Buffer.concat(r.text.map((b, i) => b ?? fresh(i)));
+      return gzipMember(gzipped(r).map((g, i) => g ?? gzipSegment(fresh(i))));
+    },
+    prepare(snapshot, now) {
+      for (const [format, previous] of cache) {
+        const r = rendered(snapshot, now, format);
+        if (previous.gzip) gzipped(r);
       }
-      let out = "";
-      for (let i = 0; i < families.length; i++) {
-        const f = families[i]!;
-        out += f.timeDependent ? renderFamily(f, snapshot, now, format) : cached.chunks[i];
-      }
-      return format === "openmetrics" ? `${out}# EOF\n` : out;
     },
   };
 }

@@ -25,57 +25,75 @@ export type Emit = (labels: readonly string[], value: number) => void;
 export type Extractor = (snapshot: ModelSnapshot, now: number, emit: Emit) => void;
 
 /**
- * One label array per entity object, shared by all of its families: the exposition renders each
- * array's label text once per snapshot instead of once per series (10,000 volumes × 6 families).
+ * The label arrays of a snapshot's entity list, aligned with it: computed once per list (one
+ * snapshot) for all of its families, and each entity's array kept from one snapshot to the next
+ * while the entity exists. The exposition caches each array's label text by identity, so label
+ * text is built once per entity, not once per series per update (10,000 volumes × 6 families).
+ * Entities absent from a snapshot lose their array at the next one.
  */
-function memo<T extends object>(labels: (item: T) => string[]): (item: T) => string[] {
-  const cache = new WeakMap<T, string[]>();
-  return (item) => {
-    let values = cache.get(item);
-    if (!values) {
-      values = labels(item);
-      cache.set(item, values);
+function labelLists<T>(labels: (item: T) => string[]): (items: readonly T[]) => readonly string[][] {
+  const perList = new WeakMap<readonly T[], string[][]>();
+  let kept = new Map<string, string[]>();
+  return (items) => {
+    let lists = perList.get(items);
+    if (!lists) {
+      const next = new Map<string, string[]>();
+      lists = items.map((item) => {
+        const fresh = labels(item);
+        // Length-prefixed parts: distinct label sets never share a key, whatever the values hold.
+        const key = fresh.map((v) => `${v.length}:${v}`).join("");
+        const values = kept.get(key) ?? fresh;
+        next.set(key, values);
+        return values;
+      });
+      kept = next;
+      perList.set(items, lists);
     }
-    return values;
+    return lists;
   };
 }
-const groupLabels = memo((g: GroupPlace) => [g.tenant, g.site, g.group, g.source]);
-const volumeLabels = memo((v: VolumeView) => [v.tenant, v.site, v.group, v.volume, v.source]);
-const linkLabels = memo((l: LinkView) => [l.tenant, l.site, l.link, l.source]);
-const interfaceLabels = memo((i: InterfaceView) => [i.tenant, i.site, i.link, i.interface, i.source]);
-const sourceLabels = memo((s: SourceHealth) => [s.source, s.kind]);
+const groupPlace = (g: GroupPlace) => [g.tenant, g.site, g.group, g.source];
+const groupLabels = labelLists(groupPlace);
+// Separate from groupLabels: each keeps the entities of its own list.
+const journalLabels = labelLists(groupPlace);
+const volumeLabels = labelLists((v: VolumeView) => [v.tenant, v.site, v.group, v.volume, v.source]);
+const linkLabels = labelLists((l: LinkView) => [l.tenant, l.site, l.link, l.source]);
+const interfaceLabels = labelLists((i: InterfaceView) => [i.tenant, i.site, i.link, i.interface, i.source]);
+const sourceLabels = labelLists((h: SourceHealth) => [h.source, h.kind]);
 const bool = (b: boolean): number => (b ? 1 : 0);
 
-function perVolume(s: ModelSnapshot, emit: Emit, value: (v: VolumeView) => number): void {
-  for (const v of s.volumes) emit(volumeLabels(v), value(v));
+/** Calls `each` with every item of an entity list and its label array. */
+function labelled<T>(
+  items: readonly T[],
+  labels: (items: readonly T[]) => readonly string[][],
+  each: (item: T, labels: readonly string[]) => void,
+): void {
+  const lists = labels(items);
+  for (let i = 0; i < items.length; i++) each(items[i]!, lists[i]!);
 }
-function perGroup(s: ModelSnapshot, emit: Emit, value: (g: GroupView) => number): void {
-  for (const g of s.groups) emit(groupLabels(g), value(g));
-}
-function perJournal(s: ModelSnapshot, emit: Emit, value: (j: JournalView) => number): void {
-  for (const j of s.journals) emit(groupLabels(j), value(j));
-}
-function perLink(s: ModelSnapshot, emit: Emit, value: (l: LinkView) => number): void {
-  for (const l of s.links) emit(linkLabels(l), value(l));
-}
-function perInterface(s: ModelSnapshot, emit: Emit, value: (i: InterfaceView) => number): void {
-  for (const i of s.interfaces) emit(interfaceLabels(i), value(i));
-}
-function perSource(s: ModelSnapshot, emit: Emit, value: (h: SourceHealth) => number): void {
-  for (const h of s.sources) emit(sourceLabels(h), value(h));
-}
+const perVolume = (s: ModelSnapshot, emit: Emit, value: (v: VolumeView) => number) =>
+  labelled(s.volumes, volumeLabels, (v, l) => emit(l, value(v)));
+const perGroup = (s: ModelSnapshot, emit: Emit, value: (g: GroupView) => number) =>
+  labelled(s.groups, groupLabels, (g, l) => emit(l, value(g)));
+const perJournal = (s: ModelSnapshot, emit: Emit, value: (j: JournalView) => number) =>
+  labelled(s.journals, journalLabels, (j, l) => emit(l, value(j)));
+const perLink = (s: ModelSnapshot, emit: Emit, value: (l: LinkView) => number) =>
+  labelled(s.links, linkLabels, (k, l) => emit(l, value(k)));
+const perInterface = (s: ModelSnapshot, emit: Emit, value: (i: InterfaceView) => number) =>
+  labelled(s.interfaces, interfaceLabels, (i, l) => emit(l, value(i)));
+const perSource = (s: ModelSnapshot, emit: Emit, value: (h: SourceHealth) => number) =>
+  labelled(s.sources, sourceLabels, (h, l) => emit(l, value(h)));
 /** An enumeration as a state set: one series per value, extra label last. */
 function enumSet<T, S extends string>(
-  items: Iterable<T>,
+  items: readonly T[],
   emit: Emit,
-  labels: (item: T) => string[],
+  labels: (items: readonly T[]) => readonly string[][],
   states: readonly S[],
   current: (item: T) => S,
 ): void {
-  for (const item of items) {
-    const base = labels(item);
+  labelled(items, labels, (item, base) => {
     for (const [state, value] of stateSet(states, current(item))) emit([...base, state], value);
-  }
+  });
 }
 
 /** Metrics whose value depends on the scrape time, not only on the snapshot: never served from a cache. */
@@ -89,19 +107,16 @@ export const extractors: Record<MetricKey, Extractor> = {
   volumeChangeRate: (s, _, emit) => perVolume(s, emit, (v) => v.changeRateBytesPerSecond),
   volumeRpo: (s, _, emit) => perVolume(s, emit, (v) => v.rpoSeconds),
 
-  groupInfo(s, _, emit) {
-    for (const g of s.groups) emit([...groupLabels(g), g.raw.mode, g.raw.peerSite], 1);
-  },
+  groupInfo: (s, _, emit) => labelled(s.groups, groupLabels, (g, l) => emit([...l, g.raw.mode, g.raw.peerSite], 1)),
   groupState: (s, _, emit) => enumSet(s.groups, emit, groupLabels, GROUP_STATES, (g) => g.derived.state),
   groupRpo: (s, _, emit) => perGroup(s, emit, (g) => g.derived.rpoSeconds),
   groupRpoTarget: (s, _, emit) => perGroup(s, emit, (g) => g.raw.rpoTargetSeconds),
   groupRpoTargetRatio: (s, _, emit) => perGroup(s, emit, (g) => g.derived.rpoTargetRatio),
   groupRecoveryPoint: (s, _, emit) => perGroup(s, emit, (g) => g.derived.recoveryPointTimestamp),
-  groupBacklogBytes(s, _, emit) {
-    for (const g of s.groups) {
-      for (const location of BACKLOG_LOCATIONS) emit([...groupLabels(g), location], g.raw.backlogBytes[location]);
-    }
-  },
+  groupBacklogBytes: (s, _, emit) =>
+    labelled(s.groups, groupLabels, (g, l) => {
+      for (const location of BACKLOG_LOCATIONS) emit([...l, location], g.raw.backlogBytes[location]);
+    }),
   groupBacklogWrites: (s, _, emit) => perGroup(s, emit, (g) => g.raw.backlogWrites),
   groupChangeRate: (s, _, emit) => perGroup(s, emit, (g) => g.derived.changeRateBytesPerSecond),
   groupDrainRate: (s, _, emit) => perGroup(s, emit, (g) => g.derived.drainRateBytesPerSecond),
@@ -127,12 +142,11 @@ export const extractors: Record<MetricKey, Extractor> = {
   journalWindowTarget: (s, _, emit) => perJournal(s, emit, (j) => j.raw.requiredWindowSeconds),
   journalWindowRatio: (s, _, emit) => perJournal(s, emit, (j) => j.derived.windowRatio),
   journalFullEta: (s, _, emit) => perJournal(s, emit, (j) => j.derived.fullEtaSeconds),
-  journalTrimmedBytes(s, _, emit) {
-    for (const j of s.journals) {
-      emit([...groupLabels(j), "time"], j.derived.trimmedBytesByTime);
-      emit([...groupLabels(j), "space"], j.derived.trimmedBytesBySpace);
-    }
-  },
+  journalTrimmedBytes: (s, _, emit) =>
+    labelled(s.journals, journalLabels, (j, l) => {
+      emit([...l, "time"], j.derived.trimmedBytesByTime);
+      emit([...l, "space"], j.derived.trimmedBytesBySpace);
+    }),
   journalStoreCapacity: (s, _, emit) => perJournal(s, emit, (j) => j.raw.storeCapacityBytes),
 
   linkState: (s, _, emit) => enumSet(s.links, emit, linkLabels, LINK_STATES, (l) => l.derived.state),
@@ -150,12 +164,11 @@ export const extractors: Record<MetricKey, Extractor> = {
   interfaceInBytes: (s, _, emit) => perInterface(s, emit, (i) => i.receiveBytesTotal),
   interfaceOutBytes: (s, _, emit) => perInterface(s, emit, (i) => i.transmitBytesTotal),
   interfaceSpeed: (s, _, emit) => perInterface(s, emit, (i) => i.raw.speedBytesPerSecond),
-  interfaceUtilization(s, _, emit) {
-    for (const i of s.interfaces) {
-      emit([...interfaceLabels(i), "receive"], i.receiveUtilizationRatio);
-      emit([...interfaceLabels(i), "transmit"], i.transmitUtilizationRatio);
-    }
-  },
+  interfaceUtilization: (s, _, emit) =>
+    labelled(s.interfaces, interfaceLabels, (i, l) => {
+      emit([...l, "receive"], i.receiveUtilizationRatio);
+      emit([...l, "transmit"], i.transmitUtilizationRatio);
+    }),
 
   sourceUp: (s, _, emit) => perSource(s, emit, (h) => bool(h.up)),
   sourceCollectDuration: (s, _, emit) => perSource(s, emit, (h) => h.lastCollectDurationSeconds),

@@ -1,8 +1,9 @@
 /**
  * The exporter's HTTP and WebSocket front: `/metrics` (Prometheus text or OpenMetrics, by Accept),
- * `/api/snapshot`, `/healthz`, the live feed at `/live`, and the NOC page's static files at `/`.
- * Everything reads the collector's latest ModelSnapshot; nothing here calls a source. Other parts
- * mount their routes on `app` and their WebSockets with `webSocket()`; all pass the auth seam.
+ * `/api/snapshot`, `/api/alerts` (given an alerts provider), `/healthz`, the live feed at `/live`,
+ * and the NOC page's static files at `/`. Everything reads the collector's latest ModelSnapshot;
+ * nothing here calls a source. Other parts mount their routes on `app` and their WebSockets with
+ * `webSocket()`; all pass the auth seam.
  */
 import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
@@ -15,8 +16,9 @@ import type { ModelSnapshot } from "../collector/snapshot.ts";
 import type { Logger } from "../lib/log.ts";
 import { type Authenticate, allowAll, authMiddleware } from "./auth.ts";
 import { CONTENT_TYPES, createExposition, type ExtractorOverrides } from "./exposition.ts";
+import type { FiringAlertsProvider } from "./firing-alerts.ts";
 import { createLiveFeed } from "./live.ts";
-import { negotiateFormat } from "./negotiate.ts";
+import { negotiateEncoding, negotiateFormat } from "./negotiate.ts";
 
 /** What the exporter reads; the Collector is one. */
 export interface SnapshotProvider {
@@ -29,6 +31,8 @@ export interface ExporterOptions {
   authenticate?: Authenticate;
   /** Values of catalogue metrics not held in the ModelSnapshot (e.g. the notifier's counters). */
   extractorOverrides?: ExtractorOverrides;
+  /** Alerts firing now (the built-in evaluator's), served at `/api/alerts` and on the live feed. */
+  alerts?: FiringAlertsProvider;
   /** Static files served at `/`; defaults to exporter/noc/ when that directory exists. */
   staticDir?: string;
   logger?: Logger;
@@ -57,6 +61,8 @@ export function createExporterApp(options: ExporterOptions): ExporterApp {
   const { provider } = options;
   const authenticate = options.authenticate ?? allowAll;
   const exposition = createExposition(options.extractorOverrides);
+  // Render each new snapshot on update, off the scrape path: a scrape writes cached bytes.
+  const stopPreparing = provider.subscribe((next) => exposition.prepare(next, Date.now() / 1000));
 
   const app = express();
   app.disable("x-powered-by");
@@ -66,12 +72,21 @@ export function createExporterApp(options: ExporterOptions): ExporterApp {
 
   app.get("/metrics", (req, res) => {
     const format = negotiateFormat(req.get("accept"));
-    const body = exposition.render(provider.current(), Date.now() / 1000, format);
-    res.set("Content-Type", CONTENT_TYPES[format]).send(body);
+    const encoding = negotiateEncoding(req.get("accept-encoding"));
+    const body = exposition.render(provider.current(), Date.now() / 1000, format, encoding);
+    res.set({ "Content-Type": CONTENT_TYPES[format], Vary: "Accept, Accept-Encoding" });
+    if (encoding === "gzip") res.set("Content-Encoding", "gzip");
+    res.send(body);
   });
   app.get("/api/snapshot", (_req, res) => {
     res.json(provider.current());
   });
+  const { alerts } = options;
+  if (alerts) {
+    app.get("/api/alerts", (_req, res) => {
+      res.json({ alerts: alerts() });
+    });
+  }
   app.get("/healthz", (_req, res) => {
     const sources = provider.current().sources;
     res.json({ status: "ok", sources: sources.length, sourcesUp: sources.filter((s) => s.up).length });
@@ -79,7 +94,7 @@ export function createExporterApp(options: ExporterOptions): ExporterApp {
   const staticDir = options.staticDir ?? DEFAULT_STATIC_DIR;
   if (existsSync(staticDir)) app.use(express.static(staticDir));
 
-  const live = createLiveFeed(provider);
+  const live = createLiveFeed(provider, alerts);
   const wsRoutes = new Map<string, WebSocketHandler>([["/live", (socket) => live.accept(socket)]]);
   const wss = new WebSocketServer({ noServer: true });
 
@@ -123,6 +138,7 @@ export function createExporterApp(options: ExporterOptions): ExporterApp {
             close: () =>
               new Promise<void>((done) => {
                 live.close();
+                stopPreparing();
                 for (const client of wss.clients) client.terminate();
                 server.closeAllConnections();
                 server.close(() => done());

@@ -46,14 +46,14 @@ describe("SourceLog", () => {
   it("keeps every whole record and cuts a torn tail after a crash", async () => {
     dir = await makeTempDir("source-log");
     const { log } = await SourceLog.open(dir, logger);
-    await Promise.all([1, 2, 3].map((s) => log.append(encodeRecord(write(s)), s)));
+    await Promise.all([1, 2, 3].map((s) => log.append([encodeRecord(write(s))], s)));
     await log.sync();
     await log.close();
     const segment = join(dir, readdirSync(dir)[0]!);
     appendFileSync(segment, encodeRecord(write(4)).subarray(0, 1000));
     const reopened = await SourceLog.open(dir, logger);
     expect(reopened.records.map((r) => r.seq)).toEqual([1, 2, 3]);
-    await reopened.log.append(encodeRecord(write(4, 0x44)), 4);
+    await reopened.log.append([encodeRecord(write(4, 0x44))], 4);
     await reopened.log.close();
     const again = await SourceLog.open(dir, logger);
     expect(again.records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);

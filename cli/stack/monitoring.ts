@@ -38,10 +38,19 @@ export async function startMonitoring(
   const collector = new Collector({ sources: [], rateWindowSeconds: config.collector.rateWindow, logger });
   const stats = new NotificationStats();
   const notifier = createNotifier(config.alerts, stats, logger);
+  const evaluator = config.alerts.evaluator.enabled
+    ? new AlertEvaluator({ notify: (n) => notifier.dispatch(n), forSeconds: config.embedded.alertFor })
+    : null;
   const app = createExporterApp({
     provider: collector,
     logger,
-    extractorOverrides: { notifications: () => stats.samples() },
+    // An extractor emits its samples; returning them (as this once did) exports nothing.
+    extractorOverrides: {
+      notifications: (_snapshot, _now, emit) => {
+        for (const [labels, value] of stats.samples()) emit(labels, value);
+      },
+    },
+    ...(evaluator && { alerts: () => evaluator.firing() }),
   });
   const pushRegistry = new PushRegistry();
   app.app.use(pushRouter(pushRegistry));
@@ -55,13 +64,7 @@ export async function startMonitoring(
   const { host, port } = splitHostPort(config.exporter.listen);
   const exporter = await app.listen(host, port);
   collector.start();
-
-  let evaluator: AlertEvaluator | null = null;
-  let detach = () => {};
-  if (config.alerts.evaluator.enabled) {
-    evaluator = new AlertEvaluator({ notify: (n) => notifier.dispatch(n) });
-    detach = evaluator.attach(collector, config.alerts.evaluator.interval);
-  }
+  const detach = evaluator ? evaluator.attach(collector, config.alerts.evaluator.interval) : () => {};
 
   return {
     collector,

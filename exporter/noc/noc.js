@@ -5,6 +5,8 @@ import { applyDelta, emptyState, fromSnapshot } from "./state.js";
 import { NOC_THRESHOLDS as T } from "./thresholds.js";
 
 let state = emptyState();
+/** Alerts firing in the built-in evaluator, from the feed's `alerts` messages (docs/exporter.md). */
+let firingAlerts = [];
 const $ = (id) => document.getElementById(id);
 
 /** Creates an element with text (never parsed as HTML) and optional class and attributes. */
@@ -102,7 +104,13 @@ function renderLinks() {
   $("links").replaceChildren(...rows);
 }
 
-/** What needs a look, from the feed: groups over target, links not up, sources down or stale, journals filling. */
+const SEVERITY_LEVEL = { critical: "crit", warning: "warn", info: "info" };
+const LEVEL_RANK = { crit: 0, warn: 1, info: 2 };
+
+/**
+ * What needs a look, from the feed: groups over target, links not up, sources down or stale,
+ * journals filling, and the alerts the built-in evaluator fires.
+ */
 function attentionItems() {
   const now = state.timestamp;
   const items = [];
@@ -127,16 +135,22 @@ function attentionItems() {
       items.push([level(now - s.dataTimestamp, T.dataAge), `data ${duration(now - s.dataTimestamp)} old`, s.source]);
     }
   }
-  return items.sort((a, b) => (a[0] === b[0] ? 0 : a[0] === "crit" ? -1 : 1));
+  for (const a of firingAlerts) {
+    const l = a.labels;
+    const who = [l.tenant, l.site, l.group ?? l.link ?? l.source].filter(Boolean).join(" / ");
+    items.push([SEVERITY_LEVEL[l.severity] ?? "warn", `${l.alertname}: ${a.annotations.summary ?? ""}`, who, "alert"]);
+  }
+  return items.sort((a, b) => LEVEL_RANK[a[0]] - LEVEL_RANK[b[0]]);
 }
 
 function renderAttention() {
-  const items = attentionItems().map(([lvl, what, who]) => {
-    const li = el("li", null, lvl);
+  const items = attentionItems().map(([lvl, what, who, kind]) => {
+    const li = el("li", null, kind ? `${lvl} ${kind}` : lvl);
     li.append(el("span", who, "who"), el("span", what, "what"));
     return li;
   });
-  if (items.length === 0) items.push(el("li", "All groups within target, links up, sources fresh", "ok"));
+  if (items.length === 0)
+    items.push(el("li", "All groups within target, links up, sources fresh, no alerts firing", "ok"));
   $("attention").replaceChildren(...items);
 }
 
@@ -168,6 +182,7 @@ function connect() {
   socket.addEventListener("message", (event) => {
     const message = JSON.parse(event.data);
     if (message.type === "snapshot") state = fromSnapshot(message.snapshot);
+    else if (message.type === "alerts") firingAlerts = message.alerts;
     else if (message.type === "delta" && !applyDelta(state, message.delta)) {
       socket.close(); // missed an update: reconnecting brings a fresh snapshot
       return;

@@ -17,17 +17,20 @@ export interface BlockHeader {
   offset: number;
 }
 
-/** One allocation and one copy of the data: frames carry up to 1 MiB batches. */
-export function binaryFrame(type: FrameType, header: object, data: Buffer): Buffer {
+/** The frame as [framing + header, ...data]: the data (up to 1 MiB batches) is sent as is, never copied. */
+export function binaryFrame(type: FrameType, header: object, data: Buffer | readonly Buffer[]): Buffer[] {
+  const parts = Buffer.isBuffer(data) ? [data] : data;
   const json = Buffer.from(JSON.stringify(header));
-  const out = Buffer.allocUnsafe(7 + json.length + data.length);
-  out.writeUInt32BE(3 + json.length + data.length, 0);
-  out.writeUInt8(type, 4);
-  out.writeUInt16BE(json.length, 5);
-  json.copy(out, 7);
-  data.copy(out, 7 + json.length);
-  return out;
+  const head = Buffer.allocUnsafe(7 + json.length);
+  head.writeUInt32BE(3 + json.length + frameLength(parts), 0);
+  head.writeUInt8(type, 4);
+  head.writeUInt16BE(json.length, 5);
+  json.copy(head, 7);
+  return [head, ...parts];
 }
+
+/** Wire bytes of a frame given as parts. */
+export const frameLength = (parts: readonly Buffer[]) => parts.reduce((n, b) => n + b.length, 0);
 
 export function parseBinary<T>(payload: Buffer): { header: T; data: Buffer } {
   if (payload.length < 2) throw new ProtocolError("binary frame too short");
@@ -43,5 +46,5 @@ export function parseBinary<T>(payload: Buffer): { header: T; data: Buffer } {
   return { header, data: payload.subarray(2 + len) };
 }
 
-export const batchFrame = (h: BatchHeader, data: Buffer) => binaryFrame(FrameType.batch, h, data);
+export const batchFrame = (h: BatchHeader, data: readonly Buffer[]) => binaryFrame(FrameType.batch, h, data);
 export const blockFrame = (h: BlockHeader, data: Buffer) => binaryFrame(FrameType.resyncBlock, h, data);

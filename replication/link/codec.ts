@@ -14,15 +14,27 @@ const CODES: Record<Compression, number> = { off: 0, lz4: 1, zstd: 2 };
 const SAMPLE_BYTES = 64 * 1024;
 const WORTHWHILE_RATIO = 0.9;
 
-export async function compressBatch(raw: Buffer, codec: Compression): Promise<{ code: number; data: Buffer }> {
-  if (codec === "off" || raw.length < 512) return { code: 0, data: raw };
-  if (raw.length > SAMPLE_BYTES * 2) {
-    const sample = raw.subarray(Math.floor(raw.length / 2), Math.floor(raw.length / 2) + SAMPLE_BYTES);
+/**
+ * Compresses a batch given as consecutive parts (record headers and data). Raw batches stay parts
+ * and go on the wire without being joined; only a batch worth compressing is concatenated.
+ */
+export async function compressBatch(
+  parts: readonly Buffer[],
+  codec: Compression,
+): Promise<{ code: number; data: readonly Buffer[] }> {
+  const total = parts.reduce((n, b) => n + b.length, 0);
+  if (codec === "off" || total < 512) return { code: 0, data: parts };
+  if (total > SAMPLE_BYTES * 2) {
+    // The sample comes from the largest part (a record's data), so no concatenation is needed for it.
+    const largest = parts.reduce((a, b) => (b.length > a.length ? b : a));
+    const from = Math.max(0, Math.floor(largest.length / 2) - SAMPLE_BYTES / 2);
+    const sample = largest.subarray(from, from + SAMPLE_BYTES);
     const packed = codec === "lz4" ? await lz4Compress(sample) : zstdCompress(sample, { compressionLevel: 1 });
-    if (packed.length > sample.length * WORTHWHILE_RATIO) return { code: 0, data: raw };
+    if (packed.length > sample.length * WORTHWHILE_RATIO) return { code: 0, data: parts };
   }
+  const raw = parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
   const data = codec === "lz4" ? await lz4Compress(raw) : zstdCompress(raw, { compressionLevel: 1 });
-  return data.length < raw.length ? { code: CODES[codec], data } : { code: 0, data: raw };
+  return data.length < raw.length ? { code: CODES[codec], data: [data] } : { code: 0, data: parts };
 }
 
 export async function decompressBatch(code: number, data: Buffer, rawLength: number): Promise<Buffer> {

@@ -37,11 +37,21 @@ export class FramedSocket {
     this.handler = handler;
   }
 
-  /** Writes a frame; resolves when the socket accepted it (waits on backpressure). */
-  send(frame: Buffer): Promise<void> {
+  /**
+   * Writes a frame, whole or as consecutive parts (header, then data: no copy into one buffer);
+   * resolves when the socket accepted it (waits on backpressure).
+   */
+  send(frame: Buffer | readonly Buffer[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`link closed: ${this.closedReason}`));
-    this.bytesOut += frame.length;
-    if (this.socket.write(frame)) return Promise.resolve();
+    const parts = Buffer.isBuffer(frame) ? [frame] : frame;
+    let accepted = true;
+    this.socket.cork();
+    for (const part of parts) {
+      this.bytesOut += part.length;
+      accepted = this.socket.write(part);
+    }
+    this.socket.uncork();
+    if (accepted) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onDrain = () => {
         this.socket.off("close", onClose);

@@ -10,7 +10,7 @@ import type { LinkConfig } from "../config.ts";
 import type { ProductionGroup } from "../production/production-group.ts";
 import type { EngineEvent } from "../status.ts";
 import { newNonce, proof, verifyProof } from "./auth.ts";
-import { batchFrame, blockFrame } from "./batch-frame.ts";
+import { batchFrame, blockFrame, frameLength } from "./batch-frame.ts";
 import { type Compression, compressBatch } from "./codec.ts";
 import { FramedSocket } from "./framed-socket.ts";
 import { type Frame, FrameType, jsonFrame, ProtocolError, parseJson } from "./framing.ts";
@@ -230,24 +230,26 @@ class ActiveSession implements LinkSession {
   }
 
   private async sendBatch(g: ProductionGroup, records: ReturnType<ProductionGroup["takeBatch"]>): Promise<void> {
-    const raw = records.length === 1 ? records[0]!.encoded : Buffer.concat(records.map((r) => r.encoded));
+    const raw = records.flatMap((r) => r.encoded);
+    const rawLength = records.reduce((n, r) => n + r.bytes, 0);
     const codec: Compression = g.config.compression ?? this.o.link.compression;
     const packed = await compressBatch(raw, codec);
     const frame = batchFrame(
       {
         group: g.name,
         codec: packed.code,
-        rawLength: raw.length,
+        rawLength,
         firstSeq: records[0]!.seq,
         lastSeq: records.at(-1)!.seq,
       },
       packed.data,
     );
-    await this.o.bucket.take(frame.length);
+    const wireBytes = frameLength(frame);
+    await this.o.bucket.take(wireBytes);
     if (this.link.closed) return;
     g.sentSeq = records.at(-1)!.seq;
-    this.o.tracker.wireBytesTotal += frame.length;
-    this.o.tracker.rawBytesTotal += raw.length;
+    this.o.tracker.wireBytesTotal += wireBytes;
+    this.o.tracker.rawBytesTotal += rawLength;
     await this.link.send(frame);
   }
 
@@ -327,8 +329,9 @@ class ActiveSession implements LinkSession {
 
   async sendBlock(group: string, volume: string, offset: number, data: Buffer): Promise<void> {
     const frame = blockFrame({ group, volume, offset }, data);
-    await this.o.bucket.take(frame.length);
-    this.o.tracker.wireBytesTotal += frame.length;
+    const wireBytes = frameLength(frame);
+    await this.o.bucket.take(wireBytes);
+    this.o.tracker.wireBytesTotal += wireBytes;
     this.o.tracker.rawBytesTotal += data.length;
     await this.link.send(frame);
   }

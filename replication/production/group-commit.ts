@@ -33,14 +33,15 @@ export class GroupCommit {
  * in the next writev(), so a burst of small client writes costs a few syscalls, not one each.
  */
 export class AppendCoalescer {
-  private pending: { buf: Buffer; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private pending: { bufs: readonly Buffer[]; resolve: () => void; reject: (e: Error) => void }[] = [];
   private writing = false;
 
   constructor(private readonly writeAll: (bufs: Buffer[]) => Promise<void>) {}
 
-  append(buf: Buffer): Promise<void> {
+  /** Appends `bufs` back to back (one record as header and data parts). */
+  append(bufs: readonly Buffer[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ buf, resolve, reject });
+      this.pending.push({ bufs, resolve, reject });
       if (!this.writing) void this.drain();
     });
   }
@@ -51,7 +52,7 @@ export class AppendCoalescer {
       const batch = this.pending;
       this.pending = [];
       try {
-        await this.writeAll(batch.map((p) => p.buf));
+        await this.writeAll(batch.flatMap((p) => p.bufs));
         for (const p of batch) p.resolve();
       } catch (err) {
         for (const p of batch) p.reject(err as Error);

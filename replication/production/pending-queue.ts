@@ -8,7 +8,10 @@ export interface QueuedChange {
   seq: number;
   timestamp: number;
   volume: string;
-  encoded: Buffer;
+  /** The encoded record as [header, data] (record-codec encodeRecordParts). */
+  encoded: Buffer[];
+  /** Encoded length in bytes. */
+  bytes: number;
 }
 
 export class PendingQueue {
@@ -30,14 +33,14 @@ export class PendingQueue {
 
   push(r: QueuedChange): void {
     this.records.push(r);
-    this.bytes += r.encoded.length;
+    this.bytes += r.bytes;
   }
 
   /** Drops records with seq <= upTo; returns their encoded bytes. */
   dropThrough(upTo: number): number {
     let dropped = 0;
     while (this.head < this.records.length && this.records[this.head]!.seq <= upTo) {
-      dropped += this.records[this.head]!.encoded.length;
+      dropped += this.records[this.head]!.bytes;
       this.head++;
     }
     if (this.head > 4096 && this.head * 2 > this.records.length) {
@@ -56,9 +59,9 @@ export class PendingQueue {
     let bytes = 0;
     for (let i = this.head + Math.max(0, afterSeq + 1 - first.seq); i < this.records.length; i++) {
       const r = this.records[i]!;
-      if (r.seq > maxSeq || (out.length > 0 && bytes + r.encoded.length > maxBytes)) break;
+      if (r.seq > maxSeq || (out.length > 0 && bytes + r.bytes > maxBytes)) break;
       out.push(r);
-      bytes += r.encoded.length;
+      bytes += r.bytes;
     }
     return out;
   }
@@ -66,8 +69,7 @@ export class PendingQueue {
   /** Encoded bytes of records with seq <= upTo; scans from the oldest, so it is cheap for the in-flight window. */
   bytesThrough(upTo: number): number {
     let n = 0;
-    for (let i = this.head; i < this.records.length && this.records[i]!.seq <= upTo; i++)
-      n += this.records[i]!.encoded.length;
+    for (let i = this.head; i < this.records.length && this.records[i]!.seq <= upTo; i++) n += this.records[i]!.bytes;
     return n;
   }
 

@@ -11,7 +11,7 @@ import type { Bookmark, ChangeKind, ReplicatedWrite } from "../records.ts";
 import type { EngineEvent, EngineGroupState, SyncStatus } from "../status.ts";
 import { DirtyMap } from "./dirty-map.ts";
 import { PendingQueue, type QueuedChange } from "./pending-queue.ts";
-import { encodedSize, encodeRecord } from "./record-codec.ts";
+import { encodedSize, encodeRecordParts } from "./record-codec.ts";
 import { SourceLog } from "./source-log.ts";
 import { readState, writeState } from "./state-file.ts";
 import { VolumeImage } from "./volume-image.ts";
@@ -131,7 +131,7 @@ export class ProductionGroup {
     for (const r of records) {
       if (r.seq <= this.st.durableSeq) continue;
       await this.applyToImage(r);
-      this.pending.push(queued(r, encodeRecord(r)));
+      this.pending.push(queued(r, encodeRecordParts(r)));
       this.st.headSeq = Math.max(this.st.headSeq, r.seq);
       this.st.headTs = Math.max(this.st.headTs, r.timestamp);
     }
@@ -211,7 +211,7 @@ export class ProductionGroup {
     }
     record.seq = ++this.st.headSeq;
     this.st.headTs = record.timestamp;
-    const encoded = encodeRecord(record);
+    const encoded = encodeRecordParts(record);
     this.pending.push(queued(record, encoded));
     try {
       await this.log.append(encoded, record.seq);
@@ -481,6 +481,6 @@ export class ProductionGroup {
   }
 }
 
-function queued(r: ReplicatedWrite, encoded: Buffer): QueuedChange {
-  return { seq: r.seq, timestamp: r.timestamp, volume: r.volume, encoded };
+function queued(r: ReplicatedWrite, encoded: Buffer[]): QueuedChange {
+  return { seq: r.seq, timestamp: r.timestamp, volume: r.volume, encoded, bytes: encodedSize(r) };
 }

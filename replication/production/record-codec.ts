@@ -19,31 +19,33 @@ export function encodedSize(r: ReplicatedWrite): number {
   return RECORD_HEADER_BYTES + Buffer.byteLength(r.volume) + (r.data?.length ?? 0);
 }
 
-export function encodeRecord(r: ReplicatedWrite, out: Buffer = Buffer.allocUnsafe(encodedSize(r)), at = 0): Buffer {
-  const nameLen = out.write(r.volume, at + RECORD_HEADER_BYTES, "utf8");
-  const total = RECORD_HEADER_BYTES + nameLen + (r.data?.length ?? 0);
-  out.writeUInt32LE(MAGIC, at);
-  out.writeUInt32LE(total, at + 8);
-  out.writeDoubleLE(r.seq, at + 12);
-  out.writeDoubleLE(r.timestamp, at + 20);
-  out.writeDoubleLE(r.offset, at + 28);
-  out.writeUInt32LE(r.length, at + 36);
-  out.writeUInt8(KINDS.indexOf(r.kind), at + 40);
-  out.writeUInt8(nameLen, at + 41);
-  r.data?.copy(out, at + RECORD_HEADER_BYTES + nameLen);
-  out.writeUInt32LE(crc32(out.subarray(at + 8, at + total)), at + 4);
-  return out;
+/**
+ * A record as [header, data]: the data stays the client's buffer (no copy of up to 32 MiB per
+ * write); the header's CRC covers the header after the checksum field, then the data.
+ */
+export function encodeRecordParts(r: ReplicatedWrite): Buffer[] {
+  const head = Buffer.allocUnsafe(RECORD_HEADER_BYTES + Buffer.byteLength(r.volume));
+  const nameLen = head.write(r.volume, RECORD_HEADER_BYTES, "utf8");
+  head.writeUInt32LE(MAGIC, 0);
+  head.writeUInt32LE(head.length + (r.data?.length ?? 0), 8);
+  head.writeDoubleLE(r.seq, 12);
+  head.writeDoubleLE(r.timestamp, 20);
+  head.writeDoubleLE(r.offset, 28);
+  head.writeUInt32LE(r.length, 36);
+  head.writeUInt8(KINDS.indexOf(r.kind), 40);
+  head.writeUInt8(nameLen, 41);
+  const headCrc = crc32(head.subarray(8));
+  head.writeUInt32LE(r.data ? crc32(r.data, headCrc) : headCrc, 4);
+  return r.data ? [head, r.data] : [head];
 }
 
-/** Concatenates records into one buffer (one write() for a whole group-commit batch). */
+export function encodeRecord(r: ReplicatedWrite): Buffer {
+  return Buffer.concat(encodeRecordParts(r));
+}
+
+/** Concatenates records into one buffer. */
 export function encodeRecords(records: readonly ReplicatedWrite[]): Buffer {
-  const out = Buffer.allocUnsafe(records.reduce((n, r) => n + encodedSize(r), 0));
-  let at = 0;
-  for (const r of records) {
-    encodeRecord(r, out, at);
-    at += encodedSize(r);
-  }
-  return out;
+  return Buffer.concat(records.flatMap(encodeRecordParts));
 }
 
 /**

@@ -23,6 +23,8 @@ export class SourceLog {
   private readonly appender: AppendCoalescer;
   private readonly syncer: GroupCommit;
   private closed: Segment[] = [];
+  /** Segments rotated out and not yet fdatasynced: the next sync() covers and closes them. */
+  private retired: { fd: FileHandle; segment: Segment }[] = [];
   private activeSize = 0;
   /** Highest seq handed to append(); a segment's maxSeq may overstate (trimmed later), never understate. */
   private appendedMaxSeq = 0;
@@ -33,7 +35,7 @@ export class SourceLog {
     private readonly logger: Logger,
   ) {
     this.appender = new AppendCoalescer((buf) => this.writeActive(buf));
-    this.syncer = new GroupCommit(() => this.active.fd.datasync());
+    this.syncer = new GroupCommit(() => this.syncAll());
   }
 
   /**
@@ -76,7 +78,7 @@ export class SourceLog {
   }
 
   /** Appends encoded records ending at `lastSeq`; resolves once they are in the file (safe against a process kill). */
-  append(encoded: Buffer, lastSeq: number): Promise<void> {
+  append(encoded: readonly Buffer[], lastSeq: number): Promise<void> {
     this.appendedMaxSeq = Math.max(this.appendedMaxSeq, lastSeq);
     return this.appender.append(encoded);
   }
@@ -94,6 +96,11 @@ export class SourceLog {
       else keep.push(s);
     }
     this.closed = keep;
+    // A deleted segment needs no sync (the recovery site holds its records): close its handle now,
+    // so fio-style runs without FLUSH do not keep one open file per 16 MiB.
+    const gone = this.retired.filter((r) => r.segment.maxSeq <= durableSeq);
+    this.retired = this.retired.filter((r) => r.segment.maxSeq > durableSeq);
+    await Promise.all(gone.map((r) => r.fd.close()));
   }
 
   /** Forgets everything: after a full resync the queue's content is covered by the copy. */
@@ -120,13 +127,28 @@ export class SourceLog {
     if (this.activeSize >= SEGMENT_BYTES) await this.rotate(this.active.segment.maxSeq + 1);
   }
 
+  private async syncAll(): Promise<void> {
+    const retired = this.retired;
+    this.retired = [];
+    try {
+      await Promise.all([this.active.fd.datasync(), ...retired.map((r) => r.fd.datasync())]);
+    } catch (err) {
+      this.retired.unshift(...retired);
+      throw err;
+    }
+    await Promise.all(retired.map((r) => r.fd.close()));
+  }
+
+  /**
+   * Starts a new segment. The old one is not fdatasynced here (that stalled every append for a
+   * 16 MiB flush); it joins `retired`, so the next FLUSH/FUA group commit syncs it with the active one.
+   */
   private async rotate(nextSeq: number): Promise<void> {
     const old = this.active;
-    await old.fd.datasync();
     const segment = { file: segmentFile(this.dir, nextSeq), maxSeq: 0 };
     this.active = { fd: await open(segment.file, "a"), segment };
     this.activeSize = 0;
-    await old.fd.close();
+    this.retired.push(old);
     this.closed.push(old.segment);
     this.logger.debug({ file: segment.file }, "source queue: new segment");
   }

@@ -10,6 +10,13 @@ export async function writeFully(fh: FileHandle, buf: Buffer, position: number):
   }
 }
 
+/** Writes `bufs` back to back at `position` with one writev (the rest, after a rare short write, with write). */
+export async function writevFully(fh: FileHandle, bufs: readonly Buffer[], position: number): Promise<void> {
+  const total = bufs.reduce((n, b) => n + b.length, 0);
+  const { bytesWritten } = await fh.writev(bufs as Buffer[], position);
+  if (bytesWritten < total) await writeFully(fh, Buffer.concat(bufs).subarray(bytesWritten), position + bytesWritten);
+}
+
 /** Makes a directory entry (a created, renamed or deleted file) durable. */
 export async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, "r");

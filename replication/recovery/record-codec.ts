@@ -42,31 +42,37 @@ export function encodedSize(volume: string, payloadBytes: number): number {
   return HEADER_BYTES + Buffer.byteLength(volume) + payloadBytes;
 }
 
-/** Writes `r` at `at` in `out` (which must have room) and returns the number of bytes written. */
-export function encodeInto(r: JournalRecord, out: Buffer, at: number): number {
-  const nameBytes = out.write(r.volume, at + HEADER_BYTES, "utf8");
-  if (nameBytes > MAX_NAME_BYTES) throw new Error(`volume name too long: ${r.volume}`);
-  out.writeUInt32LE(MAGIC, at);
-  out.writeUInt8(r.type, at + 4);
-  out.writeUInt8(r.flags, at + 5);
-  out.writeUInt8(nameBytes, at + 6);
-  out.writeUInt8(0, at + 7);
-  out.writeBigUInt64LE(BigInt(r.seq), at + 8);
-  out.writeDoubleLE(r.timestamp, at + 16);
-  out.writeBigUInt64LE(BigInt(r.offset), at + 24);
-  out.writeUInt32LE(r.length, at + 32);
-  out.writeUInt32LE(r.payload.length, at + 36);
-  r.payload.copy(out, at + HEADER_BYTES + nameBytes);
-  const end = at + HEADER_BYTES + nameBytes + r.payload.length;
-  out.writeUInt32LE(checksum(out, at, end), at + CRC_AT);
-  return end - at;
+/**
+ * Encodes records as [header + name, payload, ...] parts: payloads (up to 1 MiB each) are written
+ * with writev as they are, not copied into one buffer first.
+ */
+export function encodeRecordParts(records: readonly JournalRecord[]): Buffer[] {
+  const parts: Buffer[] = [];
+  for (const r of records) {
+    const head = Buffer.allocUnsafe(HEADER_BYTES + Buffer.byteLength(r.volume));
+    const nameBytes = head.write(r.volume, HEADER_BYTES, "utf8");
+    if (nameBytes > MAX_NAME_BYTES) throw new Error(`volume name too long: ${r.volume}`);
+    head.writeUInt32LE(MAGIC, 0);
+    head.writeUInt8(r.type, 4);
+    head.writeUInt8(r.flags, 5);
+    head.writeUInt8(nameBytes, 6);
+    head.writeUInt8(0, 7);
+    head.writeBigUInt64LE(BigInt(r.seq), 8);
+    head.writeDoubleLE(r.timestamp, 16);
+    head.writeBigUInt64LE(BigInt(r.offset), 24);
+    head.writeUInt32LE(r.length, 32);
+    head.writeUInt32LE(r.payload.length, 36);
+    // CRC over the header before the checksum field, then name and payload (journal.md §1).
+    const crc = crc32(r.payload, crc32(head.subarray(HEADER_BYTES), crc32(head.subarray(0, CRC_AT))));
+    head.writeUInt32LE(crc, CRC_AT);
+    parts.push(head);
+    if (r.payload.length > 0) parts.push(r.payload);
+  }
+  return parts;
 }
 
-export function encodeRecords(records: JournalRecord[]): Buffer {
-  const out = Buffer.allocUnsafe(records.reduce((n, r) => n + encodedSize(r.volume, r.payload.length), 0));
-  let at = 0;
-  for (const r of records) at += encodeInto(r, out, at);
-  return out;
+export function encodeRecords(records: readonly JournalRecord[]): Buffer {
+  return Buffer.concat(encodeRecordParts(records));
 }
 
 function checksum(buf: Buffer, start: number, end: number): number {

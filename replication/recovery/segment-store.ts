@@ -6,7 +6,7 @@
  */
 import { type FileHandle, open, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { syncDir, writeFully } from "./files.ts";
+import { syncDir, writevFully } from "./files.ts";
 
 export interface SegmentFile {
   ordinal: number;
@@ -69,22 +69,23 @@ export class SegmentStore {
   }
 
   /**
-   * Appends `buf` with one write and, when `sync`, one fdatasync (the group commit). Returns
+   * Appends the parts with one writev and, when `sync`, one fdatasync (the group commit). Returns
    * where it landed. A failed write is cut back off so the segment never keeps half a batch.
    */
-  async append(buf: Buffer, sync: boolean): Promise<{ ordinal: number; at: number }> {
+  async append(parts: readonly Buffer[], sync: boolean): Promise<{ ordinal: number; at: number }> {
+    const bytes = parts.reduce((n, b) => n + b.length, 0);
     let last = this.files.at(-1);
-    if (!last || (last.size > 0 && last.size + buf.length > this.segmentBytes)) last = await this.roll();
+    if (!last || (last.size > 0 && last.size + bytes > this.segmentBytes)) last = await this.roll();
     const fh = await this.handle(last.ordinal);
     const at = last.size;
     try {
-      await writeFully(fh, buf, at);
+      await writevFully(fh, parts, at);
       if (sync) await fh.datasync();
     } catch (err) {
       await fh.truncate(at).catch(() => {});
       throw err;
     }
-    last.size += buf.length;
+    last.size += bytes;
     this.dirty = !sync;
     return { ordinal: last.ordinal, at };
   }

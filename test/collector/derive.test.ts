@@ -67,6 +67,8 @@ describe("counters and rates", () => {
     // Another slot of the same entity is independent: a gauge's slope may be negative.
     expect(m.gauge(1, 0, 50)).toBe(0);
     expect(m.gauge(1, 10, 30)).toBe(-2);
+    // A counter kept for its total only folds resets the same way.
+    expect([m.total(2, 1000), m.total(2, 1500), m.total(2, 200)]).toEqual([1000, 1500, 1700]);
   });
   it("entities not seen in an update are forgotten", () => {
     const memory = new SeriesMemory(10);

@@ -85,3 +85,23 @@ describe("exporter /metrics", () => {
     expect(body).toMatch(/rpowatch_volume_rpo_seconds\{[^}]*volume="data"/);
   });
 });
+
+describe("exporter /metrics over HTTP compression", () => {
+  it("serves a gzip body to scrapers that accept it, equal to the plain body but for data age", async () => {
+    const { rig } = await rigWithSite();
+    const withoutAge = (text: string) =>
+      text
+        .split("\n")
+        .filter((l) => !l.startsWith(metrics.sourceDataAge.name))
+        .join("\n");
+    const plain = await fetch(`${rig.running.url}/metrics`, { headers: { "accept-encoding": "identity" } });
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    const zipped = await fetch(`${rig.running.url}/metrics`, { headers: { "accept-encoding": "gzip" } });
+    expect(zipped.headers.get("content-encoding")).toBe("gzip");
+    expect(zipped.headers.get("vary")).toMatch(/Accept-Encoding/);
+    // fetch inflates the body: what the scraper reads must be the same exposition.
+    const [plainText, zippedText] = [await plain.text(), await zipped.text()];
+    expect(zippedText).toContain(`${metrics.groupRpo.name}{`);
+    expect(withoutAge(zippedText)).toBe(withoutAge(plainText));
+  });
+});

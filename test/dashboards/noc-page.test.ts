@@ -1,9 +1,9 @@
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requireBinary } from "../support/binaries.ts";
+import { launchChromium } from "./chromium.ts";
 import { type GroupObservation, observationBatch, type PushStack, startPushStack } from "./push-stack.ts";
 
 const HOSTILE = "<img src=x onerror=window.__pwned=1>";
@@ -26,22 +26,9 @@ const push = (erpRpo: number) =>
 const rowText = (key: string) => page.locator(`tr[data-key="${key}"]`).innerText();
 
 beforeAll(async () => {
-  const executablePath = requireBinary("/usr/bin/chromium", "chromium");
   stack = await startPushStack();
   await push(12);
-  browser = await chromium.launch({
-    executablePath,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
 });
 

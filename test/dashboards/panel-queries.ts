@@ -1,7 +1,7 @@
 /**
  * Runs generated dashboard queries against a real Prometheus the way Grafana would: resolve each
- * variable's label_values in order and take its first (sorted) value, substitute Grafana's
- * interval macros, then run each target as the instant or range query it declares.
+ * variable's label_values in order and take its first (Grafana's default) or last sorted value,
+ * substitute Grafana's interval macros, then run each target as the instant or range query it declares.
  */
 import type { PromQueryApi } from "../support/prom-api.ts";
 import { contentPanels, type DashboardJson } from "./dashboard-lint.ts";
@@ -19,8 +19,15 @@ export function substitute(text: string, values: Readonly<Record<string, string>
   return text.replace(/\$\{?(\w+)\}?/g, (whole, name: string) => values[name] ?? whole);
 }
 
-/** First sorted value of each query variable; fails when a variable has no values. */
-export async function resolveVariables(d: DashboardJson, prom: PromQueryApi): Promise<Record<string, string>> {
+/** Which of a variable's sorted values to select. */
+export type Pick = "first" | "last";
+
+/** The picked sorted value of each query variable; fails when a variable has no values. */
+export async function resolveVariables(
+  d: DashboardJson,
+  prom: PromQueryApi,
+  pick: Pick = "first",
+): Promise<Record<string, string>> {
   const values: Record<string, string> = { ...MACROS };
   for (const v of d.templating.list) {
     if (v.type !== "query") continue;
@@ -33,7 +40,7 @@ export async function resolveVariables(d: DashboardJson, prom: PromQueryApi): Pr
       .filter((x): x is string => Boolean(x))
       .sort();
     if (found.length === 0) throw new Error(`${d.uid} $${v.name}: no values for ${v.query}`);
-    values[v.name] = escapeRegex(found[0]!);
+    values[v.name] = escapeRegex((pick === "first" ? found[0] : found[found.length - 1])!);
   }
   return values;
 }
@@ -44,8 +51,13 @@ export interface PanelResult {
   empty: string[];
 }
 
-export async function runPanels(d: DashboardJson, prom: PromQueryApi, windowSeconds: number): Promise<PanelResult[]> {
-  const values = await resolveVariables(d, prom);
+export async function runPanels(
+  d: DashboardJson,
+  prom: PromQueryApi,
+  windowSeconds: number,
+  pick: Pick = "first",
+): Promise<PanelResult[]> {
+  const values = await resolveVariables(d, prom, pick);
   const end = new Date();
   const start = new Date(end.getTime() - windowSeconds * 1000);
   const results: PanelResult[] = [];

@@ -2,8 +2,8 @@
  * A running rpowatch collector and exporter fed through the real push API, as a third-party
  * replication component would feed it: the collector, its push source, the exporter (/metrics,
  * /live, the NOC page) on a real HTTP port. `rpowatch collect` wires the same pieces from config.
- * TODO(stack): switch to `rpowatch start` (embedded engine) once it runs; push stays for hostile names,
- * which the engine's name rules refuse.
+ * Only for what the engine cannot produce: hostile names, which its name rules refuse. Everything
+ * else runs against `rpowatch start` (rpowatch-stack.ts).
  */
 import { Collector } from "../../collector/collector.ts";
 import { pushRouter } from "../../collector/sources/push-routes.ts";
