@@ -4,6 +4,7 @@
  */
 import { Command } from "commander";
 import { LOG_LEVELS } from "../lib/log.ts";
+import { VERSION } from "../lib/version.ts";
 import { registerAlerts } from "./commands/alerts.ts";
 import { registerBench } from "./commands/bench.ts";
 import { registerCheckConfig } from "./commands/check-config.ts";
@@ -13,7 +14,6 @@ import { registerEngine } from "./commands/engine.ts";
 import { registerGenerate } from "./commands/generate.ts";
 import { registerStart } from "./commands/start.ts";
 import { registerWorkload } from "./commands/workload.ts";
-import { VERSION } from "./version.ts";
 
 export function buildProgram(): Command {
   const program = new Command()

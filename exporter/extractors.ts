@@ -3,7 +3,7 @@
  * metric added to model/metrics.ts without an extractor here fails the type check. Label values
  * are listed in the order of labelNames(metric): entity labels first, then extra labels.
  */
-import { VERSION } from "../cli/version.ts";
+
 import { dataAgeSeconds } from "../collector/derive/staleness.ts";
 import { stateSet } from "../collector/derive/state.ts";
 import type {
@@ -16,6 +16,7 @@ import type {
   SourceHealth,
   VolumeView,
 } from "../collector/snapshot.ts";
+import { VERSION } from "../lib/version.ts";
 import { BACKLOG_LOCATIONS, GROUP_STATES, LINK_STATES } from "../model/entities.ts";
 import type { MetricKey } from "../model/metrics.ts";
 

@@ -6,9 +6,9 @@ import type { Command } from "commander";
 import { ConfigError, formatIssues, loadConfigFile } from "../../lib/config-file.ts";
 import { ExitCode } from "../../lib/exit-codes.ts";
 import { createLogger, type LogLevel } from "../../lib/log.ts";
+import { VERSION } from "../../lib/version.ts";
 import { siteConfig } from "../../replication/config.ts";
 import { startSite } from "../../replication/site.ts";
-import { VERSION } from "../version.ts";
 
 export function registerEngine(program: Command): void {
   program
