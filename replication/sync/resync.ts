@@ -73,6 +73,9 @@ export async function runResync(
   }
   await session.request({ op: "resync-end", group: g.name, atSeq: startSeq, timestamp: startTs });
   await g.endResync(startSeq, kind);
+  // The end of a sync is a consistency point across the group: record it, so a freshly protected
+  // group has a bookmark at once instead of waiting a whole interval.
+  g.makeBookmark(`${kind}-sync-complete`);
   emit({ type: "sync", group: g.name, phase: "end", kind });
   logger.info({ group: g.name, kind, bytesCompared: progress.total, bytesSent: sent }, "resync finished");
 }

@@ -36,6 +36,13 @@ describe("engine replication end to end", () => {
     expect(link).toMatchObject({ name: "prod-a->rec-b", peerSite: "rec-b", state: "up", authFailuresTotal: 0 });
   });
 
+  it("records a consistency point when the initial sync completes, so a new group has a bookmark at once", async () => {
+    await pair.caughtUp();
+    await expect
+      .poll(async () => (await pair.group("recovery")).lastBookmark?.name, { timeout: 15_000 })
+      .toMatch(/-sync-complete$/);
+  });
+
   it("replicates random qemu-io patterns, zeroes and trims byte for byte", async () => {
     const commands: string[] = [];
     for (let i = 0; i < 60; i++) {
