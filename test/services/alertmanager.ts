@@ -2,8 +2,8 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { freePort } from "../../lib/ports.ts";
 import { requireBinary } from "../support/binaries.ts";
-import { httpOk } from "../support/net.ts";
-import { cleanupOnFailure, runCommand, spawnService, waitFor } from "../support/process.ts";
+import { startHttpService } from "../support/http-service.ts";
+import { runCommand } from "../support/process.ts";
 import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
 
 /** An alert as returned by Alertmanager's /api/v2/alerts. */
@@ -34,7 +34,7 @@ export async function startAlertmanager(opts: { configYaml: string }): Promise<A
   const url = `http://127.0.0.1:${port}`;
   const configFile = join(dir, "alertmanager.yml");
   await writeFile(configFile, opts.configYaml);
-  const proc = spawnService({
+  const { stop } = await startHttpService({
     name: "alertmanager",
     command: binary,
     args: [
@@ -44,15 +44,9 @@ export async function startAlertmanager(opts: { configYaml: string }): Promise<A
       "--cluster.listen-address=",
       "--log.level=warn",
     ],
-    cwd: dir,
+    dir,
+    readyUrl: `${url}/-/ready`,
   });
-  const stop = async () => {
-    await proc.stop();
-    await removeTempDir(dir);
-  };
-  await cleanupOnFailure(stop, () =>
-    waitFor(() => httpOk(`${url}/-/ready`), { timeoutMs: 30_000, what: "alertmanager /-/ready", process: proc }),
-  );
   return {
     url,
     port,

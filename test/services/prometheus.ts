@@ -3,10 +3,9 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { freePort } from "../../lib/ports.ts";
 import { requireBinary } from "../support/binaries.ts";
-import { httpOk } from "../support/net.ts";
-import { cleanupOnFailure, spawnService, waitFor } from "../support/process.ts";
+import { startHttpService } from "../support/http-service.ts";
 import { type PromQueryApi, promQueryApi } from "../support/prom-api.ts";
-import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
+import { makeTempDir } from "../support/tempdir.ts";
 
 export interface PrometheusOptions {
   scrapeTargets: Array<{ job: string; targets: string[]; metricsPath?: string }>;
@@ -38,7 +37,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
   const url = `http://127.0.0.1:${port}`;
   const configFile = join(dir, "prometheus.yml");
   await writeFile(configFile, stringify(prometheusConfig(opts)));
-  const proc = spawnService({
+  const { stop } = await startHttpService({
     name: "prometheus",
     command: binary,
     args: [
@@ -48,15 +47,9 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
       "--web.enable-lifecycle",
       "--log.level=warn",
     ],
-    cwd: dir,
+    dir,
+    readyUrl: `${url}/-/ready`,
   });
-  const stop = async () => {
-    await proc.stop();
-    await removeTempDir(dir);
-  };
-  await cleanupOnFailure(stop, () =>
-    waitFor(() => httpOk(`${url}/-/ready`), { timeoutMs: 30_000, what: "prometheus /-/ready", process: proc }),
-  );
   return {
     ...promQueryApi(url),
     url,

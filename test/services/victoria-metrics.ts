@@ -1,10 +1,9 @@
 import { join } from "node:path";
 import { freePort } from "../../lib/ports.ts";
 import { requireBinary } from "../support/binaries.ts";
-import { httpOk } from "../support/net.ts";
-import { cleanupOnFailure, spawnService, waitFor } from "../support/process.ts";
+import { startHttpService } from "../support/http-service.ts";
 import { type PromQueryApi, promQueryApi } from "../support/prom-api.ts";
-import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
+import { makeTempDir } from "../support/tempdir.ts";
 
 export interface VictoriaMetricsInstance extends PromQueryApi {
   url: string;
@@ -20,7 +19,7 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetricsInstance> {
   const dir = await makeTempDir("victoria-metrics");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawnService({
+  const { stop } = await startHttpService({
     name: "victoria-metrics",
     command: binary,
     args: [
@@ -31,15 +30,9 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetricsInstance> {
       "-search.disableCache",
       "-loggerLevel=ERROR",
     ],
-    cwd: dir,
+    dir,
+    readyUrl: `${url}/health`,
   });
-  const stop = async () => {
-    await proc.stop();
-    await removeTempDir(dir);
-  };
-  await cleanupOnFailure(stop, () =>
-    waitFor(() => httpOk(`${url}/health`), { timeoutMs: 30_000, what: "victoria-metrics /health", process: proc }),
-  );
   // Without a forced flush, freshly ingested series become queryable only after several seconds.
   const flush = async () => {
     const response = await fetch(`${url}/internal/force_flush`);
