@@ -2,7 +2,7 @@
  * The exporter side of the collector benchmark, run in its own process (bench/collector.bench.ts
  * forks it) so the scraper shares neither its event loop nor its CPU account. It builds the
  * collector and the exporter — ours, or with a plain prom-client registry behind `/baseline` —
- * applies an update when told over IPC and reports its own CPU time (process.cpuUsage) back.
+ * applies an update when told over IPC and reports its own CPU time (process.cpuUsage) at the end.
  */
 import { fileURLToPath } from "node:url";
 import { Counter, Gauge, Registry } from "prom-client";
@@ -19,7 +19,7 @@ export type Command = { type: "update" } | { type: "start" } | { type: "finish" 
 /** Exporter → scraper. */
 export type Report =
   | { type: "ready"; url: string }
-  | { type: "updated"; cpuMs: number }
+  | { type: "updated" }
   | { type: "finished"; cpuMs: number; heapMiB: number };
 
 export const GROUPS = 100;
@@ -122,10 +122,9 @@ async function main(kind: ExporterKind): Promise<void> {
   let measuredFrom = 0;
   process.on("message", async (command: Command) => {
     if (command.type === "update") {
-      const before = cpuMs();
       sink.snapshot(sourceSnapshot(++cycle), { durationSeconds: 0, samples: GROUPS * (VOLUMES_PER_GROUP + 2) });
       baseline?.update(collector.current());
-      send({ type: "updated", cpuMs: cpuMs() - before });
+      send({ type: "updated" });
     } else if (command.type === "start") {
       measuredFrom = cpuMs();
     } else {

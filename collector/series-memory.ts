@@ -17,9 +17,29 @@ interface Slot {
 
 export class EntityMemory {
   private readonly slots: Slot[] = [];
+  /** Entities placed under this one (a group's volumes), looked up by name without a joined key. */
+  private members: Map<string, EntityMemory> | undefined;
   generation = 0;
 
   constructor(private readonly windowSeconds: number) {}
+
+  /** The memory of a member entity, kept while it is looked up each time this entity is. */
+  member(name: string): EntityMemory {
+    this.members ??= new Map();
+    let member = this.members.get(name);
+    if (!member) {
+      member = new EntityMemory(this.windowSeconds);
+      this.members.set(name, member);
+    }
+    member.generation = this.generation;
+    return member;
+  }
+
+  /** Forgets the members not looked up since this entity itself last was. */
+  sweepMembers(): void {
+    if (!this.members) return;
+    for (const [name, member] of this.members) if (member.generation !== this.generation) this.members.delete(name);
+  }
 
   /** Folds a raw counter and returns the monotonic total and its rate over the window. */
   counter(slot: number, t: number, raw: number): { total: number; rate: number } {
@@ -92,7 +112,10 @@ export class SeriesMemory {
 
   /** Forgets every entity not seen since the previous sweep. */
   sweep(): void {
-    for (const [key, entity] of this.entities) if (entity.generation !== this.generation) this.entities.delete(key);
+    for (const [key, entity] of this.entities) {
+      if (entity.generation === this.generation) entity.sweepMembers();
+      else this.entities.delete(key);
+    }
     this.generation++;
   }
 

@@ -38,12 +38,12 @@ const LINK = { wire: 0, raw: 1, reconnects: 2, authFailures: 3 } as const;
 const INTERFACE = { receive: 0, transmit: 1 } as const;
 
 function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number, memory: SeriesMemory): void {
-  const key = `g|${place.tenant}|${place.site}|${place.group}`;
+  const m = memory.entity(`g|${place.tenant}|${place.site}|${place.group}`);
   let changeRate = 0;
   const volumeRpos: number[] = [];
   for (const v of g.volumes) {
-    const m = memory.entity(`${key}|${v.name}`);
-    const written = m.counter(VOLUME.written, t, v.writtenBytesTotal);
+    const vm = m.member(v.name);
+    const written = vm.counter(VOLUME.written, t, v.writtenBytesTotal);
     changeRate += written.rate;
     volumeRpos.push(v.rpoSeconds);
     // Fields spelled out rather than spread from `place`: this loop runs for every volume on every update.
@@ -55,13 +55,12 @@ function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number
       volume: v.name,
       raw: v,
       writtenBytesTotal: written.total,
-      writeOpsTotal: m.total(VOLUME.ops, v.writeOpsTotal),
-      trimmedBytesTotal: m.total(VOLUME.trimmed, v.trimmedBytesTotal),
+      writeOpsTotal: vm.total(VOLUME.ops, v.writeOpsTotal),
+      trimmedBytesTotal: vm.total(VOLUME.trimmed, v.trimmedBytesTotal),
       changeRateBytesPerSecond: written.rate,
       rpoSeconds: v.rpoSeconds,
     });
   }
-  const m = memory.entity(key);
   const rpo = groupRpoSeconds(g.rpoSeconds, volumeRpos);
   const backlogBytes = totalBacklog(g.backlogBytes);
   const { volumes: _volumes, journal, ...raw } = g;

@@ -5,7 +5,8 @@
  * no back-references across segments); the member ends with an empty final block and the CRC-32
  * and length of the whole text (RFC 1951, 1952). One member, so every gzip client decodes it.
  */
-import { constants, crc32, deflateRawSync } from "node:zlib";
+import { promisify } from "node:util";
+import { constants, crc32, deflateRaw, deflateRawSync } from "node:zlib";
 
 export interface GzipSegment {
   readonly text: Buffer;
@@ -36,4 +37,11 @@ export function gzipMember(segments: readonly GzipSegment[]): Buffer {
   trailer.writeUInt32LE(crc >>> 0, 0);
   trailer.writeUInt32LE(length % 2 ** 32, 4);
   return Buffer.concat([HEADER, ...segments.map((s) => s.deflated), FINAL_BLOCK, trailer]);
+}
+
+const deflateRawAsync = promisify(deflateRaw);
+
+/** gzipSegment on libuv's thread pool, off the event loop. */
+export async function gzipSegmentAsync(text: Buffer): Promise<GzipSegment> {
+  return { text, deflated: await deflateRawAsync(text, { level: LEVEL, finishFlush: constants.Z_SYNC_FLUSH }) };
 }

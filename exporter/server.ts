@@ -62,7 +62,11 @@ export function createExporterApp(options: ExporterOptions): ExporterApp {
   const authenticate = options.authenticate ?? allowAll;
   const exposition = createExposition(options.extractorOverrides);
   // Render each new snapshot on update, off the scrape path: a scrape writes cached bytes.
-  const stopPreparing = provider.subscribe((next) => exposition.prepare(next, Date.now() / 1000));
+  const stopPreparing = provider.subscribe((next) => {
+    exposition.prepare(next, Date.now() / 1000).catch((err) => {
+      options.logger?.error({ err }, "rendering the exposition of a new snapshot failed");
+    });
+  });
 
   const app = express();
   app.disable("x-powered-by");
@@ -73,7 +77,8 @@ export function createExporterApp(options: ExporterOptions): ExporterApp {
   app.get("/metrics", (req, res) => {
     const format = negotiateFormat(req.get("accept"));
     const encoding = negotiateEncoding(req.get("accept-encoding"));
-    const body = exposition.render(provider.current(), Date.now() / 1000, format, encoding);
+    const snapshot = exposition.servable(format, provider.current());
+    const body = exposition.render(snapshot, Date.now() / 1000, format, encoding);
     res.set({ "Content-Type": CONTENT_TYPES[format], Vary: "Accept, Accept-Encoding" });
     if (encoding === "gzip") res.set("Content-Encoding", "gzip");
     res.send(body);

@@ -79,6 +79,35 @@ describe("counters and rates", () => {
     memory.sweep();
     expect(memory.size).toBe(1);
   });
+  it("a member (a group's volume) missing from one update starts afresh when it comes back", () => {
+    const memory = new SeriesMemory(10);
+    const update = (volumes: Array<[string, number]>, t: number) => {
+      const group = memory.entity("group");
+      const totals = volumes.map(([name, raw]) => group.member(name).counter(0, t, raw).total);
+      memory.sweep();
+      return totals;
+    };
+    expect(
+      update(
+        [
+          ["a", 1000],
+          ["b", 1000],
+        ],
+        0,
+      ),
+    ).toEqual([1000, 1000]);
+    expect(update([["a", 1200]], 5)).toEqual([1200]);
+    // Had "b" been remembered, 500 < 1000 would have been folded as a counter reset into 1500.
+    expect(
+      update(
+        [
+          ["a", 1300],
+          ["b", 500],
+        ],
+        10,
+      ),
+    ).toEqual([1300, 500]);
+  });
 });
 
 describe("backlog, bottleneck and drain forecast", () => {

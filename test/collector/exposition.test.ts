@@ -64,15 +64,47 @@ describe("exposition", () => {
     expect(later.endsWith("# EOF\n")).toBe(true);
   });
 
-  it("renders a prepared snapshot the same as one rendered at scrape time", () => {
+  it("renders a prepared snapshot the same as one rendered at scrape time", async () => {
     const collector = collectorWith("db");
     const prepared = createExposition();
     prepared.render(collector.current(), 1000, "openmetrics", "gzip"); // what scrapers ask for
     const snap = mapSiteStatus(siteStatus([groupStatus("db", ["data", "logs"])], 1010), "acme");
     collector.sinkFor("paris").snapshot(snap, { durationSeconds: 0, samples: 1 });
-    prepared.prepare(collector.current(), 1010);
+    await prepared.prepare(collector.current(), 1010);
     const fresh = createExposition().render(collector.current(), 1020, "openmetrics");
     expect(gunzipSync(prepared.render(collector.current(), 1020, "openmetrics", "gzip")).equals(fresh)).toBe(true);
     expect(fresh.toString()).toContain('volume="logs"');
+  });
+
+  it("serves the last complete snapshot while the next one is prepared, then the new one", async () => {
+    const collector = collectorWith("db");
+    const exposition = createExposition();
+    const before = collector.current();
+    exposition.render(before, 1000, "prometheus");
+    const snap = mapSiteStatus(siteStatus([groupStatus("db", ["data", "logs"])], 1010), "acme");
+    collector.sinkFor("paris").snapshot(snap, { durationSeconds: 0, samples: 1 });
+    const after = collector.current();
+    const preparing = exposition.prepare(after, 1010);
+    expect(exposition.servable("prometheus", after)).toBe(before);
+    expect(exposition.render(before, 1010, "prometheus").toString()).not.toContain('volume="logs"');
+    await preparing;
+    expect(exposition.servable("prometheus", after)).toBe(after);
+    expect(exposition.render(after, 1010, "prometheus").toString()).toContain('volume="logs"');
+  });
+
+  it("ends up serving the newest of several snapshots handed over while a prepare runs", async () => {
+    const collector = collectorWith("db");
+    const exposition = createExposition();
+    exposition.render(collector.current(), 1000, "prometheus");
+    const handed = [];
+    for (const volume of ["a", "b", "c"]) {
+      const snap = mapSiteStatus(siteStatus([groupStatus("db", [volume])], 1010), "acme");
+      collector.sinkFor("paris").snapshot(snap, { durationSeconds: 0, samples: 1 });
+      handed.push(exposition.prepare(collector.current(), 1010));
+    }
+    await Promise.all(handed);
+    const newest = collector.current();
+    expect(exposition.servable("prometheus", newest)).toBe(newest);
+    expect(exposition.render(newest, 1010, "prometheus").toString()).toContain('volume="c"');
   });
 });
