@@ -1,11 +1,18 @@
 /** Production building blocks: record checksums, the durable queue's torn-tail recovery, group commit. */
 import { appendFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../lib/log.ts";
 import { makeTempDir, removeTempDir } from "../test/support/tempdir.ts";
 import { GroupCommit } from "./production/group-commit.ts";
-import { decodeAll, encodeRecord, encodeRecords, RecordFormatError } from "./production/record-codec.ts";
+import {
+  decodeAll,
+  encodeRecord,
+  encodeRecordParts,
+  encodeRecords,
+  RecordFormatError,
+} from "./production/record-codec.ts";
 import { SourceLog } from "./production/source-log.ts";
 import type { ReplicatedWrite } from "./records.ts";
 
@@ -27,13 +34,24 @@ describe("record codec", () => {
       { seq: 2, timestamp: 5, volume: "v", offset: 0, length: 1 << 20, kind: "zero" },
       { seq: 3, timestamp: 6, volume: "v", offset: 8192, length: 4096, kind: "trim" },
     ];
-    expect(decodeAll(encodeRecords(records))).toEqual(records);
+    // A decoded write carries the CRC32 of its data, for the journal to keep.
+    const [first, ...rest] = records;
+    expect(decodeAll(encodeRecords(records))).toEqual([{ ...first, dataCrc: crc32(first!.data!) }, ...rest]);
   });
 
-  it("detects a flipped bit", () => {
-    const buf = encodeRecord(write(7));
-    buf.writeUInt8(buf.readUInt8(100) ^ 1, 100);
-    expect(() => decodeAll(buf)).toThrow(RecordFormatError);
+  it("encodes a write given in parts exactly as the same write in one buffer", () => {
+    const whole = write(4);
+    const data = whole.data!;
+    const parts = [data.subarray(0, 100), data.subarray(100, 4000), data.subarray(4000)];
+    expect(Buffer.concat(encodeRecordParts({ ...whole, data: undefined }, parts))).toEqual(encodeRecord(whole));
+  });
+
+  it("detects a flipped bit in the data and in the header", () => {
+    for (const at of [100, 13]) {
+      const buf = encodeRecord(write(7));
+      buf.writeUInt8(buf.readUInt8(at) ^ 1, at);
+      expect(() => decodeAll(buf)).toThrow(RecordFormatError);
+    }
   });
 });
 

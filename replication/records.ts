@@ -16,6 +16,11 @@ export interface ReplicatedWrite {
   kind: ChangeKind;
   /** Present for `write` (length bytes); absent for `zero` and `trim`, which read back as zeroes. */
   data?: Buffer;
+  /**
+   * CRC32 of `data`, computed once at capture and verified on receipt; the journal keeps it as the
+   * payload's checksum, so the bytes are checked end to end without being summed again.
+   */
+  dataCrc?: number;
 }
 
 /** A named point in a group's stream: everything with seq <= bookmark.seq, and nothing after. */

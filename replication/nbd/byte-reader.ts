@@ -17,7 +17,9 @@ const SKIP_SLICE = 256 * 1024;
 
 interface PendingRead {
   length: number;
-  resolve: (b: Buffer) => void;
+  /** Deliver the bytes as the received chunks' views instead of one joined Buffer. */
+  parts: boolean;
+  resolve: (b: Buffer | Buffer[]) => void;
   reject: (e: Error) => void;
 }
 
@@ -48,11 +50,25 @@ export class ByteReader {
   }
 
   read(length: number): Promise<Buffer> {
+    return this.wait(length, false) as Promise<Buffer>;
+  }
+
+  /** `tryRead` for a payload: the bytes as views of the chunks they arrived in, not copied into one Buffer. */
+  tryReadParts(length: number): Buffer[] | undefined {
+    return !this.pending && this.buffered >= length ? this.takeParts(length) : undefined;
+  }
+
+  /** `read` for a payload, as views of the received chunks (a 1 MiB payload arrives in ~16). */
+  readParts(length: number): Promise<Buffer[]> {
+    return this.wait(length, true) as Promise<Buffer[]>;
+  }
+
+  private wait(length: number, parts: boolean): Promise<Buffer | Buffer[]> {
     if (this.pending) return Promise.reject(new Error("ByteReader: concurrent read"));
-    if (this.buffered >= length) return Promise.resolve(this.take(length));
+    if (this.buffered >= length) return Promise.resolve(parts ? this.takeParts(length) : this.take(length));
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
-      this.pending = { length, resolve, reject };
+      this.pending = { length, parts, resolve, reject };
       this.socket.resume();
     });
   }
@@ -61,7 +77,7 @@ export class ByteReader {
   async skip(length: number): Promise<void> {
     for (let left = length; left > 0; ) {
       const n = Math.min(left, SKIP_SLICE);
-      await this.read(n);
+      await this.readParts(n);
       left -= n;
     }
   }
@@ -72,7 +88,7 @@ export class ByteReader {
     const p = this.pending;
     if (p && this.buffered >= p.length) {
       this.pending = undefined;
-      p.resolve(this.take(p.length));
+      p.resolve(p.parts ? this.takeParts(p.length) : this.take(p.length));
     }
     if (this.buffered >= this.highWaterMark && !(this.pending && this.pending.length > this.buffered)) {
       this.socket.pause();
@@ -105,9 +121,26 @@ export class ByteReader {
         this.dropFromFirst(c, n);
       }
     }
+    this.consumed(length);
+    return out;
+  }
+
+  private takeParts(length: number): Buffer[] {
+    const parts: Buffer[] = [];
+    for (let left = length; left > 0; ) {
+      const c = this.chunks[0]!;
+      const n = Math.min(c.length, left);
+      parts.push(n === c.length ? c : c.subarray(0, n));
+      this.dropFromFirst(c, n);
+      left -= n;
+    }
+    this.consumed(length);
+    return parts;
+  }
+
+  private consumed(length: number): void {
     this.buffered -= length;
     if (this.buffered < this.highWaterMark && this.socket.isPaused()) this.socket.resume();
-    return out;
   }
 
   private dropFromFirst(first: Buffer, n: number): void {

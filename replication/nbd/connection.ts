@@ -218,7 +218,7 @@ export class Connection {
             this.reply(header.cookie, error);
             continue;
           }
-          const data = this.reader.tryRead(header.length) ?? (await this.reader.read(header.length));
+          const data = this.reader.tryReadParts(header.length) ?? (await this.reader.readParts(header.length));
           this.track(header, () => backend.write(header.offset, data, (header.flags & CmdFlag.FUA) !== 0));
           continue;
         }

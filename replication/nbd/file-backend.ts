@@ -3,8 +3,9 @@
  * fdatasync (O_DIRECT with plain Buffers fails, anchors §5): FLUSH is one fdatasync, FUA a
  * datasync after its own write. Trim and write-zeroes write zeroes, so reads are always defined.
  */
-import { fdatasync, read, write, writeSync } from "node:fs";
+import { fdatasync, read } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
+import { totalLength, writeAllAt, writeAllAtSync } from "../../lib/positional-write.ts";
 import type { NbdExportBackend } from "./server.ts";
 
 export interface FileBackendOptions {
@@ -25,12 +26,6 @@ const SYNC_WRITE_MAX_BYTES = 64 * 1024;
 
 // The callback API on the raw fd costs noticeably less per call than FileHandle's promise
 // methods, which matters at tens of thousands of 4 KiB requests per second.
-function pwrite(fd: number, data: Buffer, at: number, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) =>
-    write(fd, data, at, length, position, (err, n) => (err ? reject(err) : resolve(n))),
-  );
-}
-
 function pread(fd: number, into: Buffer, at: number, length: number, position: number): Promise<number> {
   return new Promise((resolve, reject) =>
     read(fd, into, at, length, position, (err, n) => (err ? reject(err) : resolve(n))),
@@ -87,16 +82,9 @@ export class FileBackend implements NbdExportBackend {
     return buffer;
   }
 
-  async write(offset: number, data: Buffer, fua: boolean): Promise<void> {
-    const fd = this.file.fd;
-    let done = 0;
-    while (done < data.length) {
-      const n = data.length - done;
-      done +=
-        n <= SYNC_WRITE_MAX_BYTES
-          ? writeSync(fd, data, done, n, offset + done)
-          : await pwrite(fd, data, done, n, offset + done);
-    }
+  async write(offset: number, data: readonly Buffer[], fua: boolean): Promise<void> {
+    if (totalLength(data) <= SYNC_WRITE_MAX_BYTES) writeAllAtSync(this.file.fd, data, offset);
+    else await writeAllAt(this.file.fd, data, offset);
     if (fua) await datasync(this.file.fd);
   }
 
@@ -112,7 +100,7 @@ export class FileBackend implements NbdExportBackend {
     this.zeroes ??= Buffer.alloc(ZERO_CHUNK);
     for (let at = 0; at < length; at += ZERO_CHUNK) {
       const n = Math.min(ZERO_CHUNK, length - at);
-      await this.write(offset + at, this.zeroes.subarray(0, n), false);
+      await this.write(offset + at, [this.zeroes.subarray(0, n)], false);
     }
     if (fua) await datasync(this.file.fd);
   }

@@ -13,7 +13,8 @@ export interface NbdExportBackend {
   readonly size: number; // bytes
   readonly readOnly: boolean;
   read(offset: number, length: number): Promise<Buffer>;
-  write(offset: number, data: Buffer, fua: boolean): Promise<void>;
+  /** `data` is the payload as received, in consecutive parts: joining a 1 MiB payload would cost a copy. */
+  write(offset: number, data: readonly Buffer[], fua: boolean): Promise<void>;
   flush(): Promise<void>; // everything completed before must be durable when this resolves
   trim(offset: number, length: number, fua: boolean): Promise<void>;
   writeZeroes(offset: number, length: number, fua: boolean): Promise<void>;

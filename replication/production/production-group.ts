@@ -130,7 +130,7 @@ export class ProductionGroup {
   private async recover(records: ReplicatedWrite[]): Promise<void> {
     for (const r of records) {
       if (r.seq <= this.st.durableSeq) continue;
-      await this.applyToImage(r);
+      await this.applyToImage(r, r.data ? [r.data] : []);
       this.pending.push(queued(r, encodeRecordParts(r)));
       this.st.headSeq = Math.max(this.st.headSeq, r.seq);
       this.st.headTs = Math.max(this.st.headTs, r.timestamp);
@@ -183,13 +183,16 @@ export class ProductionGroup {
     return !this.paused && this.sync.kind === "none" && this.fault === null;
   }
 
-  /** Captures one client change; resolves when it may be acknowledged to the client. */
+  /**
+   * Captures one client change; resolves when it may be acknowledged to the client. `data` (for a
+   * write) is the payload in the parts it arrived in; they are queued and written as they are.
+   */
   async capture(
     volume: string,
     kind: ChangeKind,
     offset: number,
     length: number,
-    data: Buffer | undefined,
+    data: readonly Buffer[] | undefined,
     fua: boolean,
   ) {
     const v = this.volumes.get(volume);
@@ -200,22 +203,23 @@ export class ProductionGroup {
     else c.writtenBytesTotal += length;
     c.writeOpsTotal++;
     this.schedulePersist();
-    const record: ReplicatedWrite = { seq: 0, timestamp: now(), volume, offset, length, kind, data };
+    const record: ReplicatedWrite = { seq: 0, timestamp: now(), volume, offset, length, kind };
+    const parts = data ?? [];
     if (this.st.capture === "data" && this.pending.totalBytes + encodedSize(record) > this.queueMaxBytes)
       this.enterBitmap(record.timestamp);
     if (this.st.capture === "bitmap") {
-      await this.applyToImage(record);
+      await this.applyToImage(record, parts);
       await v.dirty.mark(offset, length);
       if (fua) await Promise.all([v.image.sync(), v.dirty.sync()]);
       return;
     }
     record.seq = ++this.st.headSeq;
     this.st.headTs = record.timestamp;
-    const encoded = encodeRecordParts(record);
+    const encoded = encodeRecordParts(record, parts);
     this.pending.push(queued(record, encoded));
     try {
       await this.log.append(encoded, record.seq);
-      await this.applyToImage(record);
+      await this.applyToImage(record, parts);
     } catch (err) {
       this.setFault(`write failed: ${(err as Error).message}`);
       throw err;
@@ -232,10 +236,10 @@ export class ProductionGroup {
     await Promise.all(all);
   }
 
-  private async applyToImage(r: ReplicatedWrite): Promise<void> {
+  private async applyToImage(r: ReplicatedWrite, data: readonly Buffer[]): Promise<void> {
     const image = this.volumes.get(r.volume)?.image;
     if (!image) throw new Error(`record for unknown volume ${r.volume}`);
-    if (r.kind === "write") await image.write(r.offset, r.data!);
+    if (r.kind === "write") await image.write(r.offset, data);
     else await image.zero(r.offset, r.length);
   }
 

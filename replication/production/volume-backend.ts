@@ -3,6 +3,7 @@
  * through the group's capture (seq, timestamp, durable queue, image), FLUSH is the group commit.
  * Export names are the volume names, unique per site (checked at config load).
  */
+import { totalLength } from "../../lib/positional-write.ts";
 import type { NbdExportBackend } from "../nbd/server.ts";
 import type { ProductionGroup } from "./production-group.ts";
 
@@ -19,8 +20,8 @@ export class VolumeBackend implements NbdExportBackend {
     return this.group.volumes.get(this.name)!.image.read(offset, length);
   }
 
-  write(offset: number, data: Buffer, fua: boolean): Promise<void> {
-    return this.group.capture(this.name, "write", offset, data.length, data, fua);
+  write(offset: number, data: readonly Buffer[], fua: boolean): Promise<void> {
+    return this.group.capture(this.name, "write", offset, totalLength(data), data, fua);
   }
 
   flush(): Promise<void> {

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
+import { writeAllAt } from "../../lib/positional-write.ts";
 import { GroupCommit } from "./group-commit.ts";
 
 const ZEROES = Buffer.alloc(1024 * 1024);
@@ -44,17 +45,14 @@ export class VolumeImage {
     return buf;
   }
 
-  async write(offset: number, data: Buffer): Promise<void> {
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await this.fd.write(data, done, data.length - done, offset + done);
-      done += bytesWritten;
-    }
+  /** Writes `data`, given as consecutive parts, at `offset`. */
+  write(offset: number, data: readonly Buffer[]): Promise<void> {
+    return writeAllAt(this.fd.fd, data, offset);
   }
 
   async zero(offset: number, length: number): Promise<void> {
     for (let at = 0; at < length; at += ZEROES.length)
-      await this.write(offset + at, ZEROES.subarray(0, Math.min(ZEROES.length, length - at)));
+      await this.write(offset + at, [ZEROES.subarray(0, Math.min(ZEROES.length, length - at))]);
   }
 
   sync(): Promise<void> {

@@ -114,7 +114,7 @@ describe("RecoveryGroup crash recovery", () => {
     await again.catchUp();
     const lost = bad.record.seq;
     expect(events).toEqual([
-      { type: "corrupt-record", segment: bad.name, offset: bad.at, reason: "checksum mismatch" },
+      { type: "corrupt-record", segment: bad.name, offset: bad.at, reason: "payload checksum mismatch" },
     ]);
     expect(again.journalStatus().corruptRecordsTotal).toBe(1);
     expect(again.fault).toMatch(new RegExp(`redo seq ${lost} is missing`));

@@ -50,8 +50,11 @@ export class Replicas {
   }
 
   async read(volume: string, offset: number, length: number): Promise<Buffer> {
-    const buf = Buffer.alloc(length);
-    await this.image(volume).fh.read(buf, 0, length, offset);
+    // Not zero-filled up front (distribution reads the old bytes of every write): only what the
+    // file does not hold, past a short image's end, is zeroed.
+    const buf = Buffer.allocUnsafe(length);
+    const { bytesRead } = await this.image(volume).fh.read(buf, 0, length, offset);
+    if (bytesRead < length) buf.fill(0, bytesRead);
     return buf;
   }
 

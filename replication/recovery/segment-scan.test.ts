@@ -1,6 +1,13 @@
-import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { decodeAt, encodeRecords, HEADER_BYTES, type JournalRecord, RecordType } from "./record-codec.ts";
+import {
+  CRC_AT,
+  decodeAt,
+  encodeRecords,
+  HEADER_BYTES,
+  headerChecksum,
+  type JournalRecord,
+  RecordType,
+} from "./record-codec.ts";
 import { scanSegment } from "./segment-scan.ts";
 
 const redo = (seq: number, fill: number): JournalRecord => ({
@@ -33,15 +40,14 @@ describe("record codec and segment scan", () => {
     const torn = Buffer.concat([buf, encodeRecords([redo(4, 4)]).subarray(0, 100)]);
     const scan = scanSegment(torn);
     expect(scan.records.map((s) => s.record.seq)).toEqual([1, 3]);
-    expect(scan.corrupt).toEqual([{ offset: second.at, reason: "checksum mismatch" }]);
+    expect(scan.corrupt).toEqual([{ offset: second.at, reason: "header checksum mismatch" }]);
     expect(scan.tail).toEqual({ offset: buf.length, reason: "truncated record" });
   });
 
   it("rejects a record whose checksum holds but whose shape is impossible", () => {
     const buf = encodeRecords([{ ...redo(1, 1), type: RecordType.redoZero }]);
     // Re-seal the CRC the way a buggy writer would, so only the shape check can catch it.
-    const head = crc32(buf.subarray(0, 40));
-    buf.writeUInt32LE(crc32(buf.subarray(HEADER_BYTES), head), 40);
+    buf.writeUInt32LE(headerChecksum(buf, 0, HEADER_BYTES + "vol-a".length), CRC_AT);
     expect(decodeAt(buf, 0)).toEqual({ ok: false, reason: "zero/trim record with a payload" });
   });
 });

@@ -54,7 +54,8 @@ export class SegmentStore {
   }
 
   async read(ordinal: number, at: number, length: number): Promise<Buffer> {
-    const buf = Buffer.alloc(length);
+    // Not zero-filled: a short read throws, so no byte of it is ever used unwritten.
+    const buf = Buffer.allocUnsafe(length);
     const { bytesRead } = await (await this.handle(ordinal)).read(buf, 0, length, at);
     if (bytesRead !== length) throw new Error(`${segmentName(ordinal)}: short read at ${at}`);
     return buf;
