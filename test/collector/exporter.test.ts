@@ -44,7 +44,14 @@ describe("exporter /metrics", () => {
     site.status = siteStatus([groupStatus("db", ["data"], { journal })], 1_700_000_010);
     site.push();
     await waitFor(() => rig.collector.current().volumes.length === 1, { timeoutMs: 10_000, what: "volume removal" });
-    const { body } = await scrape(rig);
+    // Scrapes get the last completely rendered snapshot: the new one once its render is done.
+    const body = await waitFor(
+      async () => {
+        const text = (await scrape(rig)).body;
+        return text.includes('volume="logs"') ? null : text;
+      },
+      { timeoutMs: 10_000, what: "a scrape of the snapshot without the vanished volume" },
+    );
     expect(body).not.toMatch(/volume="logs"/);
     expect(body).not.toMatch(/group="web"/);
     expect(body).toMatch(/volume="data"/);
