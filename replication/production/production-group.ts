@@ -185,14 +185,14 @@ export class ProductionGroup {
 
   /**
    * Captures one client change; resolves when it may be acknowledged to the client. `data` (for a
-   * write) is the payload in the parts it arrived in; they are queued and written as they are.
+   * write; empty otherwise) is the payload in the parts it arrived in, queued and written as they are.
    */
   async capture(
     volume: string,
     kind: ChangeKind,
     offset: number,
     length: number,
-    data: readonly Buffer[] | undefined,
+    data: readonly Buffer[],
     fua: boolean,
   ) {
     const v = this.volumes.get(volume);
@@ -204,22 +204,21 @@ export class ProductionGroup {
     c.writeOpsTotal++;
     this.schedulePersist();
     const record: ReplicatedWrite = { seq: 0, timestamp: now(), volume, offset, length, kind };
-    const parts = data ?? [];
     if (this.st.capture === "data" && this.pending.totalBytes + encodedSize(record) > this.queueMaxBytes)
       this.enterBitmap(record.timestamp);
     if (this.st.capture === "bitmap") {
-      await this.applyToImage(record, parts);
+      await this.applyToImage(record, data);
       await v.dirty.mark(offset, length);
       if (fua) await Promise.all([v.image.sync(), v.dirty.sync()]);
       return;
     }
     record.seq = ++this.st.headSeq;
     this.st.headTs = record.timestamp;
-    const encoded = encodeRecordParts(record, parts);
+    const encoded = encodeRecordParts(record, data);
     this.pending.push(queued(record, encoded));
     try {
       await this.log.append(encoded, record.seq);
-      await this.applyToImage(record, parts);
+      await this.applyToImage(record, data);
     } catch (err) {
       this.setFault(`write failed: ${(err as Error).message}`);
       throw err;

@@ -29,10 +29,10 @@ export class VolumeBackend implements NbdExportBackend {
   }
 
   trim(offset: number, length: number, fua: boolean): Promise<void> {
-    return this.group.capture(this.name, "trim", offset, length, undefined, fua);
+    return this.group.capture(this.name, "trim", offset, length, [], fua);
   }
 
   writeZeroes(offset: number, length: number, fua: boolean): Promise<void> {
-    return this.group.capture(this.name, "zero", offset, length, undefined, fua);
+    return this.group.capture(this.name, "zero", offset, length, [], fua);
   }
 }
