@@ -113,12 +113,12 @@ export class ProductionSite implements SiteControl {
     return this.bucket.bytesPerSecond;
   }
 
-  pause(group: string): void {
-    this.group(group).setPaused(true);
+  pause(group: string): Promise<void> {
+    return this.group(group).setPaused(true);
   }
 
-  resume(group: string): void {
-    this.group(group).setPaused(false);
+  resume(group: string): Promise<void> {
+    return this.group(group).setPaused(false);
   }
 
   resync(group: string, kind: "full" | "fast"): void {

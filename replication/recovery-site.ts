@@ -133,10 +133,10 @@ export class RecoverySite implements SiteControl {
   setLinkLimit(): number {
     throw new ApiError(409, "the link limit is set on the production site");
   }
-  pause(): void {
+  pause(): Promise<void> {
     throw new ApiError(409, "pause a group on the production site");
   }
-  resume(): void {
+  resume(): Promise<void> {
     throw new ApiError(409, "resume a group on the production site");
   }
   resync(): void {

@@ -88,12 +88,12 @@ export class ControlServer {
         throw new ApiError(400, 'body must be {"bytesPerSecond": integer >= 0 (0 = unlimited) or null (config)}');
       res.json({ limitBytesPerSecond: site.setLinkLimit(bps) });
     });
-    app.post("/groups/:group/pause", (req, res) => {
-      site.pause(String(req.params.group));
+    app.post("/groups/:group/pause", async (req, res) => {
+      await site.pause(String(req.params.group));
       res.json({ ok: true });
     });
-    app.post("/groups/:group/resume", (req, res) => {
-      site.resume(String(req.params.group));
+    app.post("/groups/:group/resume", async (req, res) => {
+      await site.resume(String(req.params.group));
       res.json({ ok: true });
     });
     app.post("/groups/:group/resync", (req, res) => {

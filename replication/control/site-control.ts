@@ -18,7 +18,8 @@ export interface SiteControl {
   bookmark(group: string, name: string): Promise<BookmarkStatus>;
   /** Operator override of the link limit (0 = unlimited, null = back to config and schedule). */
   setLinkLimit(bytesPerSecond: number | null): number;
-  pause(group: string): void;
-  resume(group: string): void;
+  /** Pauses shipping a group until resumed; kept across restarts. */
+  pause(group: string): Promise<void>;
+  resume(group: string): Promise<void>;
   resync(group: string, kind: "full" | "fast"): void;
 }

@@ -42,12 +42,14 @@ export class AppendCoalescer {
   append(bufs: readonly Buffer[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ bufs, resolve, reject });
-      if (!this.writing) void this.drain();
+      if (this.writing) return;
+      this.writing = true;
+      // Appends made in the same turn (a socket read often carries several requests) go out together.
+      queueMicrotask(() => void this.drain());
     });
   }
 
   private async drain(): Promise<void> {
-    this.writing = true;
     while (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];

@@ -40,6 +40,8 @@ interface PersistedGroup {
   lastBookmark: Bookmark | null;
   /** Bookmarks made here, not yet confirmed by the recovery site. */
   pendingBookmarks: Bookmark[];
+  /** Paused by an operator: survives a restart until resumed (absent in files written before 2026-11-22). */
+  paused?: boolean;
 }
 
 export interface ProductionGroupOptions {
@@ -68,7 +70,6 @@ export class ProductionGroup {
   private fault: string | null = null;
   /** A fault the recovery site reports (e.g. a corrupt journal record): state `error`, capture goes on. */
   private remoteFault: string | null = null;
-  paused = false;
   sync: SyncStatus = { kind: "none", progressRatio: 0, bytesDone: 0, bytesTotal: 0, etaSeconds: 0 };
   /** Called when new records become shippable or a bookmark is made. */
   onShippable: () => void = () => {};
@@ -104,6 +105,7 @@ export class ProductionGroup {
       counters: {},
       lastBookmark: null,
       pendingBookmarks: [],
+      paused: false,
     };
     const st = readState(stateFile, fresh);
     const { log, records } = await SourceLog.open(join(dir, "queue"), o.logger);
@@ -177,6 +179,9 @@ export class ProductionGroup {
   }
   counters(volume: string): VolumeCounters {
     return this.st.counters[volume]!;
+  }
+  get paused(): boolean {
+    return this.st.paused === true;
   }
   /** Records may go on the link only when no resync owns the group and no operator paused it. */
   get shipping(): boolean {
@@ -420,8 +425,10 @@ export class ProductionGroup {
     return null;
   }
 
-  setPaused(paused: boolean): void {
-    this.paused = paused;
+  /** Pauses or resumes shipping; persisted at once, so a restarted site stays paused. */
+  async setPaused(paused: boolean): Promise<void> {
+    this.st.paused = paused;
+    await this.persistNow();
     this.refreshState(paused ? "paused by operator" : "resumed by operator");
     if (!paused) this.onShippable();
   }

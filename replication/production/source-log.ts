@@ -1,13 +1,14 @@
 /**
  * The durable queue of unreplicated writes on the production site: append-only segment files of
- * encoded records. Appends are coalesced into one write() per burst (survives kill -9 once the
- * write returns); `sync()` is a group-committed fdatasync for FLUSH/FUA. Whole segments are
+ * encoded records. Appends are coalesced into one write per burst (survives kill -9 once the
+ * write returns; small bursts are written from the event loop, lib/positional-io.ts); `sync()` is a group-committed fdatasync for FLUSH/FUA. Whole segments are
  * deleted once every record in them is durable at the recovery site.
  */
 import { mkdirSync, readdirSync } from "node:fs";
 import { type FileHandle, open, readFile, rm, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../lib/log.ts";
+import { totalLength, writeAt } from "../../lib/positional-io.ts";
 import type { ReplicatedWrite } from "../records.ts";
 import { AppendCoalescer, GroupCommit } from "./group-commit.ts";
 import { decodeRecord, RecordFormatError } from "./record-codec.ts";
@@ -71,9 +72,10 @@ export class SourceLog {
     }
     const last = segments.pop();
     const segment = last ?? { file: segmentFile(dir, (records.at(-1)?.seq ?? 0) + 1), maxSeq: 0 };
-    const log = new SourceLog(dir, { fd: await open(segment.file, "a"), segment }, logger);
+    const active = await openSegment(segment.file);
+    const log = new SourceLog(dir, { fd: active.fd, segment }, logger);
     log.closed = segments;
-    log.activeSize = (await log.active.fd.stat()).size;
+    log.activeSize = active.size;
     return { log, records };
   }
 
@@ -103,26 +105,14 @@ export class SourceLog {
     await Promise.all(gone.map((r) => r.fd.close()));
   }
 
-  /** Forgets everything: after a full resync the queue's content is covered by the copy. */
-  async reset(nextSeq: number): Promise<void> {
-    await this.rotate(nextSeq);
-    await this.trim(Number.POSITIVE_INFINITY);
-  }
-
   async close(): Promise<void> {
     await this.sync();
     await this.active.fd.close();
   }
 
   private async writeActive(bufs: Buffer[]): Promise<void> {
-    const total = bufs.reduce((n, b) => n + b.length, 0);
-    let { bytesWritten } = await this.active.fd.writev(bufs);
-    // A short writev (rare) is finished from the first byte not written.
-    while (bytesWritten < total) {
-      const rest = Buffer.concat(bufs).subarray(bytesWritten);
-      bytesWritten += (await this.active.fd.write(rest, 0, rest.length, null)).bytesWritten;
-    }
-    this.activeSize += total;
+    await writeAt(this.active.fd.fd, bufs, this.activeSize);
+    this.activeSize += totalLength(bufs);
     this.active.segment.maxSeq = this.appendedMaxSeq;
     if (this.activeSize >= SEGMENT_BYTES) await this.rotate(this.active.segment.maxSeq + 1);
   }
@@ -146,12 +136,23 @@ export class SourceLog {
   private async rotate(nextSeq: number): Promise<void> {
     const old = this.active;
     const segment = { file: segmentFile(this.dir, nextSeq), maxSeq: 0 };
-    this.active = { fd: await open(segment.file, "a"), segment };
-    this.activeSize = 0;
+    const opened = await openSegment(segment.file);
+    this.active = { fd: opened.fd, segment };
+    this.activeSize = opened.size;
     this.retired.push(old);
     this.closed.push(old.segment);
     this.logger.debug({ file: segment.file }, "source queue: new segment");
   }
+}
+
+/**
+ * Opens a segment for positional appends at its current size ("a" would create it, but its
+ * O_APPEND ignores write positions), creating it when missing.
+ */
+async function openSegment(file: string): Promise<{ fd: FileHandle; size: number }> {
+  await (await open(file, "a")).close();
+  const fd = await open(file, "r+");
+  return { fd, size: (await fd.stat()).size };
 }
 
 function segmentFile(dir: string, firstSeq: number): string {

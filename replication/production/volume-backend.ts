@@ -3,7 +3,7 @@
  * through the group's capture (seq, timestamp, durable queue, image), FLUSH is the group commit.
  * Export names are the volume names, unique per site (checked at config load).
  */
-import { totalLength } from "../../lib/positional-write.ts";
+import { totalLength } from "../../lib/positional-io.ts";
 import type { NbdExportBackend } from "../nbd/server.ts";
 import type { ProductionGroup } from "./production-group.ts";
 

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { writeAllAt } from "../../lib/positional-write.ts";
+import { readAt, writeAt } from "../../lib/positional-io.ts";
 import { GroupCommit } from "./group-commit.ts";
 
 const ZEROES = Buffer.alloc(1024 * 1024);
@@ -34,20 +34,13 @@ export class VolumeImage {
     return new VolumeImage(name, size, fd);
   }
 
-  async read(offset: number, length: number): Promise<Buffer> {
-    const buf = Buffer.alloc(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await this.fd.read(buf, done, length - done, offset + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return buf;
+  read(offset: number, length: number): Promise<Buffer> {
+    return readAt(this.fd.fd, length, offset);
   }
 
   /** Writes `data`, given as consecutive parts, at `offset`. */
   write(offset: number, data: readonly Buffer[]): Promise<void> {
-    return writeAllAt(this.fd.fd, data, offset);
+    return writeAt(this.fd.fd, data, offset);
   }
 
   async zero(offset: number, length: number): Promise<void> {

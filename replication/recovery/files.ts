@@ -1,21 +1,7 @@
-/** Small durable-file helpers shared by the journal, its state file and the replicas. */
-import { type FileHandle, open, rename } from "node:fs/promises";
+/** Small durable-file helpers shared by the journal and its state file. */
+import { open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
-
-export async function writeFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < buf.length) {
-    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
-    done += bytesWritten;
-  }
-}
-
-/** Writes `bufs` back to back at `position` with one writev (the rest, after a rare short write, with write). */
-export async function writevFully(fh: FileHandle, bufs: readonly Buffer[], position: number): Promise<void> {
-  const total = bufs.reduce((n, b) => n + b.length, 0);
-  const { bytesWritten } = await fh.writev(bufs as Buffer[], position);
-  if (bytesWritten < total) await writeFully(fh, Buffer.concat(bufs).subarray(bytesWritten), position + bytesWritten);
-}
+import { writeAllAt } from "../../lib/positional-io.ts";
 
 /** Makes a directory entry (a created, renamed or deleted file) durable. */
 export async function syncDir(dir: string): Promise<void> {
@@ -32,7 +18,7 @@ export async function writeFileAtomic(path: string, data: Buffer | string): Prom
   const tmp = `${path}.tmp`;
   const fh = await open(tmp, "w");
   try {
-    await writeFully(fh, Buffer.from(data), 0);
+    await writeAllAt(fh.fd, [Buffer.from(data)], 0);
     await fh.datasync();
   } finally {
     await fh.close();

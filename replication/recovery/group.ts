@@ -9,11 +9,12 @@ import { statfsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../lib/log.ts";
+import { ScratchArena } from "../../lib/scratch-arena.ts";
 import type { GroupConfig } from "../config.ts";
 import type { Bookmark, ReplicatedWrite } from "../records.ts";
 import type { JournalStatus } from "../status.ts";
 import { BOOKMARK_FILE, BookmarkLog } from "./bookmark-log.ts";
-import { copyOverlap, type Extent, overlay, type PayloadLocation, zeroOverlap } from "./extents.ts";
+import { copyOverlap, type Extent, earlierOverlaps, overlay, type PayloadLocation, zeroOverlap } from "./extents.ts";
 import { syncDir } from "./files.ts";
 import { emptyUsage, extentOf, loadJournal, type SegmentUsage } from "./journal-load.ts";
 import { Mutex } from "./mutex.ts";
@@ -83,6 +84,8 @@ export class RecoveryGroup {
   private readonly pendingByVolume = new Map<string, SeqList<Extent>>();
   /** Payloads of undistributed redo writes by seq, within RECENT_PAYLOAD_BYTES. */
   private readonly recentPayloads = new Map<number, Buffer>();
+  /** Old bytes and read-back payloads of the batch being distributed (one batch at a time, under imageLock). */
+  private readonly scratch = new ScratchArena();
   private recentPayloadBytes = 0;
   private readonly undoByVolume = new Map<string, SeqList<Extent>>();
   private readonly timeline = new SeqList<SeqTime>();
@@ -451,22 +454,26 @@ export class RecoveryGroup {
       batch.push(e);
       bytes += e.length;
     }
-    // New and old bytes of the whole batch are read concurrently (one read at a time left the disk idle between them).
+    // New and old bytes of the whole batch are read concurrently (one read at a time left the disk
+    // idle between them), into memory the next batch reuses.
+    this.scratch.begin(2 * bytes);
     const [fresh, olds] = await Promise.all([
       Promise.all(
         batch.map((e) =>
-          e.payload ? (this.recentPayloads.get(e.seq) ?? this.readPayload(e.payload, e.length)) : null,
+          e.payload
+            ? (this.recentPayloads.get(e.seq) ?? this.readPayloadInto(e.payload, this.scratch.take(e.length)))
+            : null,
         ),
       ),
-      Promise.all(batch.map((e) => this.replicas.read(e.volume, e.offset, e.length))),
+      Promise.all(batch.map((e) => this.replicas.readInto(e.volume, e.offset, this.scratch.take(e.length)))),
     ]);
+    const overlaps = earlierOverlaps(batch);
     const undo: JournalRecord[] = [];
     for (const [i, e] of batch.entries()) {
       const old = olds[i]!;
       // Earlier writes of this batch are not on the replica yet; their new bytes are the "old" ones here.
-      for (let k = 0; k < i; k++) {
+      for (const k of overlaps[i]!) {
         const prev = batch[k]!;
-        if (prev.volume !== e.volume) continue;
         const prevBytes = fresh[k];
         if (prevBytes) copyOverlap(old, e.offset, prevBytes, prev.offset);
         else zeroOverlap(old, e.offset, prev.offset, prev.length);
@@ -491,7 +498,7 @@ export class RecoveryGroup {
       usage.maxUndoSeq = extent.seq;
       usage.maxUndoTimestamp = Math.max(usage.maxUndoTimestamp, extent.timestamp);
     });
-    await this.writeToReplicas(batch, fresh);
+    await this.writeToReplicas(batch, fresh, overlaps);
     await this.replicas.sync();
     this.applied = batch.at(-1)!.seq;
     for (const e of this.pending.dropThrough(this.applied)) {
@@ -506,22 +513,23 @@ export class RecoveryGroup {
    * Writes a batch's new bytes concurrently (one write at a time capped small random writes at one
    * thread-pool round trip each), in waves that never hold two overlapping extents: their order matters.
    */
-  private async writeToReplicas(batch: readonly Extent[], fresh: readonly (Buffer | null)[]): Promise<void> {
+  private async writeToReplicas(
+    batch: readonly Extent[],
+    fresh: readonly (Buffer | null)[],
+    overlaps: readonly number[][],
+  ): Promise<void> {
     let wave: Promise<void>[] = [];
-    let inWave: Extent[] = [];
+    let waveStart = 0;
     for (const [i, e] of batch.entries()) {
-      if (
-        inWave.some((w) => w.volume === e.volume && w.offset < e.offset + e.length && e.offset < w.offset + w.length)
-      ) {
+      if ((overlaps[i]!.at(-1) ?? -1) >= waveStart) {
         await Promise.all(wave);
         wave = [];
-        inWave = [];
+        waveStart = i;
       }
       const data = fresh[i];
       wave.push(
         data ? this.replicas.write(e.volume, e.offset, data) : this.replicas.writeZeroes(e.volume, e.offset, e.length),
       );
-      inWave.push(e);
     }
     await Promise.all(wave);
   }
@@ -703,6 +711,11 @@ export class RecoveryGroup {
 
   private readPayload(loc: PayloadLocation, length: number): Promise<Buffer> {
     return this.store.read(loc.ordinal, loc.at, length);
+  }
+
+  private async readPayloadInto(loc: PayloadLocation, into: Buffer): Promise<Buffer> {
+    await this.store.readInto(loc.ordinal, loc.at, into);
+    return into;
   }
 
   private async persist(next: GroupState): Promise<void> {

@@ -5,8 +5,8 @@
 import { createHash } from "node:crypto";
 import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
+import { readAt, readInto, writeAt } from "../../lib/positional-io.ts";
 import type { VolumeConfig } from "../config.ts";
-import { writeFully } from "./files.ts";
 
 const ZERO_CHUNK = 1024 * 1024;
 
@@ -49,17 +49,18 @@ export class Replicas {
       throw new Error(`volume "${volume}": range ${offset}+${length} is past its size ${image.size}`);
   }
 
-  async read(volume: string, offset: number, length: number): Promise<Buffer> {
-    // Not zero-filled up front (distribution reads the old bytes of every write): only what the
-    // file does not hold, past a short image's end, is zeroed.
-    const buf = Buffer.allocUnsafe(length);
-    const { bytesRead } = await this.image(volume).fh.read(buf, 0, length, offset);
-    if (bytesRead < length) buf.fill(0, bytesRead);
-    return buf;
+  read(volume: string, offset: number, length: number): Promise<Buffer> {
+    return readAt(this.image(volume).fh.fd, length, offset);
+  }
+
+  /** `read` into the caller's buffer (distribution reuses its memory batch after batch). */
+  async readInto(volume: string, offset: number, into: Buffer): Promise<Buffer> {
+    into.fill(0, await readInto(this.image(volume).fh.fd, into, offset));
+    return into;
   }
 
   async write(volume: string, offset: number, data: Buffer): Promise<void> {
-    await writeFully(this.image(volume).fh, data, offset);
+    await writeAt(this.image(volume).fh.fd, [data], offset);
     this.dirty.add(volume);
   }
 

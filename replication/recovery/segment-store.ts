@@ -6,7 +6,8 @@
  */
 import { type FileHandle, open, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { syncDir, writevFully } from "./files.ts";
+import { readInto, writeAllAt } from "../../lib/positional-io.ts";
+import { syncDir } from "./files.ts";
 
 export interface SegmentFile {
   ordinal: number;
@@ -56,9 +57,14 @@ export class SegmentStore {
   async read(ordinal: number, at: number, length: number): Promise<Buffer> {
     // Not zero-filled: a short read throws, so no byte of it is ever used unwritten.
     const buf = Buffer.allocUnsafe(length);
-    const { bytesRead } = await (await this.handle(ordinal)).read(buf, 0, length, at);
-    if (bytesRead !== length) throw new Error(`${segmentName(ordinal)}: short read at ${at}`);
+    await this.readInto(ordinal, at, buf);
     return buf;
+  }
+
+  /** Fills `into` with the segment's bytes at `at`; throws if the segment ends first. */
+  async readInto(ordinal: number, at: number, into: Buffer): Promise<void> {
+    const bytesRead = await readInto((await this.handle(ordinal)).fd, into, at);
+    if (bytesRead !== into.length) throw new Error(`${segmentName(ordinal)}: short read at ${at}`);
   }
 
   /** Cuts a torn tail; made durable at once so a second crash cannot resurrect it. */
@@ -80,7 +86,7 @@ export class SegmentStore {
     const fh = await this.handle(last.ordinal);
     const at = last.size;
     try {
-      await writevFully(fh, parts, at);
+      await writeAllAt(fh.fd, parts, at);
       if (sync) await fh.datasync();
     } catch (err) {
       await fh.truncate(at).catch(() => {});
