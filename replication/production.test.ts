@@ -70,20 +70,36 @@ describe("SourceLog", () => {
     const segment = join(dir, readdirSync(dir)[0]!);
     appendFileSync(segment, encodeRecord(write(4)).subarray(0, 1000));
     const reopened = await SourceLog.open(dir, logger);
-    expect(reopened.records.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(reopened.records.map((r) => r.record.seq)).toEqual([1, 2, 3]);
     await reopened.log.append([encodeRecord(write(4, 0x44))], 4);
     await reopened.log.close();
     const again = await SourceLog.open(dir, logger);
-    expect(again.records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
-    expect(again.records[3]!.data![0]).toBe(0x44);
+    expect(again.records.map((r) => r.record.seq)).toEqual([1, 2, 3, 4]);
+    expect(again.records[3]!.record.data![0]).toBe(0x44);
     await again.log.close();
+  });
+
+  it("says where each append landed and reads the records back from there, before and after a reopen", async () => {
+    dir = await makeTempDir("source-log");
+    const { log } = await SourceLog.open(dir, logger);
+    const encoded = [1, 2, 3].map((s) => encodeRecord(write(s, s)));
+    const positions = await Promise.all(encoded.map((e, i) => log.append([e], i + 1)));
+    expect(positions.map((p) => p.at)).toEqual([0, encoded[0]!.length, encoded[0]!.length + encoded[1]!.length]);
+    expect(await log.read(positions[1]!, encoded[1]!.length)).toEqual(encoded[1]);
+    expect(await log.read(positions[0]!, encoded[0]!.length * 3)).toEqual(Buffer.concat(encoded));
+    await log.close();
+    const reopened = await SourceLog.open(dir, logger);
+    expect(reopened.records.map((r) => r.position)).toEqual(positions);
+    expect(await reopened.log.read(reopened.records[2]!.position, encoded[2]!.length)).toEqual(encoded[2]);
+    await expect(reopened.log.read(positions[2]!, encoded[2]!.length + 1)).rejects.toThrow(/short read/);
+    await reopened.log.close();
   });
 
   it("drops garbage that is not a record", async () => {
     dir = await makeTempDir("source-log");
     writeFileSync(join(dir, "0000000000000001.seg"), Buffer.concat([encodeRecord(write(1)), Buffer.from("garbage!")]));
     const { log, records } = await SourceLog.open(dir, logger);
-    expect(records.map((r) => r.seq)).toEqual([1]);
+    expect(records.map((r) => r.record.seq)).toEqual([1]);
     await log.close();
   });
 });

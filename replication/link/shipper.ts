@@ -230,7 +230,7 @@ class ActiveSession implements LinkSession {
   }
 
   private async sendBatch(g: ProductionGroup, records: ReturnType<ProductionGroup["takeBatch"]>): Promise<void> {
-    const raw = records.flatMap((r) => r.encoded);
+    const raw = await g.readBatch(records);
     const rawLength = records.reduce((n, r) => n + r.bytes, 0);
     const codec: Compression = g.config.compression ?? this.o.link.compression;
     const packed = await compressBatch(raw, codec);

@@ -1,3 +1,5 @@
+import { totalLength } from "../../lib/positional-io.ts";
+
 /**
  * Group commit: many callers ask for one expensive operation (an fdatasync) and each is answered
  * by a run that *started after* its request, so a FLUSH covers every write acknowledged before it
@@ -31,15 +33,21 @@ export class GroupCommit {
 /**
  * Coalesces appends: while one write() is in progress, later buffers queue up and go out together
  * in the next writev(), so a burst of small client writes costs a few syscalls, not one each.
+ * `writeAll` says where its write began (`Start`, e.g. file and offset); each append learns that
+ * start and its own offset from it.
  */
-export class AppendCoalescer {
-  private pending: { bufs: readonly Buffer[]; resolve: () => void; reject: (e: Error) => void }[] = [];
+export class AppendCoalescer<Start> {
+  private pending: {
+    bufs: readonly Buffer[];
+    resolve: (at: { start: Start; offset: number }) => void;
+    reject: (e: Error) => void;
+  }[] = [];
   private writing = false;
 
-  constructor(private readonly writeAll: (bufs: Buffer[]) => Promise<void>) {}
+  constructor(private readonly writeAll: (bufs: Buffer[]) => Promise<Start>) {}
 
   /** Appends `bufs` back to back (one record as header and data parts). */
-  append(bufs: readonly Buffer[]): Promise<void> {
+  append(bufs: readonly Buffer[]): Promise<{ start: Start; offset: number }> {
     return new Promise((resolve, reject) => {
       this.pending.push({ bufs, resolve, reject });
       if (this.writing) return;
@@ -54,8 +62,12 @@ export class AppendCoalescer {
       const batch = this.pending;
       this.pending = [];
       try {
-        await this.writeAll(batch.flatMap((p) => p.bufs));
-        for (const p of batch) p.resolve();
+        const start = await this.writeAll(batch.flatMap((p) => p.bufs));
+        let offset = 0;
+        for (const p of batch) {
+          p.resolve({ start, offset });
+          offset += totalLength(p.bufs);
+        }
       } catch (err) {
         for (const p of batch) p.reject(err as Error);
       }

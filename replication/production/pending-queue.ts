@@ -3,13 +3,15 @@
  * contiguous. Byte counts by location (queued vs in flight) come from here.
  */
 
-/** A queued change: what RPO and batching need, plus its encoded record (sent as is). */
+import type { QueuePosition } from "./source-log.ts";
+
+/** A queued change: what RPO and batching need, and where its encoded record sits in the source queue. */
 export interface QueuedChange {
   seq: number;
   timestamp: number;
   volume: string;
-  /** The encoded record as [header, data] (record-codec encodeRecordParts). */
-  encoded: Buffer[];
+  /** Set once the record is in the queue file (before the change is acknowledged, so before it can ship). */
+  position: QueuePosition | null;
   /** Encoded length in bytes. */
   bytes: number;
 }

@@ -12,7 +12,7 @@ import type { EngineEvent, EngineGroupState, SyncStatus } from "../status.ts";
 import { DirtyMap } from "./dirty-map.ts";
 import { PendingQueue, type QueuedChange } from "./pending-queue.ts";
 import { encodedSize, encodeRecordParts } from "./record-codec.ts";
-import { SourceLog } from "./source-log.ts";
+import { type QueuedRecord, type QueuePosition, SourceLog } from "./source-log.ts";
 import { readState, writeState } from "./state-file.ts";
 import { VolumeImage } from "./volume-image.ts";
 
@@ -129,11 +129,11 @@ export class ProductionGroup {
    * Rebuilds the pending queue from the durable source queue and re-applies those records to the
    * images: a write may have reached the queue but not the image when the process was killed.
    */
-  private async recover(records: ReplicatedWrite[]): Promise<void> {
-    for (const r of records) {
+  private async recover(records: QueuedRecord[]): Promise<void> {
+    for (const { record: r, position } of records) {
       if (r.seq <= this.st.durableSeq) continue;
       await this.applyToImage(r, r.data ? [r.data] : []);
-      this.pending.push(queued(r, encodeRecordParts(r)));
+      this.pending.push(queued(r, position));
       this.st.headSeq = Math.max(this.st.headSeq, r.seq);
       this.st.headTs = Math.max(this.st.headTs, r.timestamp);
     }
@@ -219,10 +219,10 @@ export class ProductionGroup {
     }
     record.seq = ++this.st.headSeq;
     this.st.headTs = record.timestamp;
-    const encoded = encodeRecordParts(record, data);
-    this.pending.push(queued(record, encoded));
+    const change = queued(record, null);
+    this.pending.push(change);
     try {
-      await this.log.append(encoded, record.seq);
+      change.position = await this.log.append(encodeRecordParts(record, data), record.seq);
       await this.applyToImage(record, data);
     } catch (err) {
       this.setFault(`write failed: ${(err as Error).message}`);
@@ -277,6 +277,19 @@ export class ProductionGroup {
   /** Records ready for the link after `afterSeq`, bounded by batchBytes. */
   takeBatch(afterSeq: number, maxBytes: number): QueuedChange[] {
     return this.pending.slice(afterSeq, this.ackedSeq, maxBytes);
+  }
+
+  /** The encoded bytes of consecutive queued records, read back from the queue: one read per segment they span. */
+  async readBatch(records: readonly QueuedChange[]): Promise<Buffer[]> {
+    const runs: { position: QueuePosition; length: number }[] = [];
+    for (const r of records) {
+      if (!r.position) throw new Error(`record ${r.seq} is not in the source queue yet`);
+      const run = runs.at(-1);
+      if (run && run.position.file === r.position.file && run.position.at + run.length === r.position.at)
+        run.length += r.bytes;
+      else runs.push({ position: r.position, length: r.bytes });
+    }
+    return Promise.all(runs.map((run) => this.log.read(run.position, run.length)));
   }
 
   /** The recovery site reports what it holds durably and what it has distributed. */
@@ -491,6 +504,6 @@ export class ProductionGroup {
   }
 }
 
-function queued(r: ReplicatedWrite, encoded: Buffer[]): QueuedChange {
-  return { seq: r.seq, timestamp: r.timestamp, volume: r.volume, encoded, bytes: encodedSize(r) };
+function queued(r: ReplicatedWrite, position: QueuePosition | null): QueuedChange {
+  return { seq: r.seq, timestamp: r.timestamp, volume: r.volume, position, bytes: encodedSize(r) };
 }

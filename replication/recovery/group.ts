@@ -54,12 +54,6 @@ export class JournalFullError extends Error {
 const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
 // Distribution batches: big enough to amortize the undo fdatasync, small enough to bound memory.
 const DISTRIBUTION_BATCH_BYTES = 4 * 1024 * 1024;
-/**
- * New bytes of received writes kept in memory until distributed, per group: while distribution
- * keeps up, it writes them from memory instead of reading them back from the journal. Beyond
- * this (distribution lagging), payloads are read from the journal as before.
- */
-const RECENT_PAYLOAD_BYTES = 64 * 1024 * 1024;
 const DISTRIBUTION_BATCH_RECORDS = 512;
 const RETENTION_CHECK_MS = 30_000;
 
@@ -82,11 +76,12 @@ export class RecoveryGroup {
   private corruptTotal = 0;
   private readonly pending = new SeqList<Extent>();
   private readonly pendingByVolume = new Map<string, SeqList<Extent>>();
-  /** Payloads of undistributed redo writes by seq, within RECENT_PAYLOAD_BYTES. */
-  private readonly recentPayloads = new Map<number, Buffer>();
-  /** Old bytes and read-back payloads of the batch being distributed (one batch at a time, under imageLock). */
+  /**
+   * Old bytes and journal payloads of the batch being distributed (one batch at a time, under
+   * imageLock). Payloads are read back from the journal (page cache) rather than kept from
+   * receipt: held buffers outlived young-generation GC and made distribution slower (docs/engine.md).
+   */
   private readonly scratch = new ScratchArena();
-  private recentPayloadBytes = 0;
   private readonly undoByVolume = new Map<string, SeqList<Extent>>();
   private readonly timeline = new SeqList<SeqTime>();
   private readonly usage = new Map<number, SegmentUsage>();
@@ -187,8 +182,7 @@ export class RecoveryGroup {
           `journal full: ${this.undistributed} undistributed bytes + batch of ${bytes} exceed capacity ${capacity}; retry later`,
         );
       const where = await this.store.append(encodeRecordParts(redo), true);
-      this.indexAppended(redo, where, (extent, record) => {
-        this.keepRecentPayload(extent, record.payload);
+      this.indexAppended(redo, where, (extent) => {
         this.pending.push(extent);
         this.pendingByVolume.get(extent.volume)!.push(extent);
         this.undistributed += extent.bytes;
@@ -458,13 +452,7 @@ export class RecoveryGroup {
     // idle between them), into memory the next batch reuses.
     this.scratch.begin(2 * bytes);
     const [fresh, olds] = await Promise.all([
-      Promise.all(
-        batch.map((e) =>
-          e.payload
-            ? (this.recentPayloads.get(e.seq) ?? this.readPayloadInto(e.payload, this.scratch.take(e.length)))
-            : null,
-        ),
-      ),
+      Promise.all(batch.map((e) => (e.payload ? this.readPayloadInto(e.payload, this.scratch.take(e.length)) : null))),
       Promise.all(batch.map((e) => this.replicas.readInto(e.volume, e.offset, this.scratch.take(e.length)))),
     ]);
     const overlaps = earlierOverlaps(batch);
@@ -501,10 +489,7 @@ export class RecoveryGroup {
     await this.writeToReplicas(batch, fresh, overlaps);
     await this.replicas.sync();
     this.applied = batch.at(-1)!.seq;
-    for (const e of this.pending.dropThrough(this.applied)) {
-      this.undistributed -= e.bytes;
-      this.dropRecentPayload(e.seq);
-    }
+    for (const e of this.pending.dropThrough(this.applied)) this.undistributed -= e.bytes;
     for (const list of this.pendingByVolume.values()) list.dropThrough(this.applied);
     await this.appendAppliedMarker();
   }
@@ -610,8 +595,6 @@ export class RecoveryGroup {
     await this.store.removeAll();
     this.usage.clear();
     this.pending.clear();
-    this.recentPayloads.clear();
-    this.recentPayloadBytes = 0;
     for (const list of [...this.pendingByVolume.values(), ...this.undoByVolume.values()]) list.clear();
     this.undistributed = 0;
     this.redoGap = null;
@@ -677,27 +660,14 @@ export class RecoveryGroup {
   private indexAppended(
     records: JournalRecord[],
     where: { ordinal: number; at: number },
-    add: (extent: Extent, record: JournalRecord) => void,
+    add: (extent: Extent) => void,
   ): void {
     let at = where.at;
     for (const r of records) {
       const size = encodedSize(r.volume, r.payload.length);
-      add(extentOf(r, where.ordinal, { at, size }), r);
+      add(extentOf(r, where.ordinal, { at, size }));
       at += size;
     }
-  }
-
-  private keepRecentPayload(e: Extent, payload: Buffer): void {
-    if (!e.payload || this.recentPayloadBytes + payload.length > RECENT_PAYLOAD_BYTES) return;
-    this.recentPayloads.set(e.seq, payload);
-    this.recentPayloadBytes += payload.length;
-  }
-
-  private dropRecentPayload(seq: number): void {
-    const payload = this.recentPayloads.get(seq);
-    if (!payload) return;
-    this.recentPayloads.delete(seq);
-    this.recentPayloadBytes -= payload.length;
   }
 
   private usageOf(ordinal: number): SegmentUsage {
