@@ -204,7 +204,7 @@ export const bench: Bench = {
           "RPO is sampled every 200 ms from GET /status of the production site.",
           "Data: the IOPS and 1 MiB jobs use fio's default buffers (random, incompressible: the link's sample check sends them raw, uncompressed); the rate steps use --refill_buffers --buffer_compress_percentage=50, so lz4 runs.",
           `1-minute load average at start: ${loadAtStart.toFixed(1)} (figures from a busy machine understate the engine and nbdkit alike).`,
-          "The capture-only rows show the production write path alone; the gap to the replication-on rows is the shipping and the recovery journal (1 read + 2 writes per write) competing for the same 2 cores and disk.",
+          "The capture-only rows show the production write path alone; the gap to the replication-on rows is the shipping (each batch read back from the source queue) and the recovery site (per write: the journal redo write, then at distribution 2 reads, the payload from the journal and the replica's old bytes, and 2 writes, undo and replica) competing for the same 2 cores and disk.",
         ],
       };
     } finally {
