@@ -73,6 +73,15 @@ export const linkConfig = z
     peer: hostPort.optional(),
     /** Pre-shared key both sites prove knowledge of (HMAC challenge); never inline. */
     psk: secretRef,
+    /** Mutual TLS on the link (optional): this site's certificate and key, and the CA the peer's must chain to. */
+    tls: z
+      .object({
+        cert: z.string().min(1).describe("PEM certificate (chain) this site presents"),
+        key: secretRef,
+        ca: z.string().min(1).describe("PEM CA certificate(s) the peer's certificate must chain to"),
+      })
+      .strict()
+      .optional(),
     compression: compression.default("lz4"),
     /** Bandwidth limit in bytes/s; 0 = unlimited. Changeable at run time through the control API. */
     limit: byteSize.default(0),

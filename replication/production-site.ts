@@ -11,6 +11,7 @@ import { ApiError, type SiteControl } from "./control/site-control.ts";
 import { LinkTracker } from "./link/link-status.ts";
 import { effectiveLimit } from "./link/schedule.ts";
 import { Shipper, splitHostPort } from "./link/shipper.ts";
+import { loadLinkTls } from "./link/tls.ts";
 import { TokenBucket } from "./link/token-bucket.ts";
 import { NbdServer } from "./nbd/server.ts";
 import { productionGroupStatus } from "./production/group-status.ts";
@@ -62,6 +63,7 @@ export class ProductionSite implements SiteControl {
       site: config.site,
       link: config.link,
       psk,
+      tls: loadLinkTls(config.link),
       groups: this.groups,
       bucket: this.bucket,
       tracker: this.tracker,

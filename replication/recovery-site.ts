@@ -12,6 +12,7 @@ import { ApiError, type SiteControl } from "./control/site-control.ts";
 import { LinkTracker } from "./link/link-status.ts";
 import { type PeerView, Receiver } from "./link/receiver.ts";
 import { splitHostPort } from "./link/shipper.ts";
+import { loadLinkTls } from "./link/tls.ts";
 import { RecoveryGroup } from "./recovery/group.ts";
 import type { BookmarkStatus, EngineGroupState, GroupStatus, SiteStatus } from "./status.ts";
 
@@ -49,6 +50,7 @@ export class RecoverySite implements SiteControl {
     this.receiver = new Receiver({
       site: config.site,
       psk,
+      tls: loadLinkTls(config.link),
       groups: new Map([...this.groups].map(([name, g]) => [name, g.journal])),
       tracker: this.tracker,
       logger: this.logger,

@@ -5,7 +5,7 @@
  */
 import type { Socket } from "node:net";
 import type { Logger } from "../../lib/log.ts";
-import { type Frame, FrameReader } from "./framing.ts";
+import { type Frame, FrameReader, FrameType, jsonFrame } from "./framing.ts";
 
 const MAX_QUEUED_FRAMES = 16;
 
@@ -64,6 +64,21 @@ export class FramedSocket {
       this.socket.once("drain", onDrain);
       this.socket.once("close", onClose);
     });
+  }
+
+  /**
+   * Tells the peer why it is refused (a `refused` frame) and closes once that has left: closing at
+   * once could drop the frame still being encrypted or queued.
+   */
+  async refuse(reason: string, closeReason = reason): Promise<void> {
+    if (this.closed) return;
+    const frame = jsonFrame(FrameType.refused, { reason });
+    this.bytesOut += frame.length;
+    await new Promise<void>((resolve) => {
+      this.socket.once("close", resolve);
+      this.socket.end(frame, resolve);
+    });
+    this.close(closeReason);
   }
 
   /** Ends the connection once; the reason is logged by whoever owns the link. */

@@ -4,7 +4,7 @@
  * stands, then appends batches to the journals and acknowledges what is durable. Garbage, gaps or
  * corrupt records end the connection with a log line; the production site resumes after durableSeq.
  */
-import { createServer, type Server, type Socket } from "node:net";
+import type { Server, Socket } from "node:net";
 import type { Logger } from "../../lib/log.ts";
 import { decodeAll, RecordFormatError } from "../production/record-codec.ts";
 import { newNonce, proof, verifyProof } from "./auth.ts";
@@ -26,10 +26,13 @@ import {
   type WelcomeMsg,
 } from "./messages.ts";
 import type { RecoveryGroupPort } from "./recovery-port.ts";
+import { type LinkTls, linkServer } from "./tls.ts";
 
 export interface ReceiverOptions {
   site: string;
   psk: string;
+  /** Mutual TLS material, or null for plain TCP. */
+  tls: LinkTls | null;
   groups: Map<string, RecoveryGroupPort>;
   tracker: LinkTracker;
   logger: Logger;
@@ -52,7 +55,14 @@ export class Receiver {
 
   constructor(private readonly o: ReceiverOptions) {
     this.log = o.logger.child({ component: "receiver" });
-    this.server = createServer((socket) => this.accept(socket));
+    this.server = linkServer(
+      o.tls,
+      (socket, untrusted) => this.accept(socket, untrusted),
+      (remote, reason) => {
+        o.tracker.authRefused(remote, reason);
+        this.log.error({ remote, reason }, "auth refused: TLS");
+      },
+    );
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -71,7 +81,7 @@ export class Receiver {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, untrusted: string | null): void {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.sockets.add(socket);
     socket.once("close", () => this.sockets.delete(socket));
@@ -88,6 +98,12 @@ export class Receiver {
         this.log[level]({ remote, reason }, "link connection closed");
       },
     );
+    if (untrusted) {
+      this.o.tracker.authRefused(remote, untrusted);
+      this.log.error({ remote, reason: untrusted }, "auth refused: TLS");
+      void link.refuse(untrusted);
+      return;
+    }
     this.handshake(link, remote).catch((err: Error) => link.close(`protocol error: ${err.message}`));
   }
 
@@ -110,16 +126,12 @@ export class Receiver {
     if (!verifyProof(o.psk, "production", hello.nonce, nonce, answer.msg.proof)) {
       o.tracker.authRefused(remote, "wrong pre-shared key proof");
       this.log.error({ remote, site: String(hello.site) }, "auth refused: wrong pre-shared key");
-      await link.send(jsonFrame(FrameType.refused, { reason: "authentication failed" })).catch(() => {});
-      link.close("authentication failed");
+      await link.refuse("authentication failed");
       return;
     }
     const unknown = (Array.isArray(hello.groups) ? hello.groups : []).filter((g) => !o.groups.has(String(g)));
     if (unknown.length > 0) {
-      await link
-        .send(jsonFrame(FrameType.refused, { reason: `unknown groups: ${unknown.join(", ")}` }))
-        .catch(() => {});
-      link.close(`unknown groups ${unknown.join(", ")}`);
+      await link.refuse(`unknown groups: ${unknown.join(", ")}`);
       return;
     }
     // One production site feeds a recovery site; a newer authenticated connection replaces an old one.

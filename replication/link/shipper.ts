@@ -4,7 +4,6 @@
  * after ≤ batchMillis of coalescing) through the codec and the token bucket, sends heartbeats, and
  * reconnects with exponential backoff. Resyncs and bookmarks ride on the same connection.
  */
-import { connect } from "node:net";
 import type { Logger } from "../../lib/log.ts";
 import type { LinkConfig } from "../config.ts";
 import type { ProductionGroup } from "../production/production-group.ts";
@@ -27,6 +26,7 @@ import type {
   WelcomeMsg,
 } from "./messages.ts";
 import { LINK_PROTOCOL_VERSION } from "./messages.ts";
+import { dialLink, isTlsRefusal, type LinkTls } from "./tls.ts";
 import type { TokenBucket } from "./token-bucket.ts";
 
 const BACKOFF_MIN_MS = 250;
@@ -39,6 +39,8 @@ export interface ShipperOptions {
   site: string;
   link: LinkConfig;
   psk: string;
+  /** Mutual TLS material, or null for plain TCP. */
+  tls: LinkTls | null;
   groups: ProductionGroup[];
   bucket: TokenBucket;
   tracker: LinkTracker;
@@ -101,7 +103,13 @@ export class Shipper {
     const [host, port] = splitHostPort(this.o.link.peer!);
     return new Promise((resolve) => {
       let ended = false;
-      const socket = connect({ host, port });
+      const { socket, ready } = dialLink(this.o.tls, host, port);
+      socket.once("error", (err: NodeJS.ErrnoException) => {
+        if (!this.o.tls || !isTlsRefusal(err)) return;
+        const remote = `${host}:${port}`;
+        this.o.tracker.authRefused(remote, `TLS: ${err.message}`);
+        this.log.error({ remote, err: err.message }, "auth refused: TLS handshake with the recovery site failed");
+      });
       const link = new FramedSocket(
         socket,
         this.log,
@@ -112,7 +120,7 @@ export class Shipper {
         },
       );
       this.current = link;
-      socket.once("connect", () => {
+      socket.once(ready, () => {
         this.run(link).catch((err: Error) => {
           if (!ended) link.close(err instanceof ProtocolError ? `protocol error: ${err.message}` : err.message);
         });
@@ -132,24 +140,24 @@ export class Shipper {
       }),
     );
     const challenge = await expectFrame<ChallengeMsg>(link, [FrameType.challenge, FrameType.refused]);
-    if (challenge.type === FrameType.refused)
-      throw new Error(`refused by recovery site: ${(challenge.msg as unknown as RefusedMsg).reason}`);
     const remote = `${link.socket.remoteAddress}:${link.socket.remotePort}`;
+    const refusedBy = (msg: unknown) => {
+      const reason = (msg as RefusedMsg).reason;
+      o.tracker.authRefused(remote, `recovery site refused us: ${reason}`);
+      this.log.error({ remote, reason }, "refused by recovery site");
+      return new Error(`refused by recovery site: ${reason}`);
+    };
+    if (challenge.type === FrameType.refused) throw refusedBy(challenge.msg);
     if (!verifyProof(o.psk, "recovery", challenge.msg.nonce, nonce, challenge.msg.proof)) {
       o.tracker.authRefused(remote, "recovery site failed to prove the pre-shared key");
       this.log.error({ remote }, "auth refused: recovery site proof is wrong");
-      await link.send(jsonFrame(FrameType.refused, { reason: "authentication failed" })).catch(() => {});
+      await link.refuse("authentication failed");
       throw new Error("recovery site failed authentication");
     }
     o.tracker.peerSite = String(challenge.msg.site);
     await link.send(jsonFrame(FrameType.proof, { proof: proof(o.psk, "production", nonce, challenge.msg.nonce) }));
     const welcome = await expectFrame<WelcomeMsg>(link, [FrameType.welcome, FrameType.refused]);
-    if (welcome.type === FrameType.refused) {
-      const reason = (welcome.msg as unknown as RefusedMsg).reason;
-      o.tracker.authRefused(remote, `recovery site refused us: ${reason}`);
-      this.log.error({ remote, reason }, "refused by recovery site");
-      throw new Error(`refused by recovery site: ${reason}`);
-    }
+    if (welcome.type === FrameType.refused) throw refusedBy(welcome.msg);
     for (const g of o.groups) {
       const pos = welcome.msg.groups?.[g.name];
       if (!pos) throw new ProtocolError(`recovery site does not know group ${g.name}`);

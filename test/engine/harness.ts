@@ -22,6 +22,8 @@ export interface PairOptions {
   proxy?: boolean;
   /** Extra YAML lines under `link:` of the production site. */
   productionLink?: string[];
+  /** Extra YAML lines under `link:` of the recovery site. */
+  recoveryLink?: string[];
   queueMaxBytes?: string;
   recoveryPsk?: string;
   mode?: "async" | "sync";
@@ -68,6 +70,7 @@ export class EnginePair {
       "link:",
       `  listen: "127.0.0.1:${ports.link}"`,
       `  psk: { file: ${join(dir, "rec.psk")} }`,
+      ...(o.recoveryLink ?? []).map((l) => `  ${l}`),
       ...group,
     ];
     writeFileSync(join(dir, "rec.psk"), `${o.recoveryPsk ?? PSK}\n`);

@@ -1,7 +1,8 @@
 /**
  * Fault-injecting TCP proxy for link tests: forwards to a target and can `pause` (hold bytes, keep
- * connections), `resume`, `cut` (drop every connection and refuse new ones until `restore`), and
- * counts the bytes it forwarded in each direction.
+ * connections), `resume`, `cut` (drop every connection and refuse new ones until `restore`),
+ * counts the bytes it forwarded in each direction and, on request, hands each chunk sent to the
+ * target to `tap` (to check what crosses the wire).
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
 
@@ -13,6 +14,7 @@ export class TcpProxy {
   bytesToTarget = 0;
   bytesFromTarget = 0;
   connectionsTotal = 0;
+  tap: ((chunk: Buffer) => void) | null = null;
 
   constructor(
     private readonly targetHost: string,
@@ -83,6 +85,7 @@ export class TcpProxy {
     };
     client.on("data", (d: Buffer) => {
       this.bytesToTarget += d.length;
+      this.tap?.(d);
       target.write(d);
     });
     target.on("data", (d: Buffer) => {
