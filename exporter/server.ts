@@ -13,8 +13,8 @@ import express, { type Express } from "express";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { SnapshotListener } from "../collector/collector.ts";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
+import { type Authenticate, allowAll, authMiddleware, upgradeAllowed } from "../lib/http-auth.ts";
 import type { Logger } from "../lib/log.ts";
-import { type Authenticate, allowAll, authMiddleware } from "./auth.ts";
 import { CONTENT_TYPES, createExposition, type ExtractorOverrides } from "./exposition.ts";
 import type { FiringAlertsProvider } from "./firing-alerts.ts";
 import { createLiveFeed } from "./live.ts";
@@ -110,11 +110,7 @@ export function createExporterApp(options: ExporterOptions): ExporterApp {
       socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
       return;
     }
-    const decision = await authenticate(req);
-    if (!decision.allowed) {
-      socket.end(`HTTP/1.1 ${decision.status} ${decision.status === 401 ? "Unauthorized" : "Forbidden"}\r\n\r\n`);
-      return;
-    }
+    if (!(await upgradeAllowed(authenticate, req, socket))) return;
     wss.handleUpgrade(req, socket, head, (ws) => handler(ws, req));
   }
 

@@ -1,19 +1,15 @@
 /**
  * The site's control and status API (docs/engine-api.md): express routes for status and
  * operations, and the WebSocket `/stream` of StreamMessage (a snapshot every second plus events).
- * Every route and the WebSocket upgrade pass through one `authorize` seam, where API auth goes.
+ * Every route and the WebSocket upgrade pass through the one auth seam (lib/http-auth.ts).
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { WebSocketServer } from "ws";
+import { type Authenticate, allowAll, authMiddleware, upgradeAllowed } from "../../lib/http-auth.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { StreamMessage } from "../status.ts";
 import { ApiError, type SiteControl } from "./site-control.ts";
-
-/** Auth seam: every control request and stream upgrade is checked here. Open for now. */
-export function authorize(_req: IncomingMessage): ApiError | null {
-  return null;
-}
 
 const BOOKMARK_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
@@ -26,14 +22,15 @@ export class ControlServer {
   constructor(
     private readonly site: SiteControl,
     private readonly logger: Logger,
+    private readonly authenticate: Authenticate = allowAll,
   ) {
     this.server = createServer(this.routes());
-    this.server.on("upgrade", (req, socket, head) => {
-      const denied = authorize(req);
-      if (new URL(req.url ?? "/", "http://x").pathname !== "/stream" || denied) {
-        socket.end(`HTTP/1.1 ${denied ? denied.status : 404} ${denied ? "Forbidden" : "Not Found"}\r\n\r\n`);
+    this.server.on("upgrade", async (req, socket, head) => {
+      if (new URL(req.url ?? "/", "http://x").pathname !== "/stream") {
+        socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
         return;
       }
+      if (!(await upgradeAllowed(authenticate, req, socket))) return;
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         ws.send(JSON.stringify({ type: "snapshot", status: site.status() } satisfies StreamMessage));
       });
@@ -71,7 +68,7 @@ export class ControlServer {
   private routes(): express.Express {
     const app = express();
     const { site } = this;
-    app.use((req, _res, next) => next(authorize(req) ?? undefined));
+    app.use(authMiddleware(this.authenticate));
     app.use(express.json({ limit: "64kb" }));
     app.get("/status", (_req, res) => {
       res.json(site.status());
