@@ -14,6 +14,7 @@ import { EnginePair } from "../test/engine/harness.ts";
 import { acceptsConnections } from "../test/support/net.ts";
 import { waitFor } from "../test/support/process.ts";
 import { type FioJob, runFio } from "./fio.ts";
+import { processCpuSeconds } from "./process-cpu.ts";
 import type { Bench, BenchFigure } from "./types.ts";
 
 const MiB = 1024 * 1024;
@@ -21,15 +22,17 @@ const VOLUME = "256MiB";
 const RUNTIME_SECONDS = 10;
 const RATE_STEPS_MIB = [32, 64, 128, 256];
 
-const JOBS: { figure: string; unit: "IOPS" | "MiB/s"; job: Omit<FioJob, "uri" | "name"> }[] = [
+const JOBS: { figure: string; unit: "IOPS" | "MiB/s"; blockBytes: number; job: Omit<FioJob, "uri" | "name"> }[] = [
   {
     figure: "4 KiB random write, QD32, replication on",
     unit: "IOPS",
+    blockBytes: 4096,
     job: { rw: "randwrite", bs: "4k", iodepth: 32, size: "256M", runtimeSeconds: RUNTIME_SECONDS },
   },
   {
     figure: "1 MiB sequential write, QD8, replication on",
     unit: "MiB/s",
+    blockBytes: MiB,
     job: { rw: "write", bs: "1m", iodepth: 8, size: "256M", runtimeSeconds: RUNTIME_SECONDS },
   },
 ];
@@ -111,12 +114,36 @@ export const bench: Bench = {
       const peer = await startNbdkit(peerImage);
       nbdkit = peer.child;
       const figures: BenchFigure[] = [];
-      for (const { figure, unit, job } of JOBS) {
+      const cpuPerWrite: BenchFigure[] = [];
+      for (const { figure, unit, blockBytes, job } of JOBS) {
         progress(`${figure}: engine`);
+        const sites = [pair.proc.production!.pid, pair.proc.recovery!.pid] as const;
+        const sitesBefore = sites.map(processCpuSeconds);
         const mine = await runFio({ ...job, name: "engine", uri: pair.nbdUri });
         await pair.caughtUp(300_000);
+        const [production, recovery] = sites.map((pid, i) => processCpuSeconds(pid) - sitesBefore[i]!);
         progress(`${figure}: nbdkit file`);
+        const nbdkitBefore = processCpuSeconds(peer.child.pid!);
         const theirs = await runFio({ ...job, name: "nbdkit", uri: peer.uri });
+        const nbdkitCpu = processCpuSeconds(peer.child.pid!) - nbdkitBefore;
+        const perWrite = (cpuSeconds: number, r: typeof mine) => (cpuSeconds / (r.ioBytes / blockBytes)) * 1e6;
+        const what = figure.replace(", replication on", "");
+        cpuPerWrite.push(
+          {
+            name: `${what}: production site CPU per write`,
+            unit: "µs",
+            ours: perWrite(production!, mine),
+            peer: { name: "nbdkit file", value: perWrite(nbdkitCpu, theirs) },
+            ratio: perWrite(production!, mine) / perWrite(nbdkitCpu, theirs),
+            lowerIsBetter: true,
+          },
+          {
+            name: `${what}: recovery site CPU per write`,
+            unit: "µs",
+            ours: perWrite(recovery!, mine),
+            lowerIsBetter: true,
+          },
+        );
         const v = (r: typeof mine) => (unit === "IOPS" ? r.iops : r.bytesPerSecond / MiB);
         progress(`${figure}: ${v(mine).toFixed(0)} vs ${v(theirs).toFixed(0)} ${unit}`);
         figures.push({
@@ -129,6 +156,7 @@ export const bench: Bench = {
         });
       }
 
+      figures.push(...cpuPerWrite);
       let protectedRate = 0;
       for (const step of RATE_STEPS_MIB) {
         progress(`sustained change rate ${step} MiB/s`);
@@ -202,6 +230,7 @@ export const bench: Bench = {
           "The production image, the replica and nbdkit's image are all preallocated (written with zeroes, fdatasynced) before the run, so no side pays for block allocation.",
           `Protected rate: highest rate fio reached with RPO p99 < 5 s, offering ${RATE_STEPS_MIB.join("/")} MiB/s in turn (fio --rate, 256 KiB writes, 50% compressible); the steps stop when fio falls 10% short of the offered rate.`,
           "RPO is sampled every 200 ms from GET /status of the production site.",
+          "CPU per write: each process's user + system time (all threads, /proc/<pid>/stat) divided by the writes fio completed; for the sites from the start of the fio run until the recovery site has applied everything (shipping and distributing the backlog included), for nbdkit over its fio run.",
           "Data: the IOPS and 1 MiB jobs use fio's default buffers (random, incompressible: the link's sample check sends them raw, uncompressed); the rate steps use --refill_buffers --buffer_compress_percentage=50, so lz4 runs.",
           `1-minute load average at start: ${loadAtStart.toFixed(1)} (figures from a busy machine understate the engine and nbdkit alike).`,
           "The capture-only rows show the production write path alone; the gap to the replication-on rows is the shipping (each batch read back from the source queue) and the recovery site (per write: the journal redo write, then at distribution 2 reads, the payload from the journal and the replica's old bytes, and 2 writes, undo and replica) competing for the same 2 cores and disk.",

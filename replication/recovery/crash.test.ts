@@ -10,6 +10,7 @@ import {
   expectedImages,
   groupConfig,
   randomWrites,
+  removeTempDirs,
   silentLogger,
   tempDir,
   VOLUME_BYTES,
@@ -32,6 +33,7 @@ async function openGroup(dir: string, extra: Partial<RecoveryGroupOptions> = {})
 }
 afterEach(async () => {
   for (const g of open.splice(0)) await g.close();
+  await removeTempDirs();
 });
 
 async function expectReplicas(dir: string, writes: Writes, seq: number) {

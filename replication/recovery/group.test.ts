@@ -7,6 +7,7 @@ import {
   expectedImages,
   groupConfig,
   randomWrites,
+  removeTempDirs,
   silentLogger,
   tempDir,
   VOLUME_BYTES,
@@ -28,6 +29,7 @@ async function openGroup(dir: string, extra: Partial<RecoveryGroupOptions> = {})
 }
 afterEach(async () => {
   for (const g of open.splice(0)) await g.close();
+  await removeTempDirs();
 });
 
 async function expectImageAt(g: RecoveryGroup, writes: Parameters<typeof expectedImages>[0], seq: number) {

@@ -4,6 +4,7 @@ import {
   expectedImages,
   groupConfig,
   randomWrites,
+  removeTempDirs,
   silentLogger,
   tempDir,
   VOLUME_BYTES,
@@ -14,6 +15,7 @@ type Writes = ReturnType<typeof randomWrites>;
 const open: RecoveryGroup[] = [];
 afterEach(async () => {
   for (const g of open.splice(0)) await g.close();
+  await removeTempDirs();
 });
 
 async function setup(retention: { window: number; capacity: number }, clock: { now: number }) {

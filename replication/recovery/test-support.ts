@@ -2,10 +2,8 @@
  * Shared by the recovery tests (and the crash child): a seeded random workload and the in-memory
  * images it must produce, so every test compares the journal against an independent model.
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createLogger } from "../../lib/log.ts";
+import { makeTempDir, removeTempDir } from "../../test/support/tempdir.ts";
 import type { GroupConfig } from "../config.ts";
 import type { ReplicatedWrite } from "../records.ts";
 
@@ -27,8 +25,17 @@ export function groupConfig(
   };
 }
 
-export function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), "rpowatch-recovery-"));
+const made: string[] = [];
+
+/** A fresh directory for one test; `removeTempDirs`, run after each test, deletes it. */
+export async function tempDir(): Promise<string> {
+  const dir = await makeTempDir("recovery");
+  made.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  for (const dir of made.splice(0)) await removeTempDir(dir);
 }
 
 /** mulberry32: small, seedable, good enough to spread writes. */
