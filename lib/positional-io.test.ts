@@ -32,6 +32,7 @@ describe("positional gather writes", () => {
     try {
       writeAllAtSync(fd, [Buffer.from("hello"), large], 0);
       expect(await readAt(fd, 5, 0)).toEqual(Buffer.from("hello"));
+      expect(await readAt(fd, 5, 0, "pool")).toEqual(Buffer.from("hello"));
       expect(await readAt(fd, large.length, 5)).toEqual(large);
       const tail = Buffer.alloc(8, 0xff);
       expect(await readInto(fd, tail, 5 + large.length - 3)).toBe(3);

@@ -66,11 +66,21 @@ function readOnce(fd: number, buf: Buffer, at: number, position: number): Promis
 }
 
 /**
- * Fills `into` from `position` of `fd`; returns the bytes read, fewer only where the file ends.
- * Small reads run on the calling thread.
+ * Where a read may run: `small-on-caller` reads up to 64 KiB on the calling thread (cheapest when
+ * the bytes are in the page cache, but a cold read then blocks the event loop for a disk access);
+ * `pool` always uses the thread pool, so concurrent reads stay concurrent (what a client reading
+ * cold data at queue depth needs).
  */
-export async function readInto(fd: number, into: Buffer, position: number): Promise<number> {
-  const sync = into.length <= SYNC_MAX_BYTES;
+export type ReadPlacement = "small-on-caller" | "pool";
+
+/** Fills `into` from `position` of `fd`; returns the bytes read, fewer only where the file ends. */
+export async function readInto(
+  fd: number,
+  into: Buffer,
+  position: number,
+  placement: ReadPlacement = "small-on-caller",
+): Promise<number> {
+  const sync = placement === "small-on-caller" && into.length <= SYNC_MAX_BYTES;
   let done = 0;
   while (done < into.length) {
     const n = sync
@@ -86,8 +96,13 @@ export async function readInto(fd: number, into: Buffer, position: number): Prom
  * Reads `length` bytes at `position` into a new buffer (not zero-filled first: it is overwritten);
  * what lies past the end of the file reads as zeroes.
  */
-export async function readAt(fd: number, length: number, position: number): Promise<Buffer> {
+export async function readAt(
+  fd: number,
+  length: number,
+  position: number,
+  placement: ReadPlacement = "small-on-caller",
+): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(length);
-  buf.fill(0, await readInto(fd, buf, position));
+  buf.fill(0, await readInto(fd, buf, position, placement));
   return buf;
 }

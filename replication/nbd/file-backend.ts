@@ -54,7 +54,8 @@ export class FileBackend implements NbdExportBackend {
   }
 
   read(offset: number, length: number): Promise<Buffer> {
-    return readAt(this.file.fd, length, offset);
+    // On the pool: a client's concurrent reads of cold data must not wait for each other.
+    return readAt(this.file.fd, length, offset, "pool");
   }
 
   async write(offset: number, data: readonly Buffer[], fua: boolean): Promise<void> {

@@ -35,7 +35,8 @@ export class VolumeImage {
   }
 
   read(offset: number, length: number): Promise<Buffer> {
-    return readAt(this.fd.fd, length, offset);
+    // On the pool: a client's concurrent reads of cold data must not wait for each other.
+    return readAt(this.fd.fd, length, offset, "pool");
   }
 
   /** Writes `data`, given as consecutive parts, at `offset`. */

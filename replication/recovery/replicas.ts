@@ -49,11 +49,15 @@ export class Replicas {
       throw new Error(`volume "${volume}": range ${offset}+${length} is past its size ${image.size}`);
   }
 
+  /** Reads for point-in-time images and resync checksums, on the thread pool (they may be cold). */
   read(volume: string, offset: number, length: number): Promise<Buffer> {
-    return readAt(this.image(volume).fh.fd, length, offset);
+    return readAt(this.image(volume).fh.fd, length, offset, "pool");
   }
 
-  /** `read` into the caller's buffer (distribution reuses its memory batch after batch). */
+  /**
+   * The old bytes distribution needs, into its reused memory; small reads on the event loop (a
+   * batch is at most 4 MiB, and the replica's recently written ranges are usually cached).
+   */
   async readInto(volume: string, offset: number, into: Buffer): Promise<Buffer> {
     into.fill(0, await readInto(this.image(volume).fh.fd, into, offset));
     return into;
