@@ -1,10 +1,11 @@
 /**
  * The durable queue of unreplicated writes on the production site: append-only segment files of
  * encoded records. Appends are coalesced into one write per burst (survives kill -9 once the
- * write returns; small bursts are written from the event loop, lib/positional-io.ts); `sync()` is a group-committed fdatasync for FLUSH/FUA. Whole segments are
- * deleted once every record in them is durable at the recovery site. Each append says where its
- * record landed, and the link reads records back from there: the queue's bytes live in the page
- * cache, not in the process (its memory stays flat however large the queue grows).
+ * write returns; small bursts are written from the event loop, lib/positional-io.ts); `sync()`
+ * is a group-committed fdatasync for FLUSH/FUA. Whole segments are deleted once every record in
+ * them is durable at the recovery site. Each append says where its record landed, and the link
+ * reads records back from there: the queue's bytes live in the page cache, not in the process
+ * (its memory stays flat however large the queue grows).
  */
 import { mkdirSync, readdirSync } from "node:fs";
 import { type FileHandle, open, readFile, rm, truncate } from "node:fs/promises";
