@@ -13,10 +13,7 @@ describe("link bandwidth limit", () => {
   let pair: EnginePair;
 
   beforeAll(async () => {
-    pair = await EnginePair.create({ volumeSize: "48MiB" });
-    await pair.start("recovery");
-    await pair.start("production");
-    await pair.caughtUp();
+    pair = await EnginePair.running({ volumeSize: "48MiB" });
   });
 
   afterAll(async () => {

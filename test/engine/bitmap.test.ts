@@ -14,10 +14,7 @@ describe("bitmap fallback when the source queue overflows", () => {
   let ws: WebSocket;
 
   beforeAll(async () => {
-    pair = await EnginePair.create({ volumeSize: "16MiB", proxy: true, queueMaxBytes: "512KiB" });
-    await pair.start("recovery");
-    await pair.start("production");
-    await pair.caughtUp();
+    pair = await EnginePair.running({ volumeSize: "16MiB", proxy: true, queueMaxBytes: "512KiB" });
     ws = new WebSocket(`ws://127.0.0.1:${pair.ports.control.production}/stream`);
     ws.on("message", (data) => events.push(JSON.parse(String(data)) as StreamMessage));
     await new Promise((resolve) => ws.once("open", resolve));

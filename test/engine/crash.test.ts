@@ -15,10 +15,7 @@ describe("engine survives kill -9 of either site", () => {
   let pair: EnginePair;
 
   beforeAll(async () => {
-    pair = await EnginePair.create({ volumeSize: "16MiB" });
-    await pair.start("recovery");
-    await pair.start("production");
-    await pair.caughtUp();
+    pair = await EnginePair.running({ volumeSize: "16MiB" });
   });
 
   afterAll(async () => {

@@ -93,6 +93,15 @@ export class EnginePair {
     return pair;
   }
 
+  /** A pair with both sites started and the initial sync done. */
+  static async running(o: PairOptions = {}): Promise<EnginePair> {
+    const pair = await EnginePair.create(o);
+    await pair.start("recovery");
+    await pair.start("production");
+    await pair.caughtUp();
+    return pair;
+  }
+
   get nbdUri(): string {
     return `nbd://127.0.0.1:${this.ports.nbd}/vol1`;
   }

@@ -16,10 +16,7 @@ describe("link cut under steady writes", () => {
   let pair: EnginePair;
 
   beforeAll(async () => {
-    pair = await EnginePair.create({ volumeSize: "16MiB", proxy: true });
-    await pair.start("recovery");
-    await pair.start("production");
-    await pair.caughtUp();
+    pair = await EnginePair.running({ volumeSize: "16MiB", proxy: true });
   });
 
   afterAll(async () => {

@@ -9,10 +9,7 @@ describe("pausing a group", () => {
   let pair: EnginePair;
 
   beforeAll(async () => {
-    pair = await EnginePair.create({ volumeSize: "8MiB" });
-    await pair.start("recovery");
-    await pair.start("production");
-    await pair.caughtUp();
+    pair = await EnginePair.running({ volumeSize: "8MiB" });
   });
 
   afterAll(async () => {

@@ -10,10 +10,7 @@ describe("sync replication mode over a stalled link", () => {
   let pair: EnginePair;
 
   beforeAll(async () => {
-    pair = await EnginePair.create({ volumeSize: "8MiB", proxy: true, mode: "sync" });
-    await pair.start("recovery");
-    await pair.start("production");
-    await pair.caughtUp();
+    pair = await EnginePair.running({ volumeSize: "8MiB", proxy: true, mode: "sync" });
   });
 
   afterAll(async () => {
