@@ -26,13 +26,7 @@ export class EntityMemory {
   /** The memory of a member entity, kept while it is looked up each time this entity is. */
   member(name: string): EntityMemory {
     this.members ??= new Map();
-    let member = this.members.get(name);
-    if (!member) {
-      member = new EntityMemory(this.windowSeconds);
-      this.members.set(name, member);
-    }
-    member.generation = this.generation;
-    return member;
+    return seenIn(this.members, name, this.windowSeconds, this.generation);
   }
 
   /** Forgets the members not looked up since this entity itself last was. */
@@ -93,6 +87,17 @@ export class EntityMemory {
   }
 }
 
+/** The memory under `key`, created on first sight, marked as seen in `generation`. */
+function seenIn(map: Map<string, EntityMemory>, key: string, windowSeconds: number, generation: number): EntityMemory {
+  let memory = map.get(key);
+  if (!memory) {
+    memory = new EntityMemory(windowSeconds);
+    map.set(key, memory);
+  }
+  memory.generation = generation;
+  return memory;
+}
+
 export class SeriesMemory {
   private readonly entities = new Map<string, EntityMemory>();
   private generation = 0;
@@ -101,13 +106,7 @@ export class SeriesMemory {
 
   /** The memory of one entity, created on first sight and kept while it keeps being seen. */
   entity(key: string): EntityMemory {
-    let entity = this.entities.get(key);
-    if (!entity) {
-      entity = new EntityMemory(this.windowSeconds);
-      this.entities.set(key, entity);
-    }
-    entity.generation = this.generation;
-    return entity;
+    return seenIn(this.entities, key, this.windowSeconds, this.generation);
   }
 
   /** Forgets every entity not seen since the previous sweep. */
