@@ -33,9 +33,17 @@ export interface SyncStatus {
   /** `none` when no initial sync or resync is running. */
   kind: "none" | "full" | "fast" | "extents";
   progressRatio: number;
+  /** Bytes compared (fast) or copied so far, of bytesTotal. */
   bytesDone: number;
   bytesTotal: number;
+  /** Bytes of the blocks that differed and were sent; a fast resync of matching images sends none. */
+  bytesSent: number;
   etaSeconds: number;
+}
+
+/** The sync status of a group with no copy running: progress 1 once its last copy finished. */
+export function syncIdle(progressRatio: 0 | 1): SyncStatus {
+  return { kind: "none", progressRatio, bytesDone: 0, bytesTotal: 0, bytesSent: 0, etaSeconds: 0 };
 }
 
 export interface BookmarkStatus {
@@ -120,7 +128,8 @@ export type EngineEvent =
   | { type: "state"; group: string; from: EngineGroupState; to: EngineGroupState; reason: string }
   | { type: "link"; link: string; state: EngineLinkState; reason: string }
   | { type: "bookmark"; group: string; bookmark: BookmarkStatus }
-  | { type: "sync"; group: string; phase: "start" | "end"; kind: SyncStatus["kind"] }
+  | { type: "sync"; group: string; phase: "start"; kind: SyncStatus["kind"] }
+  | { type: "sync"; group: string; phase: "end"; kind: SyncStatus["kind"]; bytesCompared: number; bytesSent: number }
   | { type: "auth-refused"; link: string; remote: string; reason: string }
   | { type: "corrupt-record"; group: string; segment: string; offset: number; reason: string };
 

@@ -45,7 +45,6 @@ export async function runResync(
     g,
     ranges.reduce((n, r) => n + r.length, 0),
   );
-  let sent = 0;
   for (const range of ranges) {
     if (session.closed) throw new Error("link closed during resync");
     const image = g.volumes.get(range.volume)!.image;
@@ -67,17 +66,18 @@ export async function runResync(
       const block = data.subarray(at, Math.min(at + RESYNC_BLOCK_BYTES, data.length));
       if (remote && remote[i] === blockDigest(block)) continue;
       await session.sendBlock(g.name, range.volume, range.offset + at, block);
-      sent += block.length;
+      progress.sent(block.length);
     }
-    progress.add(range.length);
+    progress.compared(range.length);
   }
   await session.request({ op: "resync-end", group: g.name, atSeq: startSeq, timestamp: startTs });
   await g.endResync(startSeq, kind);
   // The end of a sync is a consistency point across the group: record it, so a freshly protected
   // group has a bookmark at once instead of waiting a whole interval.
   g.makeBookmark(`${kind}-sync-complete`);
-  emit({ type: "sync", group: g.name, phase: "end", kind });
-  logger.info({ group: g.name, kind, bytesCompared: progress.total, bytesSent: sent }, "resync finished");
+  const outcome = { bytesCompared: progress.total, bytesSent: progress.bytesSent };
+  emit({ type: "sync", group: g.name, phase: "end", kind, ...outcome });
+  logger.info({ group: g.name, kind, ...outcome }, "resync finished");
 }
 
 function plan(g: ProductionGroup, kind: ResyncKind): Range[] {
@@ -93,10 +93,11 @@ function plan(g: ProductionGroup, kind: ResyncKind): Range[] {
   return out;
 }
 
-/** Progress ratio and ETA (remaining ÷ observed rate) published in the group's sync status. */
+/** Progress ratio, bytes sent and ETA (remaining ÷ observed rate) published in the group's sync status. */
 class Progress {
   private readonly started = performance.now();
   private done = 0;
+  bytesSent = 0;
 
   constructor(
     private readonly g: ProductionGroup,
@@ -105,9 +106,14 @@ class Progress {
     this.publish();
   }
 
-  add(bytes: number): void {
+  compared(bytes: number): void {
     this.done += bytes;
     this.publish();
+  }
+
+  sent(bytes: number): void {
+    this.bytesSent += bytes;
+    this.g.sync.bytesSent = this.bytesSent;
   }
 
   private publish(): void {
