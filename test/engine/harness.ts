@@ -25,6 +25,8 @@ export interface PairOptions {
   /** Extra YAML lines under `link:` of the recovery site. */
   recoveryLink?: string[];
   queueMaxBytes?: string;
+  /** Extra YAML lines in group g1, on both sites (e.g. `compression: zstd`). */
+  groupSettings?: string[];
   recoveryPsk?: string;
   mode?: "async" | "sync";
 }
@@ -46,6 +48,7 @@ export class EnginePair {
       "groups:",
       "  - name: g1",
       `    mode: ${o.mode ?? "async"}`,
+      ...(o.groupSettings ?? []).map((l) => `    ${l}`),
       "    volumes:",
       `      - { name: vol1, size: ${size} }`,
     ];
