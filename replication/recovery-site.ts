@@ -42,7 +42,7 @@ export class RecoverySite implements SiteControl {
         group: gc,
         logger: this.logger.child({ group: gc.name }),
         onEvent: (e) => {
-          if (e.type === "corrupt-record") this.events.emit({ group: gc.name, ...e });
+          if (e.type === "corrupt-record" || e.type === "bookmark") this.events.emit({ group: gc.name, ...e });
         },
       });
       this.groups.set(gc.name, { config: gc, journal, state: "active" });
@@ -122,7 +122,6 @@ export class RecoverySite implements SiteControl {
     const j = this.group(group).journal;
     const b = { name, seq: j.durableSeq, timestamp: j.journalStatus().newestRecoverableTimestamp };
     await j.addBookmark(b);
-    this.events.emit({ type: "bookmark", group, bookmark: b });
     return b;
   }
 

@@ -27,7 +27,8 @@ import { type GroupState, loadState, STATE_FILE, saveState } from "./state-file.
 
 export type RecoveryEvent =
   | { type: "corrupt-record"; segment: string; offset: number; reason: string }
-  | { type: "trimmed"; reason: "time" | "space"; bytes: number };
+  | { type: "trimmed"; reason: "time" | "space"; bytes: number }
+  | { type: "bookmark"; bookmark: Bookmark };
 
 export interface RecoveryGroupOptions {
   /** Group directory: journal segments, state.json, bookmarks.log and, by default, the replicas. */
@@ -203,6 +204,7 @@ export class RecoveryGroup {
       if (b.seq < this.oldestSeq()) throw new RangeError(`bookmark "${b.name}" at seq ${b.seq} ${this.windowText()}`);
       await this.bookmarkLog.add({ name: b.name, seq: b.seq, timestamp: b.timestamp });
     });
+    this.opts.onEvent?.({ type: "bookmark", bookmark: { name: b.name, seq: b.seq, timestamp: b.timestamp } });
   }
 
   /** Bookmarks still inside the recoverable window, in seq order. */
