@@ -14,7 +14,7 @@ import { type PeerView, Receiver } from "./link/receiver.ts";
 import { splitHostPort } from "./link/shipper.ts";
 import { loadLinkTls } from "./link/tls.ts";
 import { RecoveryGroup } from "./recovery/group.ts";
-import { type BookmarkStatus, type EngineGroupState, type GroupStatus, type SiteStatus, syncIdle } from "./status.ts";
+import { type BookmarkStatus, type EngineGroupState, type GroupStatus, type SiteStatus, syncStatus } from "./status.ts";
 
 export class RecoverySite implements SiteControl {
   readonly role = "recovery";
@@ -93,7 +93,7 @@ export class RecoverySite implements SiteControl {
         lastBookmark: b,
         bookmarkIntervalSeconds: g.config.bookmarkInterval,
         resyncRequired: j.resyncing,
-        sync: j.resyncing ? { ...syncIdle(0), kind: "full" } : syncIdle(1),
+        sync: j.resyncing ? syncStatus("full") : syncStatus("none", 1),
         lastTestFailoverTimestamp: 0,
         volumes: g.config.volumes.map((v) => ({
           name: v.name,

@@ -41,9 +41,9 @@ export interface SyncStatus {
   etaSeconds: number;
 }
 
-/** The sync status of a group with no copy running: progress 1 once its last copy finished. */
-export function syncIdle(progressRatio: 0 | 1): SyncStatus {
-  return { kind: "none", progressRatio, bytesDone: 0, bytesTotal: 0, bytesSent: 0, etaSeconds: 0 };
+/** A sync status with nothing done yet: a copy just starting, or none running (progress 1 once the last one finished). */
+export function syncStatus(kind: SyncStatus["kind"], progressRatio: 0 | 1 = 0): SyncStatus {
+  return { kind, progressRatio, bytesDone: 0, bytesTotal: 0, bytesSent: 0, etaSeconds: 0 };
 }
 
 export interface BookmarkStatus {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Logger } from "../../lib/log.ts";
 import type { GroupConfig } from "../config.ts";
 import type { Bookmark, ChangeKind, ReplicatedWrite } from "../records.ts";
-import { type EngineEvent, type EngineGroupState, type SyncStatus, syncIdle } from "../status.ts";
+import { type EngineEvent, type EngineGroupState, type SyncStatus, syncStatus } from "../status.ts";
 import { DirtyMap } from "./dirty-map.ts";
 import { PendingQueue, type QueuedChange } from "./pending-queue.ts";
 import { encodedSize, encodeRecordParts } from "./record-codec.ts";
@@ -70,7 +70,7 @@ export class ProductionGroup {
   private fault: string | null = null;
   /** A fault the recovery site reports (e.g. a corrupt journal record): state `error`, capture goes on. */
   private remoteFault: string | null = null;
-  sync: SyncStatus = syncIdle(0);
+  sync: SyncStatus = syncStatus("none");
   /** Called when new records become shippable or a bookmark is made. */
   onShippable: () => void = () => {};
   private persistTimer: NodeJS.Timeout | null = null;
@@ -384,7 +384,7 @@ export class ProductionGroup {
 
   /** Starts a resync: shipping holds, and the dirty extents move aside so new overflow is kept apart. */
   async beginResync(kind: ResyncKind): Promise<{ startSeq: number; startTs: number }> {
-    this.sync = { ...syncIdle(0), kind };
+    this.sync = syncStatus(kind);
     // Dirty extents move aside (any copy covers them); new overflow during the resync is kept apart.
     for (const v of this.volumes.values()) {
       await v.resyncing.merge(v.dirty);
@@ -407,7 +407,7 @@ export class ProductionGroup {
     if (this.st.resyncRequired === kind || kind === "full") this.st.resyncRequired = null;
     if (this.st.capture === "data") this.st.dirtySince = 0;
     this.st.initialized = true;
-    this.sync = syncIdle(1);
+    this.sync = syncStatus("none", 1);
     await this.log.trim(this.st.durableSeq);
     this.persistNow();
     this.refreshState(`${kind} resync finished`);
@@ -422,7 +422,7 @@ export class ProductionGroup {
       await v.resyncing.clear();
     }
     if (this.sync.kind !== "extents") this.st.resyncRequired ??= this.sync.kind;
-    this.sync = syncIdle(0);
+    this.sync = syncStatus("none");
     this.persistNow();
     this.refreshState(`resync aborted: ${reason}`);
   }

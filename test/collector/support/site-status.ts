@@ -1,5 +1,5 @@
 /** SiteStatus fixtures shaped like the engine's replication/status.ts contract. */
-import { type GroupStatus, type SiteStatus, syncIdle } from "../../../replication/status.ts";
+import { type GroupStatus, type SiteStatus, syncStatus } from "../../../replication/status.ts";
 
 export function groupStatus(name: string, volumes: string[], overrides: Partial<GroupStatus> = {}): GroupStatus {
   return {
@@ -17,7 +17,7 @@ export function groupStatus(name: string, volumes: string[], overrides: Partial<
     lastBookmark: { name: "hourly", seq: 50, timestamp: 1_699_999_000 },
     bookmarkIntervalSeconds: 1800,
     resyncRequired: false,
-    sync: syncIdle(0),
+    sync: syncStatus("none"),
     lastTestFailoverTimestamp: 0,
     volumes: volumes.map((v) => ({
       name: v,
