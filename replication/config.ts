@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { byteSize, duration, secretRef } from "../lib/config-file.ts";
+import { MAX_CHANGE_BYTES } from "./records.ts";
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const name = (what: string) =>
@@ -86,7 +87,12 @@ export const linkConfig = z
     /** Bandwidth limit in bytes/s; 0 = unlimited. Changeable at run time through the control API. */
     limit: byteSize.default(0),
     schedule: z.array(z.object({ from: timeOfDay, to: timeOfDay, limit: byteSize }).strict()).default([]),
-    batchBytes: byteSize.default(1024 * 1024),
+    batchBytes: byteSize
+      .refine(
+        (n) => n > 0 && n <= MAX_CHANGE_BYTES,
+        `batch size must be between 1 byte and ${MAX_CHANGE_BYTES / 1024 ** 2}MiB`,
+      )
+      .default(1024 * 1024),
     batchMillis: z.number().positive().max(1000).default(2),
     heartbeatInterval: duration.default(1),
   })

@@ -2,7 +2,14 @@
 import { describe, expect, it } from "vitest";
 import { newNonce, proof, verifyProof } from "./link/auth.ts";
 import { compressBatch, decompressBatch } from "./link/codec.ts";
-import { encodeFrame, FrameReader, FrameType, MAX_FRAME_BYTES, ProtocolError } from "./link/framing.ts";
+import {
+  encodeFrame,
+  FrameReader,
+  FrameType,
+  MAX_FRAME_BYTES,
+  MAX_HANDSHAKE_FRAME_BYTES,
+  ProtocolError,
+} from "./link/framing.ts";
 import { effectiveLimit } from "./link/schedule.ts";
 
 describe("FrameReader", () => {
@@ -10,7 +17,7 @@ describe("FrameReader", () => {
     const a = encodeFrame(FrameType.heartbeat, Buffer.from('{"x":1}'));
     const b = encodeFrame(FrameType.ack, Buffer.alloc(70_000, 7));
     const all = Buffer.concat([a, b]);
-    const reader = new FrameReader();
+    const reader = new FrameReader(MAX_FRAME_BYTES);
     const frames = [];
     for (let i = 0; i < all.length; i += 999) frames.push(...reader.push(all.subarray(i, i + 999)));
     expect(frames.map((f) => [f.type, f.payload.length])).toEqual([
@@ -21,10 +28,21 @@ describe("FrameReader", () => {
 
   it("refuses unknown types and oversized lengths", () => {
     expect(() => new FrameReader().push(Buffer.from([0, 0, 0, 1, 200]))).toThrow(ProtocolError);
-    const huge = Buffer.alloc(5);
-    huge.writeUInt32BE(MAX_FRAME_BYTES + 1, 0);
-    huge[4] = FrameType.batch;
-    expect(() => new FrameReader().push(huge)).toThrow(/out of range/);
+    const head = (length: number) => {
+      const b = Buffer.alloc(5);
+      b.writeUInt32BE(length, 0);
+      b[4] = FrameType.batch;
+      return b;
+    };
+    expect(() => new FrameReader(MAX_FRAME_BYTES).push(head(MAX_FRAME_BYTES + 1))).toThrow(/out of range/);
+    expect(new FrameReader(MAX_FRAME_BYTES).push(head(MAX_FRAME_BYTES))).toEqual([]);
+  });
+
+  it("holds an unauthenticated peer to handshake-sized frames", () => {
+    const reader = new FrameReader();
+    expect(reader.maxFrameBytes).toBe(MAX_HANDSHAKE_FRAME_BYTES);
+    const big = encodeFrame(FrameType.hello, Buffer.alloc(MAX_HANDSHAKE_FRAME_BYTES));
+    expect(() => reader.push(big.subarray(0, 5))).toThrow(/out of range/);
   });
 });
 
@@ -58,6 +76,19 @@ describe("batch codec", () => {
     const raw = await compressBatch([noise], "lz4");
     expect(raw.code === 0 || Buffer.concat(raw.data).length < noise.length).toBe(true);
     await expect(decompressBatch(1, Buffer.from("not lz4 at all"), 100)).rejects.toThrow(ProtocolError);
+  });
+
+  it("never decodes more than the header's rawLength, which the frame limit bounds", async () => {
+    const zeros = Buffer.alloc(4 * 1024 * 1024);
+    const lz4 = (await compressBatch([zeros], "lz4")).data[0]!;
+    const zstd = (await compressBatch([zeros], "zstd")).data[0]!;
+    // Honest sizes decode; a header claiming less than the block holds is refused before decoding.
+    expect((await decompressBatch(1, lz4, zeros.length)).length).toBe(zeros.length);
+    expect((await decompressBatch(2, zstd, zeros.length)).length).toBe(zeros.length);
+    await expect(decompressBatch(1, lz4, 1000)).rejects.toThrow(/declares 4194304 bytes, header says 1000/);
+    await expect(decompressBatch(2, zstd, 1000)).rejects.toThrow(/Destination buffer is too small/);
+    await expect(decompressBatch(0, zeros, MAX_FRAME_BYTES + 1)).rejects.toThrow(/out of range/);
+    await expect(decompressBatch(1, lz4, -1)).rejects.toThrow(/out of range/);
   });
 });
 

@@ -17,6 +17,7 @@ import { NbdServer } from "./nbd/server.ts";
 import { productionGroupStatus } from "./production/group-status.ts";
 import { ProductionGroup } from "./production/production-group.ts";
 import { VolumeBackend } from "./production/volume-backend.ts";
+import { MAX_CHANGE_BYTES } from "./records.ts";
 import type { BookmarkStatus, SiteStatus } from "./status.ts";
 import { runResync } from "./sync/resync.ts";
 
@@ -74,6 +75,7 @@ export class ProductionSite implements SiteControl {
     this.shipper.start();
     this.timers.push(setInterval(() => this.applySchedule(), 10_000));
     this.nbd = new NbdServer({
+      maxRequestBytes: MAX_CHANGE_BYTES,
       lookup: (name) => this.backends.get(name),
       list: () => [...this.backends.keys()],
       logger: this.logger,

@@ -5,6 +5,13 @@
  */
 export type ChangeKind = "write" | "zero" | "trim";
 
+/**
+ * The largest single change a site captures: the NBD export's maximum request (32 MiB, what
+ * qemu and libnbd clients send at most). The link's frame limit is sized from it, so any change
+ * a client can make also fits on the link.
+ */
+export const MAX_CHANGE_BYTES = 32 * 1024 * 1024;
+
 export interface ReplicatedWrite {
   /** Group-wide sequence number, assigned before the client is acknowledged; strictly increasing, no gaps. */
   seq: number;

@@ -2,10 +2,17 @@
  * Batch compression on the link. lz4 runs on the napi async pool (off the event loop); zstd-napi
  * offers a synchronous call only, at level 1 (anchors.md §5: 272 MiB/s, ratio 2.93). A batch
  * that does not shrink goes out raw, so incompressible data costs no decode time on the far side.
+ * Decoding never produces more than the batch header's rawLength, itself bounded by the frame
+ * limit: a damaged or hostile batch cannot make the recovery site allocate more.
  */
+import { createRequire } from "node:module";
 import { compress as lz4Compress, uncompress as lz4Uncompress } from "lz4-napi";
-import { compress as zstdCompress, decompress as zstdDecompress } from "zstd-napi";
-import { ProtocolError } from "./framing.ts";
+import { compress as zstdCompress } from "zstd-napi";
+import type * as ZstdBinding from "zstd-napi/binding.js";
+import { MAX_FRAME_BYTES, ProtocolError } from "./framing.ts";
+
+/** zstd-napi's native layer (CommonJS): its decompress writes into a buffer we size. */
+const zstdBinding = createRequire(import.meta.url)("zstd-napi/binding") as typeof ZstdBinding;
 
 export type Compression = "off" | "lz4" | "zstd";
 const CODES: Record<Compression, number> = { off: 0, lz4: 1, zstd: 2 };
@@ -38,15 +45,31 @@ export async function compressBatch(
 }
 
 export async function decompressBatch(code: number, data: Buffer, rawLength: number): Promise<Buffer> {
+  if (!Number.isSafeInteger(rawLength) || rawLength < 0 || rawLength > MAX_FRAME_BYTES)
+    throw new ProtocolError(`batch rawLength ${rawLength} out of range (0 to ${MAX_FRAME_BYTES})`);
   let raw: Buffer;
   try {
     if (code === 0) raw = data;
-    else if (code === 1) raw = await lz4Uncompress(data);
-    else if (code === 2) raw = zstdDecompress(data);
+    else if (code === 1) raw = await lz4Decompress(data, rawLength);
+    else if (code === 2) raw = zstdDecompress(data, rawLength);
     else throw new Error(`unknown codec ${code}`);
   } catch (err) {
     throw new ProtocolError(`cannot decompress batch: ${(err as Error).message}`);
   }
   if (raw.length !== rawLength) throw new ProtocolError(`batch is ${raw.length} bytes, header says ${rawLength}`);
   return raw;
+}
+
+/** lz4-napi blocks start with their decoded size (u32 LE); a mismatch is refused before any allocation. */
+function lz4Decompress(data: Buffer, rawLength: number): Promise<Buffer> {
+  const declared = data.length >= 4 ? data.readUInt32LE(0) : -1;
+  if (declared !== rawLength) throw new Error(`lz4 block declares ${declared} bytes, header says ${rawLength}`);
+  return lz4Uncompress(data);
+}
+
+/** Into a buffer of exactly rawLength: a frame declaring or producing more fails instead of growing. */
+function zstdDecompress(data: Buffer, rawLength: number): Buffer {
+  const out = Buffer.allocUnsafe(rawLength);
+  const n = zstdBinding.decompress(out, data);
+  return n === rawLength ? out : out.subarray(0, n);
 }

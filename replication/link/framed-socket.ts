@@ -5,7 +5,7 @@
  */
 import type { Socket } from "node:net";
 import type { Logger } from "../../lib/log.ts";
-import { type Frame, FrameReader, FrameType, jsonFrame } from "./framing.ts";
+import { type Frame, FrameReader, FrameType, jsonFrame, MAX_FRAME_BYTES } from "./framing.ts";
 
 const MAX_QUEUED_FRAMES = 16;
 
@@ -35,6 +35,11 @@ export class FramedSocket {
 
   setHandler(handler: (frame: Frame) => Promise<void> | void): void {
     this.handler = handler;
+  }
+
+  /** The peer proved its key: from now on it may send frames up to a whole batch. */
+  authenticated(): void {
+    this.reader.maxFrameBytes = MAX_FRAME_BYTES;
   }
 
   /**

@@ -3,6 +3,8 @@
  * concatenated once per frame (anchors.md §5: per-chunk concatenation halves throughput). A frame
  * that is too large or of an unknown type is a protocol error: the caller logs it and disconnects.
  */
+import { MAX_CHANGE_BYTES } from "../records.ts";
+
 export const FrameType = {
   hello: 1,
   challenge: 2,
@@ -20,8 +22,10 @@ export const FrameType = {
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 const TYPES = new Set<number>(Object.values(FrameType));
 
-/** Upper bound for one frame: a 1 MiB batch plus headers, or a resync block run. */
-export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Upper bound for one frame before the peer has authenticated: handshake messages are small, so garbage cannot make us buffer much. */
+export const MAX_HANDSHAKE_FRAME_BYTES = 64 * 1024;
+/** Upper bound for one frame after: a batch (at most `link.batchBytes`, or one change of the largest size), plus headers. */
+export const MAX_FRAME_BYTES = MAX_CHANGE_BYTES + 1024 * 1024;
 
 export class ProtocolError extends Error {
   override name = "ProtocolError";
@@ -57,6 +61,9 @@ export class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
+  /** Starts at the handshake limit; raised to MAX_FRAME_BYTES once the peer has authenticated. */
+  constructor(public maxFrameBytes = MAX_HANDSHAKE_FRAME_BYTES) {}
+
   /** Adds bytes and returns every complete frame; throws ProtocolError on a malformed frame. */
   push(chunk: Buffer): Frame[] {
     this.chunks.push(chunk);
@@ -67,7 +74,8 @@ export class FrameReader {
       const head = this.peek(5);
       const length = head.readUInt32BE(0);
       const type = head.readUInt8(4);
-      if (length < 1 || length > MAX_FRAME_BYTES) throw new ProtocolError(`frame length ${length} out of range`);
+      if (length < 1 || length > this.maxFrameBytes)
+        throw new ProtocolError(`frame length ${length} out of range (at most ${this.maxFrameBytes} here)`);
       if (!TYPES.has(type)) throw new ProtocolError(`unknown frame type ${type}`);
       if (this.buffered < 4 + length) return frames;
       const all = this.take(4 + length);

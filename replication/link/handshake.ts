@@ -1,13 +1,12 @@
 /**
  * Waiting for one specific frame during the handshake: anything else, or silence past the
- * timeout, is a protocol error. Before authentication frames are small, so a peer cannot make
- * us buffer much by sending garbage.
+ * timeout, is a protocol error. Frame size is bounded by the socket's reader
+ * (MAX_HANDSHAKE_FRAME_BYTES until authentication).
  */
 import type { FramedSocket } from "./framed-socket.ts";
 import { type Frame, type FrameType, ProtocolError, parseJson } from "./framing.ts";
 
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
-const MAX_HANDSHAKE_FRAME = 64 * 1024;
 
 export function expectFrame<T>(link: FramedSocket, accept: FrameType[], timeoutMs = HANDSHAKE_TIMEOUT_MS) {
   return new Promise<{ type: FrameType; msg: T }>((resolve, reject) => {
@@ -17,7 +16,7 @@ export function expectFrame<T>(link: FramedSocket, accept: FrameType[], timeoutM
       link.setHandler(() => {
         throw new ProtocolError("unexpected frame during handshake");
       });
-      if (!accept.includes(frame.type) || frame.payload.length > MAX_HANDSHAKE_FRAME) {
+      if (!accept.includes(frame.type)) {
         reject(new ProtocolError(`unexpected frame type ${frame.type} during handshake`));
         return;
       }

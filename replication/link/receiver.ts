@@ -137,6 +137,7 @@ export class Receiver {
     // One production site feeds a recovery site; a newer authenticated connection replaces an old one.
     this.active?.close("replaced by a new connection");
     this.active = link;
+    link.authenticated();
     o.tracker.peerSite = String(hello.site);
     const welcome: WelcomeMsg = { groups: {} };
     for (const [name, g] of o.groups)

@@ -158,6 +158,7 @@ export class Shipper {
     await link.send(jsonFrame(FrameType.proof, { proof: proof(o.psk, "production", nonce, challenge.msg.nonce) }));
     const welcome = await expectFrame<WelcomeMsg>(link, [FrameType.welcome, FrameType.refused]);
     if (welcome.type === FrameType.refused) throw refusedBy(welcome.msg);
+    link.authenticated();
     for (const g of o.groups) {
       const pos = welcome.msg.groups?.[g.name];
       if (!pos) throw new ProtocolError(`recovery site does not know group ${g.name}`);
