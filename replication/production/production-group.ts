@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import type { Logger } from "../../lib/log.ts";
 import type { GroupConfig } from "../config.ts";
-import type { Bookmark, ChangeKind, ReplicatedWrite } from "../records.ts";
+import { type Bookmark, type ChangeKind, MAX_CHANGE_BYTES, type ReplicatedWrite } from "../records.ts";
 import { type EngineEvent, type EngineGroupState, type SyncStatus, syncStatus } from "../status.ts";
 import { DirtyMap } from "./dirty-map.ts";
 import { PendingQueue, type QueuedChange } from "./pending-queue.ts";
@@ -191,6 +191,8 @@ export class ProductionGroup {
   /**
    * Captures one client change; resolves when it may be acknowledged to the client. `data` (for a
    * write; empty otherwise) is the payload in the parts it arrived in, queued and written as they are.
+   * A zero or trim range (up to 4 GiB in one NBD request) becomes consecutive changes of at most
+   * MAX_CHANGE_BYTES: the recovery site keeps the replaced bytes of one change in memory at once.
    */
   async capture(
     volume: string,
@@ -200,14 +202,30 @@ export class ProductionGroup {
     data: readonly Buffer[],
     fua: boolean,
   ) {
-    const v = this.volumes.get(volume);
-    if (!v) throw new Error(`unknown volume ${volume}`);
+    if (!this.volumes.has(volume)) throw new Error(`unknown volume ${volume}`);
     if (this.fault) throw new Error(`group ${this.name} is in error: ${this.fault}`);
     const c = this.st.counters[volume]!;
     if (kind === "trim") c.trimmedBytesTotal += length;
     else c.writtenBytesTotal += length;
     c.writeOpsTotal++;
     this.schedulePersist();
+    if (kind === "write") return this.capturePiece(volume, kind, offset, length, data, fua);
+    for (let at = 0; at < length; at += MAX_CHANGE_BYTES) {
+      const piece = Math.min(MAX_CHANGE_BYTES, length - at);
+      // FUA on the last piece syncs the queue and image, which covers the pieces before it.
+      await this.capturePiece(volume, kind, offset + at, piece, [], fua && at + piece === length);
+    }
+  }
+
+  private async capturePiece(
+    volume: string,
+    kind: ChangeKind,
+    offset: number,
+    length: number,
+    data: readonly Buffer[],
+    fua: boolean,
+  ) {
+    const v = this.volumes.get(volume)!;
     const record: ReplicatedWrite = { seq: 0, timestamp: now(), volume, offset, length, kind };
     if (this.st.capture === "data" && this.pending.totalBytes + encodedSize(record) > this.queueMaxBytes)
       this.enterBitmap(record.timestamp);
