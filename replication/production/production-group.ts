@@ -209,29 +209,30 @@ export class ProductionGroup {
     else c.writtenBytesTotal += length;
     c.writeOpsTotal++;
     this.schedulePersist();
-    if (kind === "write") return this.capturePiece(volume, kind, offset, length, data, fua);
+    const change = (at: number, piece: number): ReplicatedWrite => ({
+      seq: 0,
+      timestamp: now(),
+      volume,
+      offset: offset + at,
+      length: piece,
+      kind,
+    });
+    if (kind === "write") return this.captureRecord(change(0, length), data, fua);
     for (let at = 0; at < length; at += MAX_CHANGE_BYTES) {
       const piece = Math.min(MAX_CHANGE_BYTES, length - at);
       // FUA on the last piece syncs the queue and image, which covers the pieces before it.
-      await this.capturePiece(volume, kind, offset + at, piece, [], fua && at + piece === length);
+      await this.captureRecord(change(at, piece), [], fua && at + piece === length);
     }
   }
 
-  private async capturePiece(
-    volume: string,
-    kind: ChangeKind,
-    offset: number,
-    length: number,
-    data: readonly Buffer[],
-    fua: boolean,
-  ) {
-    const v = this.volumes.get(volume)!;
-    const record: ReplicatedWrite = { seq: 0, timestamp: now(), volume, offset, length, kind };
+  /** One record (seq still 0): queued and applied, or only applied and marked dirty in bitmap mode. */
+  private async captureRecord(record: ReplicatedWrite, data: readonly Buffer[], fua: boolean) {
+    const v = this.volumes.get(record.volume)!;
     if (this.st.capture === "data" && this.pending.totalBytes + encodedSize(record) > this.queueMaxBytes)
       this.enterBitmap(record.timestamp);
     if (this.st.capture === "bitmap") {
       await this.applyToImage(record, data);
-      await v.dirty.mark(offset, length);
+      await v.dirty.mark(record.offset, record.length);
       if (fua) await Promise.all([v.image.sync(), v.dirty.sync()]);
       return;
     }
