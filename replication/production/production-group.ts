@@ -370,7 +370,11 @@ export class ProductionGroup {
   /** RPO per §1 of domain.md: age of the oldest acknowledged change not durable at the recovery site. */
   rpo(at = now()): { group: number; volumes: Map<string, number> } {
     const oldest = new Map<string, number>();
-    for (const r of this.pending) if (!oldest.has(r.volume)) oldest.set(r.volume, r.timestamp);
+    // Oldest first: once every volume has its oldest pending write, the rest of the queue cannot matter.
+    for (const r of this.pending) {
+      if (!oldest.has(r.volume)) oldest.set(r.volume, r.timestamp);
+      if (oldest.size === this.volumes.size) break;
+    }
     const volumes = new Map<string, number>();
     let group = 0;
     for (const [name, v] of this.volumes) {
