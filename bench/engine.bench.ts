@@ -190,7 +190,7 @@ export const bench: Bench = {
         ours: protectedRate,
         peer: { name: "fio direct sequential write, same disk", value: disk },
         ratio: protectedRate / disk,
-        aim: "as close to the disk as possible (each byte is written twice at the recovery site)",
+        aim: "as close to the disk as possible (each byte is written 5 times: queue and image at production, journal, undo and replica at recovery)",
       });
 
       progress("RPO at a steady 20 MiB/s");
