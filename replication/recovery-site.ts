@@ -77,6 +77,7 @@ export class RecoverySite implements SiteControl {
         name,
         tenant: g.config.tenant,
         state: g.state,
+        fault: j.fault,
         mode: g.config.mode,
         rpoSeconds: rpoUpperBound(peer, journal.newestRecoverableTimestamp, at),
         rpoTargetSeconds: g.config.rpoTarget,

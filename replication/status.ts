@@ -73,6 +73,8 @@ export interface GroupStatus {
   name: string;
   tenant: string;
   state: EngineGroupState;
+  /** Why the state is `error` (a local I/O failure, a corrupt journal record, volumes that differ between sites); null otherwise. */
+  fault: string | null;
   mode: ReplicationMode;
   rpoSeconds: number;
   rpoTargetSeconds: number;

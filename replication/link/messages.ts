@@ -24,6 +24,8 @@ export interface GroupPosition {
   appliedSeq: number;
   /** The journal is between resync-begin and resync-end (it refuses batches until a resync ends). */
   resyncing?: boolean;
+  /** Size in bytes of each of the group's volumes at the recovery site (welcome only). */
+  volumes?: Record<string, number>;
 }
 /** Where each group's journal stands: the production site resumes right after durableSeq. */
 export interface WelcomeMsg {

@@ -141,7 +141,12 @@ export class Receiver {
     o.tracker.peerSite = String(hello.site);
     const welcome: WelcomeMsg = { groups: {} };
     for (const [name, g] of o.groups)
-      welcome.groups[name] = { durableSeq: g.durableSeq, appliedSeq: g.appliedSeq, resyncing: g.resyncing };
+      welcome.groups[name] = {
+        durableSeq: g.durableSeq,
+        appliedSeq: g.appliedSeq,
+        resyncing: g.resyncing,
+        volumes: g.volumeSizes,
+      };
     const commits = new Map([...o.groups].map(([name, g]) => [name, new JournalCommitter(g)]));
     link.setHandler((f) => this.onFrame(link, commits, f));
     await link.send(jsonFrame(FrameType.welcome, welcome));

@@ -12,6 +12,8 @@ export interface RecoveryGroupPort {
   readonly resyncing: boolean;
   /** Set when a corrupt record blocks distribution; the group reports state `error`. */
   readonly fault: string | null;
+  /** Size in bytes of each replica, by volume name. */
+  readonly volumeSizes: Record<string, number>;
   /** Durable when resolved; ignores seq <= durableSeq; rejects gaps. */
   appendBatch(records: ReplicatedWrite[]): Promise<void>;
   addBookmark(b: Bookmark): Promise<void>;

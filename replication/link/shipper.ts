@@ -162,6 +162,7 @@ export class Shipper {
     for (const g of o.groups) {
       const pos = welcome.msg.groups?.[g.name];
       if (!pos) throw new ProtocolError(`recovery site does not know group ${g.name}`);
+      g.matchPeerVolumes(pos.volumes ?? {});
       g.resumeFrom(Number(pos.durableSeq), Number(pos.appliedSeq), pos.resyncing === true);
     }
     const session = new ActiveSession(link, o, this.log);

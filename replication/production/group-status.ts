@@ -9,6 +9,7 @@ export function productionGroupStatus(g: ProductionGroup, lastContact: number, a
     name: g.name,
     tenant: g.config.tenant,
     state: g.state,
+    fault: g.faultReason,
     mode: g.config.mode,
     rpoSeconds: rpo.group,
     rpoTargetSeconds: g.config.rpoTarget,

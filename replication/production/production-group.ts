@@ -70,6 +70,8 @@ export class ProductionGroup {
   private fault: string | null = null;
   /** A fault the recovery site reports (e.g. a corrupt journal record): state `error`, capture goes on. */
   private remoteFault: string | null = null;
+  /** The recovery site's volumes differ from ours (a resize on one side only): nothing is shipped until they match. */
+  private peerMismatch: string | null = null;
   sync: SyncStatus = syncStatus("none");
   /** Called when new records become shippable or a bookmark is made. */
   onShippable: () => void = () => {};
@@ -185,7 +187,7 @@ export class ProductionGroup {
   }
   /** Records may go on the link only when no resync owns the group and no operator paused it. */
   get shipping(): boolean {
-    return !this.paused && this.sync.kind === "none" && this.fault === null;
+    return !this.paused && this.sync.kind === "none" && this.fault === null && this.peerMismatch === null;
   }
 
   /**
@@ -452,7 +454,7 @@ export class ProductionGroup {
 
   /** The next resync this group needs, if any (extents only once the queue has drained). */
   nextResync(): ResyncKind | null {
-    if (this.fault || this.paused || this.sync.kind !== "none") return null;
+    if (this.fault || this.peerMismatch || this.paused || this.sync.kind !== "none") return null;
     if (this.st.resyncRequired) return this.st.resyncRequired;
     const hasDirty = [...this.volumes.values()].some((v) => v.dirty.dirtyExtents > 0);
     // The journal drops undistributed history when a resync begins, so extents wait for it too.
@@ -476,6 +478,31 @@ export class ProductionGroup {
     this.refreshState(reason ?? "recovery site fault cleared");
   }
 
+  /**
+   * Compares the recovery site's volume sizes (sent when the link comes up) with ours. A volume
+   * resized on one side only would have its writes past the smaller size refused over and over;
+   * instead the group holds shipping in state `error` and says which volume differs, and resumes
+   * once a reconnect finds the sizes equal.
+   */
+  matchPeerVolumes(peer: Record<string, number>): void {
+    const differences = this.config.volumes.flatMap((v) => {
+      const theirs = peer[v.name];
+      if (theirs === undefined) return [`volume ${v.name} is missing at the recovery site`];
+      return theirs === v.size ? [] : [`volume ${v.name} is ${v.size} bytes here, ${theirs} at the recovery site`];
+    });
+    const reason = differences.length > 0 ? `${differences.join("; ")}: shipping held until they match` : null;
+    if (reason === this.peerMismatch) return;
+    this.peerMismatch = reason;
+    if (reason) this.logger.error({ reason }, "recovery site volumes differ");
+    this.refreshState(reason ?? "recovery site volumes match again");
+    if (!reason) this.onShippable();
+  }
+
+  /** Why the group is in state `error`; null otherwise. */
+  get faultReason(): string | null {
+    return this.fault ?? this.peerMismatch ?? this.remoteFault;
+  }
+
   setFault(reason: string): void {
     if (this.fault) return;
     this.fault = reason;
@@ -484,7 +511,7 @@ export class ProductionGroup {
   }
 
   private computeState(): EngineGroupState {
-    if (this.fault || this.remoteFault) return "error";
+    if (this.faultReason) return "error";
     if (this.paused) return "paused";
     if (!this.st.initialized) return "initializing";
     if (this.sync.kind !== "none") return "resyncing";

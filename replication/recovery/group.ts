@@ -147,6 +147,10 @@ export class RecoveryGroup {
     return this.state.resyncing;
   }
 
+  get volumeSizes(): Record<string, number> {
+    return Object.fromEntries(this.opts.group.volumes.map((v) => [v.name, v.size]));
+  }
+
   /** Why distribution stopped (a corrupt record, an I/O error); null when healthy. The site reports state `error`. */
   get fault(): string | null {
     return this.faultReason;

@@ -6,6 +6,7 @@ export function groupStatus(name: string, volumes: string[], overrides: Partial<
     name,
     tenant: "acme",
     state: "active",
+    fault: null,
     mode: "async",
     rpoSeconds: 2,
     rpoTargetSeconds: 1800,
