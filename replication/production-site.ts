@@ -129,6 +129,10 @@ export class ProductionSite implements SiteControl {
     this.group(group).requireResync(kind, "requested by operator");
   }
 
+  releaseSource(): Promise<void> {
+    throw new ApiError(409, "a group's source is released on the recovery site");
+  }
+
   private scheduledLimit(): number {
     return this.limitOverride ?? effectiveLimit(this.config.link.limit, this.config.link.schedule);
   }

@@ -139,6 +139,12 @@ export class RecoverySite implements SiteControl {
     throw new ApiError(409, "resyncs are started by the production site");
   }
 
+  async releaseSource(group: string): Promise<void> {
+    const j = this.group(group).journal;
+    this.logger.warn({ group, site: j.sourceSite }, "group released from its production site");
+    await j.releaseSource();
+  }
+
   private refreshState(name: string, g: { journal: RecoveryGroup; state: EngineGroupState }): void {
     const j = g.journal;
     const to: EngineGroupState = j.fault

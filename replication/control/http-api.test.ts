@@ -46,6 +46,9 @@ function quietSite(calls: string[]): SiteControl {
     resync: (group) => {
       calls.push(`resync ${group}`);
     },
+    releaseSource: async (group) => {
+      calls.push(`release ${group}`);
+    },
   };
 }
 

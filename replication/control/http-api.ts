@@ -99,6 +99,10 @@ export class ControlServer {
       site.resync(String(req.params.group), kind);
       res.status(202).json({ ok: true, kind });
     });
+    app.delete("/groups/:group/source", async (req, res) => {
+      await site.releaseSource(String(req.params.group));
+      res.json({ ok: true });
+    });
     app.use((_req, _res, next) => next(new ApiError(404, "no such route")));
     app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
       const status =

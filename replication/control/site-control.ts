@@ -22,4 +22,6 @@ export interface SiteControl {
   pause(group: string): Promise<void>;
   resume(group: string): Promise<void>;
   resync(group: string, kind: "full" | "fast"): void;
+  /** Recovery site: forgets which production site feeds the group, so another may connect. */
+  releaseSource(group: string): Promise<void>;
 }

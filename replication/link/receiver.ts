@@ -129,11 +129,26 @@ export class Receiver {
       await link.refuse("authentication failed");
       return;
     }
-    const unknown = (Array.isArray(hello.groups) ? hello.groups : []).filter((g) => !o.groups.has(String(g)));
+    const named = (Array.isArray(hello.groups) ? hello.groups : []).map(String);
+    const unknown = named.filter((g) => !o.groups.has(g));
     if (unknown.length > 0) {
       await link.refuse(`unknown groups: ${unknown.join(", ")}`);
       return;
     }
+    // A journal takes one production site's sequence space: a second site (a cloned config, a
+    // renamed host) would interleave its writes with the first one's. Refused until released.
+    const site = String(hello.site);
+    const foreign = named.filter((g) => (o.groups.get(g)!.sourceSite ?? site) !== site);
+    if (foreign.length > 0) {
+      const reason = foreign
+        .map((g) => `group ${g} replicates from site ${o.groups.get(g)!.sourceSite}, not ${site}`)
+        .join("; ");
+      o.tracker.authRefused(remote, reason);
+      this.log.error({ remote, reason }, "production site refused");
+      await link.refuse(`${reason} (DELETE /groups/<group>/source on the recovery site releases a group)`);
+      return;
+    }
+    for (const g of named) if (o.groups.get(g)!.sourceSite === null) await o.groups.get(g)!.setSourceSite(site);
     // One production site feeds a recovery site; a newer authenticated connection replaces an old one.
     this.active?.close("replaced by a new connection");
     this.active = link;

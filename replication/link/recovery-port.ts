@@ -14,6 +14,9 @@ export interface RecoveryGroupPort {
   readonly fault: string | null;
   /** Size in bytes of each replica, by volume name. */
   readonly volumeSizes: Record<string, number>;
+  /** The production site the journal replicates from; null until bound. */
+  readonly sourceSite: string | null;
+  setSourceSite(site: string): Promise<void>;
   /** Durable when resolved; ignores seq <= durableSeq; rejects gaps. */
   appendBatch(records: ReplicatedWrite[]): Promise<void>;
   addBookmark(b: Bookmark): Promise<void>;

@@ -157,6 +157,33 @@ export class RecoveryGroup {
   }
 
   /** Times the point-in-time history was discarded by a resync (a "retention log reset"). */
+  /** The production site this group replicates from; null until one has connected. */
+  get sourceSite(): string | null {
+    return this.state.sourceSite ?? null;
+  }
+
+  /** Binds the group to the production site that feeds it (persisted). */
+  async setSourceSite(site: string): Promise<void> {
+    await this.journalLock.run(async () => {
+      this.assertOpen();
+      await this.persist({ ...this.state, sourceSite: site });
+    });
+  }
+
+  /**
+   * Forgets the production site and its sequence space, so another site may feed the group: the
+   * point-in-time history goes (it belongs to the old stream) and the position returns to seq 0.
+   * The replica stays as it is; the next site to connect finds seq 0 and resyncs it.
+   */
+  async releaseSource(): Promise<void> {
+    await this.beginResync();
+    await this.endResync(0, 0);
+    await this.journalLock.run(async () => {
+      const { sourceSite: _released, ...rest } = this.state;
+      await this.persist(rest);
+    });
+  }
+
   get historyResets(): number {
     return this.state.historyResets;
   }

@@ -21,6 +21,8 @@ const groupState = z
     historyResets: z.number().int().nonnegative(),
     trimmedBytesByTime: z.number().nonnegative(),
     trimmedBytesBySpace: z.number().nonnegative(),
+    /** The production site this journal replicates from, bound at its first authenticated contact. */
+    sourceSite: z.string().min(1).optional(),
   })
   .strict();
 export type GroupState = z.infer<typeof groupState>;

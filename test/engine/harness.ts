@@ -14,7 +14,7 @@ import { TcpProxy } from "../support/tcp-proxy.ts";
 import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
 
 export const PSK = "test-pre-shared-key-0123456789";
-const BIN = join(import.meta.dirname, "../../bin/rpowatch.js");
+export const BIN = join(import.meta.dirname, "../../bin/rpowatch.js");
 
 export interface PairOptions {
   volumeSize?: string;
