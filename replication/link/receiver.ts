@@ -136,9 +136,11 @@ export class Receiver {
       return;
     }
     // A journal takes one production site's sequence space: a second site (a cloned config, a
-    // renamed host) would interleave its writes with the first one's. Refused until released.
+    // renamed host) would interleave its writes with the first one's. Refused until released. All
+    // groups are checked, not only those the hello names: a session may send to any of them.
     const site = String(hello.site);
-    const foreign = named.filter((g) => (o.groups.get(g)!.sourceSite ?? site) !== site);
+    const all = [...o.groups.keys()];
+    const foreign = all.filter((g) => (o.groups.get(g)!.sourceSite ?? site) !== site);
     if (foreign.length > 0) {
       const reason = foreign
         .map((g) => `group ${g} replicates from site ${o.groups.get(g)!.sourceSite}, not ${site}`)
@@ -148,7 +150,7 @@ export class Receiver {
       await link.refuse(`${reason} (DELETE /groups/<group>/source on the recovery site releases a group)`);
       return;
     }
-    for (const g of named) if (o.groups.get(g)!.sourceSite === null) await o.groups.get(g)!.setSourceSite(site);
+    for (const g of all) if (o.groups.get(g)!.sourceSite === null) await o.groups.get(g)!.setSourceSite(site);
     // One production site feeds a recovery site; a newer authenticated connection replaces an old one.
     this.active?.close("replaced by a new connection");
     this.active = link;

@@ -5,77 +5,15 @@
  */
 import { randomBytes, randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compress as zstdCompress } from "zstd-napi";
-import { newNonce, proof } from "../../replication/link/auth.ts";
 import { type BatchHeader, batchFrame } from "../../replication/link/batch-frame.ts";
-import { encodeFrame, type Frame, FrameReader, FrameType, MAX_FRAME_BYTES } from "../../replication/link/framing.ts";
-import { type ChallengeMsg, LINK_PROTOCOL_VERSION, type WelcomeMsg } from "../../replication/link/messages.ts";
 import { encodeRecords } from "../../replication/production/record-codec.ts";
 import type { ReplicatedWrite } from "../../replication/records.ts";
-import { waitFor } from "../support/process.ts";
-import { EnginePair, PSK } from "./harness.ts";
+import { EnginePair } from "./harness.ts";
+import { ManualPeer } from "./manual-peer.ts";
 
 const ROUNDS = 220;
-
-/** An authenticated link connection driven by hand. */
-class ManualPeer {
-  private readonly reader = new FrameReader(MAX_FRAME_BYTES);
-  private readonly frames: Frame[] = [];
-  closed = false;
-
-  private constructor(private readonly socket: Socket) {
-    socket.on("data", (chunk: Buffer) => this.frames.push(...this.reader.push(chunk)));
-    socket.on("close", () => {
-      this.closed = true;
-    });
-    socket.on("error", () => {});
-  }
-
-  static async authenticated(port: number): Promise<{ peer: ManualPeer; durableSeq: number }> {
-    const socket = connect(port, "127.0.0.1");
-    socket.setNoDelay(true);
-    await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
-    const peer = new ManualPeer(socket);
-    const nonce = newNonce();
-    const hello = { site: "fuzzer", version: LINK_PROTOCOL_VERSION, nonce, groups: ["g1"] };
-    peer.send([encodeFrame(FrameType.hello, Buffer.from(JSON.stringify(hello)))]);
-    const challenge = (await peer.next(FrameType.challenge)) as ChallengeMsg;
-    const answer = { proof: proof(PSK, "production", nonce, challenge.nonce) };
-    peer.send([encodeFrame(FrameType.proof, Buffer.from(JSON.stringify(answer)))]);
-    const welcome = (await peer.next(FrameType.welcome)) as WelcomeMsg;
-    return { peer, durableSeq: welcome.groups.g1!.durableSeq };
-  }
-
-  send(parts: readonly Buffer[]): void {
-    for (const p of parts) this.socket.write(p);
-  }
-
-  async next(type: FrameType): Promise<unknown> {
-    const frame = await waitFor(() => this.frames.shift(), {
-      timeoutMs: 5_000,
-      what: `frame type ${type}`,
-      intervalMs: 2,
-    });
-    expect(frame.type).toBe(type);
-    return JSON.parse(frame.payload.toString("utf8"));
-  }
-
-  /** Resolves with an ack frame if one arrives, or null once the site closed the connection. */
-  async outcome(): Promise<Frame | null> {
-    await waitFor(() => this.closed || this.frames.some((f) => f.type === FrameType.ack), {
-      timeoutMs: 5_000,
-      what: "an ack or the connection closed",
-      intervalMs: 2,
-    });
-    return this.frames.find((f) => f.type === FrameType.ack) ?? null;
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 function cleanBatch(firstSeq: number): { header: BatchHeader; data: Buffer; records: ReplicatedWrite[] } {
   const records: ReplicatedWrite[] = [0, 1, 2].map((i) => ({

@@ -8,9 +8,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePorts } from "../../lib/ports.ts";
+import { FrameType } from "../../replication/link/framing.ts";
 import type { SiteStatus } from "../../replication/status.ts";
 import { type ServiceProcess, spawnService, waitFor } from "../support/process.ts";
 import { BIN, EnginePair, PSK, qemuIo } from "./harness.ts";
+import { ManualPeer } from "./manual-peer.ts";
 
 describe("one production site per recovery journal", () => {
   let pair: EnginePair;
@@ -57,6 +59,12 @@ describe("one production site per recovery journal", () => {
     expect(refused.groups[0]!.durableSeq).toBe(0);
     expect(other!.output()).toContain("group g1 replicates from site prod-a, not prod-z");
     expect((await pair.status("recovery")).links[0]!.authFailuresTotal).toBeGreaterThan(0);
+
+    // Naming no group in its hello does not get a stranger past the check: a session may send to any group.
+    const { peer, answer } = await ManualPeer.handshake(pair.ports.link, "prod-y", []);
+    peer.close();
+    expect(answer.type).toBe(FrameType.refused);
+    expect(answer.payload.toString()).toContain("group g1 replicates from site prod-a, not prod-y");
 
     await qemuIo(pair.nbdUri, ["write -P 0x61 0 1M", "flush"]);
     await pair.caughtUp();
