@@ -185,7 +185,10 @@ export class ProductionGroup {
   get paused(): boolean {
     return this.st.paused === true;
   }
-  /** Records may go on the link only when no resync owns the group and no operator paused it. */
+  /**
+   * Records may go on the link only when no resync owns the group, no operator paused it, nothing
+   * failed here and both sites agree on the volumes.
+   */
   get shipping(): boolean {
     return !this.paused && this.sync.kind === "none" && this.fault === null && this.peerMismatch === null;
   }
