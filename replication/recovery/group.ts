@@ -126,6 +126,7 @@ export class RecoveryGroup {
     if (load.truncatedAt !== null) opts.logger.warn({ offset: load.truncatedAt }, "bookmarks: torn tail cut");
     try {
       await group.recover();
+      await group.resyncIfReplicaLost(state);
     } catch (err) {
       await group.close();
       throw err;
@@ -137,6 +138,21 @@ export class RecoveryGroup {
 
   get durableSeq(): number {
     return this.durable;
+  }
+
+  /**
+   * A replica file that vanished while the group held data (deleted, a lost mount) would come back
+   * empty and silently wrong. Its history no longer matches, so the group enters a resync: the
+   * welcome tells the production site, which copies the differing blocks back.
+   */
+  private async resyncIfReplicaLost(before: GroupState): Promise<void> {
+    const fed = before.appliedSeq > 0 || this.durable > 0 || before.sourceSite !== undefined;
+    if (this.replicas.created.length === 0 || !fed || this.state.resyncing) return;
+    this.opts.logger.error(
+      { group: this.opts.group.name, volumes: this.replicas.created },
+      "journal: replica image missing, created empty; history discarded, resync required",
+    );
+    await this.beginResync();
   }
 
   get appliedSeq(): number {

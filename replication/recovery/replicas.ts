@@ -10,25 +10,31 @@ import type { VolumeConfig } from "../config.ts";
 
 const ZERO_CHUNK = 1024 * 1024;
 
-async function openOrCreate(path: string): Promise<FileHandle> {
+async function openOrCreate(path: string): Promise<{ fh: FileHandle; created: boolean }> {
   try {
-    return await open(path, "r+");
+    return { fh: await open(path, "r+"), created: false };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    return open(path, "wx+");
+    return { fh: await open(path, "wx+"), created: true };
   }
 }
 
 export class Replicas {
   private readonly dirty = new Set<string>();
 
-  private constructor(private readonly images: Map<string, { fh: FileHandle; size: number }>) {}
+  private constructor(
+    private readonly images: Map<string, { fh: FileHandle; size: number }>,
+    /** Volumes whose image file did not exist and was created empty by this open. */
+    readonly created: readonly string[],
+  ) {}
 
   static async open(dir: string, volumes: readonly VolumeConfig[]): Promise<Replicas> {
     const images = new Map<string, { fh: FileHandle; size: number }>();
+    const created: string[] = [];
     try {
       for (const v of volumes) {
-        const image = await openOrCreate(v.path ?? join(dir, `${v.name}.img`));
+        const { fh: image, created: isNew } = await openOrCreate(v.path ?? join(dir, `${v.name}.img`));
+        if (isNew) created.push(v.name);
         images.set(v.name, { fh: image, size: v.size });
         if ((await image.stat()).size < v.size) await image.truncate(v.size);
       }
@@ -36,7 +42,7 @@ export class Replicas {
       for (const { fh } of images.values()) await fh.close();
       throw err;
     }
-    return new Replicas(images);
+    return new Replicas(images, created);
   }
 
   /** Throws unless [offset, offset+length) lies inside the volume. */
