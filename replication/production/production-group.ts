@@ -70,6 +70,8 @@ export class ProductionGroup {
   private fault: string | null = null;
   /** A fault the recovery site reports (e.g. a corrupt journal record): state `error`, capture goes on. */
   private remoteFault: string | null = null;
+  /** Volumes whose image file was missing at open although the group held data (see refuseLostImages). */
+  private readonly lostImages = new Set<string>();
   /** The recovery site's volumes differ from ours (a resize on one side only): nothing is shipped until they match. */
   private peerMismatch: string | null = null;
   sync: SyncStatus = syncStatus("none");
@@ -124,7 +126,29 @@ export class ProductionGroup {
       st.counters[v.name] ??= { writtenBytesTotal: 0, writeOpsTotal: 0, trimmedBytesTotal: 0 };
     }
     await g.recover(records);
+    g.refuseLostImages();
     return g;
+  }
+
+  /**
+   * An image file that vanished after the group held data (deleted, a lost mount) came back empty:
+   * serving it would hand clients zeroes, and shipping or resyncing it would wipe the replica, the
+   * only copy left. The group faults instead (nothing is shipped) and the volume refuses I/O.
+   */
+  private refuseLostImages(): void {
+    if (!this.st.initialized && this.st.headSeq === 0) return;
+    const lost = [...this.volumes].filter(([, v]) => v.image.created).map(([name]) => name);
+    if (lost.length === 0) return;
+    for (const name of lost) this.lostImages.add(name);
+    this.setFault(
+      `production image of ${lost.join(", ")} was missing and has been created empty; its data is only at the ` +
+        "recovery site now: restore the file (or recover from the recovery site) and restart",
+    );
+  }
+
+  /** Throws for a volume whose image was lost: its reads would return zeroes instead of the data. */
+  assertReadable(volume: string): void {
+    if (this.lostImages.has(volume)) throw new Error(`volume ${volume}: ${this.fault}`);
   }
 
   /**

@@ -16,7 +16,8 @@ export class VolumeBackend implements NbdExportBackend {
     readonly size: number,
   ) {}
 
-  read(offset: number, length: number): Promise<Buffer> {
+  async read(offset: number, length: number): Promise<Buffer> {
+    this.group.assertReadable(this.name);
     return this.group.volumes.get(this.name)!.image.read(offset, length);
   }
 

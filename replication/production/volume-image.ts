@@ -17,6 +17,8 @@ export class VolumeImage {
     readonly name: string,
     readonly size: number,
     private readonly fd: FileHandle,
+    /** The file did not exist and was created empty by this open. */
+    readonly created: boolean,
   ) {
     this.syncer = new GroupCommit(() => this.fd.datasync());
   }
@@ -24,14 +26,15 @@ export class VolumeImage {
   /** Opens the image, creating a sparse file of `size` bytes when it does not exist. */
   static async open(name: string, path: string, size: number): Promise<VolumeImage> {
     mkdirSync(dirname(path), { recursive: true });
-    const fd = await open(path, existsSync(path) ? "r+" : "w+");
+    const created = !existsSync(path);
+    const fd = await open(path, created ? "w+" : "r+");
     const actual = (await fd.stat()).size;
     if (actual < size) await fd.truncate(size);
     else if (actual > size) {
       await fd.close();
       throw new Error(`image ${path} is ${actual} bytes, larger than the configured ${size}`);
     }
-    return new VolumeImage(name, size, fd);
+    return new VolumeImage(name, size, fd, created);
   }
 
   read(offset: number, length: number): Promise<Buffer> {
