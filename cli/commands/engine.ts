@@ -54,5 +54,7 @@ export function registerEngine(program: Command): void {
         }
       });
       await site.stop();
+      // A resumed stdin keeps the event loop alive: release it, or the process outlives its stop.
+      if (opts.stopWithStdin) process.stdin.destroy();
     });
 }

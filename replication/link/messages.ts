@@ -59,6 +59,8 @@ export type RequestMsg = RequestBody & { id: number };
 export interface ReplyMsg {
   id: number;
   error?: string;
+  /** The request can never succeed as asked (a bookmark older than the journal's window): do not retry it. */
+  final?: boolean;
   /** checksums: hex digests, one per block. */
   checksums?: string[];
   position?: GroupPosition;

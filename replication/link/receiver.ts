@@ -260,6 +260,8 @@ export class Receiver {
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       reply.error = (err as Error).message;
+      // The journal throws RangeError for what lies outside what it holds, which waiting cannot change.
+      if (err instanceof RangeError) reply.final = true;
       this.log.warn({ op: req.op, group: req.group, err: reply.error }, "link request failed");
     }
     await link.send(jsonFrame(FrameType.reply, reply));

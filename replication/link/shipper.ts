@@ -34,6 +34,17 @@ const BACKOFF_MAX_MS = 5_000;
 /** Sent but not yet durable, per group: enough to keep a 1 MiB-batch pipeline full. */
 const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 60_000;
+const BOOKMARK_RETRY_MS = 5_000;
+
+/** The recovery site answered a request with an error; `final` when retrying cannot help. */
+export class RequestRefused extends Error {
+  constructor(
+    message: string,
+    readonly final: boolean,
+  ) {
+    super(message);
+  }
+}
 
 export interface ShipperOptions {
   site: string;
@@ -188,6 +199,7 @@ class ActiveSession implements LinkSession {
   private lastHeard = performance.now();
   private readonly resyncing = new Set<string>();
   private readonly bookmarking = new Set<string>();
+  private readonly bookmarkRetryAt = new Map<string, number>();
 
   constructor(
     private readonly link: FramedSocket,
@@ -324,7 +336,7 @@ class ActiveSession implements LinkSession {
       }, REQUEST_TIMEOUT_MS);
       this.requests.set(id, (reply) => {
         clearTimeout(timer);
-        if (reply.error) reject(new Error(`${body.op}: ${reply.error}`));
+        if (reply.error) reject(new RequestRefused(`${body.op}: ${reply.error}`, reply.final === true));
         else resolve(reply);
       });
       const frame = jsonFrame(FrameType.request, { ...body, id });
@@ -361,19 +373,33 @@ class ActiveSession implements LinkSession {
       });
   }
 
+  /**
+   * Sends each pending bookmark once the journal holds its seq. A refusal that waiting cannot
+   * change drops the bookmark (logged); any other failure is retried after BOOKMARK_RETRY_MS,
+   * not on every wake of the pump.
+   */
   private deliverBookmarks(g: ProductionGroup): void {
+    const now = performance.now();
     for (const b of g.pendingBookmarks) {
-      if (b.seq > g.durableSeq || this.bookmarking.has(b.name)) continue;
-      this.bookmarking.add(b.name);
+      const key = `${g.name}/${b.name}`;
+      if (b.seq > g.durableSeq || this.bookmarking.has(key) || (this.bookmarkRetryAt.get(key) ?? 0) > now) continue;
+      this.bookmarking.add(key);
       this.request({ op: "bookmark", group: g.name, bookmark: b })
         .then(() => {
+          this.bookmarkRetryAt.delete(key);
           g.bookmarkStored(b);
           this.o.emit({ type: "bookmark", group: g.name, bookmark: b });
         })
-        .catch((err: Error) =>
-          this.log.warn({ group: g.name, bookmark: b.name, err: err.message }, "bookmark not stored"),
-        )
-        .finally(() => this.bookmarking.delete(b.name));
+        .catch((err: Error) => {
+          if (err instanceof RequestRefused && err.final) {
+            this.bookmarkRetryAt.delete(key);
+            g.bookmarkDropped(b, err.message);
+            return;
+          }
+          this.bookmarkRetryAt.set(key, performance.now() + BOOKMARK_RETRY_MS);
+          this.log.warn({ group: g.name, bookmark: b.name, err: err.message }, "bookmark not stored; will retry");
+        })
+        .finally(() => this.bookmarking.delete(key));
     }
   }
 }

@@ -432,6 +432,13 @@ export class ProductionGroup {
     this.persistNow();
   }
 
+  /** The recovery site can never store this bookmark (its seq left the journal's window first). */
+  bookmarkDropped(b: Bookmark, reason: string): void {
+    this.st.pendingBookmarks = this.st.pendingBookmarks.filter((x) => x.name !== b.name || x.seq !== b.seq);
+    this.logger.error({ bookmark: b.name, seq: b.seq, reason }, "bookmark dropped");
+    this.persistNow();
+  }
+
   // --- resync support (used by replication/sync) ---
 
   /** Starts a resync: shipping holds, and the dirty extents move aside so new overflow is kept apart. */

@@ -3,7 +3,13 @@ import { connect, type Socket } from "node:net";
 import { expect } from "vitest";
 import { newNonce, proof } from "../../replication/link/auth.ts";
 import { encodeFrame, type Frame, FrameReader, FrameType, MAX_FRAME_BYTES } from "../../replication/link/framing.ts";
-import { type ChallengeMsg, LINK_PROTOCOL_VERSION, type WelcomeMsg } from "../../replication/link/messages.ts";
+import {
+  type ChallengeMsg,
+  LINK_PROTOCOL_VERSION,
+  type ReplyMsg,
+  type RequestBody,
+  type WelcomeMsg,
+} from "../../replication/link/messages.ts";
 import { waitFor } from "../support/process.ts";
 import { PSK } from "./harness.ts";
 
@@ -12,6 +18,7 @@ export class ManualPeer {
   private readonly reader = new FrameReader(MAX_FRAME_BYTES);
   private readonly frames: Frame[] = [];
   closed = false;
+  private requests = 0;
 
   private constructor(private readonly socket: Socket) {
     socket.on("data", (chunk: Buffer) => this.frames.push(...this.reader.push(chunk)));
@@ -40,6 +47,17 @@ export class ManualPeer {
     expect(answer.type).toBe(FrameType.welcome);
     const welcome = JSON.parse(answer.payload.toString("utf8")) as WelcomeMsg;
     return { peer, durableSeq: welcome.groups.g1!.durableSeq };
+  }
+
+  /** Sends a request and returns the recovery site's reply. */
+  async request(body: RequestBody): Promise<ReplyMsg> {
+    const id = ++this.requests;
+    this.sendJson(FrameType.request, { ...body, id });
+    const reply = await this.next();
+    expect(reply.type).toBe(FrameType.reply);
+    const msg = JSON.parse(reply.payload.toString("utf8")) as ReplyMsg;
+    expect(msg.id).toBe(id);
+    return msg;
   }
 
   private sendJson(type: FrameType, value: unknown): void {
