@@ -68,7 +68,9 @@ export async function startEngine(
     async stop() {
       if (!running) return;
       child.kill("SIGTERM");
-      const timedOut = await Promise.race([exited.then(() => false), sleep(10_000).then(() => true)]);
+      // Unref'd: once the child has exited, the grace timer must not keep `rpowatch start` alive for 10 s.
+      const grace = sleep(10_000, true, { ref: false });
+      const timedOut = await Promise.race([exited.then(() => false), grace]);
       if (timedOut) {
         child.kill("SIGKILL");
         await exited;
