@@ -1,32 +1,56 @@
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 
-function listenOnFreePort(host: string): Promise<{ server: Server; port: number }> {
-  return new Promise((resolve, reject) => {
+/** Lowest port handed out; below it lie the well-known and commonly configured service ports. */
+const LOWEST_PORT = 20_000;
+const MAX_ATTEMPTS = 1_000;
+
+/**
+ * First port of the kernel's ephemeral range (outgoing connections take their local port from it).
+ * A port picked there could be taken by any outgoing connection between picking and binding.
+ */
+function ephemeralRangeStart(): number {
+  try {
+    const start = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(start) && start > LOWEST_PORT + 1_000 ? start : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Listens on `port`, or resolves null when it is taken or not allowed. */
+function tryListen(host: string, port: number): Promise<Server | null> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      resolve({ server, port: typeof address === "object" && address ? address.port : 0 });
-    });
+    server.once("error", () => resolve(null));
+    server.listen(port, host, () => resolve(server));
   });
 }
 
 /**
- * Asks the kernel for `count` distinct free TCP ports on a loopback address. All are held open
- * until each is known, so the kernel cannot hand the same port out twice in one call.
+ * Finds `count` distinct free TCP ports on a loopback address, chosen at random below the
+ * ephemeral range. All are held open until each is known, so one call never returns a port twice.
  */
 export async function freePorts(count: number, host = "127.0.0.1"): Promise<number[]> {
-  const held: Array<{ server: Server; port: number }> = [];
+  const span = ephemeralRangeStart() - LOWEST_PORT;
+  const held = new Map<number, Server>();
   try {
-    for (let i = 0; i < count; i++) held.push(await listenOnFreePort(host));
-    return held.map((h) => h.port);
+    for (let attempt = 0; held.size < count; attempt++) {
+      if (attempt >= MAX_ATTEMPTS)
+        throw new Error(`no ${count} free TCP ports found on ${host} below the ephemeral range`);
+      const port = LOWEST_PORT + Math.floor(Math.random() * span);
+      if (held.has(port)) continue;
+      const server = await tryListen(host, port);
+      if (server) held.set(port, server);
+    }
+    return [...held.keys()];
   } finally {
-    await Promise.all(held.map((h) => new Promise((resolve) => h.server.close(resolve))));
+    await Promise.all([...held.values()].map((s) => new Promise((resolve) => s.close(resolve))));
   }
 }
 
-/** Asks the kernel for a free TCP port on the given loopback address. */
+/** Finds a free TCP port on the given loopback address (see freePorts). */
 export async function freePort(host = "127.0.0.1"): Promise<number> {
   const [port] = await freePorts(1, host);
   return port!;

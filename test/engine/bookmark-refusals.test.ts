@@ -11,8 +11,7 @@ describe("bookmark refusals", () => {
   let pair: EnginePair;
 
   beforeAll(async () => {
-    pair = await EnginePair.create({ volumeSize: "1MiB" });
-    await pair.start("recovery");
+    pair = await EnginePair.recoveryOnly({ volumeSize: "1MiB" });
   });
 
   afterAll(async () => {

@@ -96,6 +96,13 @@ export class EnginePair {
     return pair;
   }
 
+  /** Only the recovery site started: for tests that drive the link by hand (manual-peer.ts). */
+  static async recoveryOnly(o: PairOptions = {}): Promise<EnginePair> {
+    const pair = await EnginePair.create(o);
+    await pair.start("recovery");
+    return pair;
+  }
+
   /** A pair with both sites started and the initial sync done. */
   static async running(o: PairOptions = {}): Promise<EnginePair> {
     const pair = await EnginePair.create(o);

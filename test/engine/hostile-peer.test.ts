@@ -66,8 +66,7 @@ describe("recovery site against an authenticated peer sending damaged batches", 
   let pair: EnginePair;
 
   beforeAll(async () => {
-    pair = await EnginePair.create({ volumeSize: "1MiB" });
-    await pair.start("recovery");
+    pair = await EnginePair.recoveryOnly({ volumeSize: "1MiB" });
   });
 
   afterAll(async () => {
