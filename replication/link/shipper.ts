@@ -37,7 +37,7 @@ const REQUEST_TIMEOUT_MS = 60_000;
 const BOOKMARK_RETRY_MS = 5_000;
 
 /** The recovery site answered a request with an error; `final` when retrying cannot help. */
-export class RequestRefused extends Error {
+class RequestRefused extends Error {
   constructor(
     message: string,
     readonly final: boolean,
