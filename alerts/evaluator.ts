@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
+import type { SnapshotFeed } from "../collector/snapshot-feed.ts";
 import { parseDuration } from "../lib/config-file.ts";
 import { ALERT_LIST, type AlertDef, type AlertKey, alerts } from "../model/alerts.ts";
 import { CHECKS, type Instance } from "./checks.ts";
@@ -17,12 +18,6 @@ export interface EvaluatorOptions {
   notify: (notification: Notification) => void;
   /** Replaces every alert's `for`, in seconds (tests and demos use short delays). */
   forSeconds?: number;
-}
-
-/** What the evaluator reads: the Collector is one. */
-export interface SnapshotSource {
-  current(): ModelSnapshot;
-  subscribe(listener: (next: ModelSnapshot) => void): () => void;
 }
 
 interface Tracked {
@@ -84,7 +79,7 @@ export class AlertEvaluator {
    * Evaluates every new snapshot, and every `intervalSeconds` the current one, so `for` and
    * time-based alerts progress between snapshots too. Returns the detach function.
    */
-  attach(provider: SnapshotSource, intervalSeconds: number): () => void {
+  attach(provider: SnapshotFeed, intervalSeconds: number): () => void {
     const unsubscribe = provider.subscribe((next) => this.evaluate(next));
     const timer = setInterval(() => this.evaluate(provider.current()), intervalSeconds * 1000);
     timer.unref();

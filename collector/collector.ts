@@ -8,10 +8,9 @@ import type { SourceSnapshot } from "./model.ts";
 import { SeriesMemory } from "./series-memory.ts";
 import type { ModelSnapshot, SourceHealth } from "./snapshot.ts";
 import { EMPTY_SNAPSHOT } from "./snapshot.ts";
+import type { SnapshotFeed, SnapshotListener } from "./snapshot-feed.ts";
 import type { SourceAdapter, SourceSink } from "./source.ts";
 import { buildSourceView, EMPTY_SOURCE_VIEW, type SourceView } from "./source-view.ts";
-
-export type SnapshotListener = (next: ModelSnapshot, previous: ModelSnapshot) => void;
 
 export interface CollectorOptions {
   /** Sources known up front; more can be added with addSource() before start(). */
@@ -32,7 +31,7 @@ interface SourceState {
 
 const wallClock = (): number => Date.now() / 1000;
 
-export class Collector {
+export class Collector implements SnapshotFeed {
   private readonly states: SourceState[] = [];
   private readonly listeners = new Set<SnapshotListener>();
   private readonly clock: () => number;

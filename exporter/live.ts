@@ -6,8 +6,8 @@
  */
 import type { WebSocket } from "ws";
 import { snapshotDelta } from "../collector/delta.ts";
+import type { SnapshotFeed } from "../collector/snapshot-feed.ts";
 import type { FiringAlertsProvider } from "./firing-alerts.ts";
-import type { SnapshotProvider } from "./server.ts";
 
 /** A client that lets this much pile up is dropped; it reconnects and gets a fresh snapshot. */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -21,7 +21,7 @@ export interface LiveFeed {
 
 const alertsFrame = (alertsJson: string) => `{"type":"alerts","alerts":${alertsJson}}`;
 
-export function createLiveFeed(provider: SnapshotProvider, alerts?: FiringAlertsProvider): LiveFeed {
+export function createLiveFeed(provider: SnapshotFeed, alerts?: FiringAlertsProvider): LiveFeed {
   const clients = new Set<WebSocket>();
   const broadcast = (frame: string) => {
     for (const socket of clients) {

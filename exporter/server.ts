@@ -11,8 +11,7 @@ import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
 import express, { type Express } from "express";
 import { type WebSocket, WebSocketServer } from "ws";
-import type { SnapshotListener } from "../collector/collector.ts";
-import type { ModelSnapshot } from "../collector/snapshot.ts";
+import type { SnapshotFeed } from "../collector/snapshot-feed.ts";
 import { type Authenticate, allowAll, authMiddleware, upgradeAllowed } from "../lib/http-auth.ts";
 import type { Logger } from "../lib/log.ts";
 import { CONTENT_TYPES, createExposition, type ExtractorOverrides } from "./exposition.ts";
@@ -20,14 +19,8 @@ import type { FiringAlertsProvider } from "./firing-alerts.ts";
 import { createLiveFeed } from "./live.ts";
 import { negotiateEncoding, negotiateFormat } from "./negotiate.ts";
 
-/** What the exporter reads; the Collector is one. */
-export interface SnapshotProvider {
-  current(): ModelSnapshot;
-  subscribe(listener: SnapshotListener): () => void;
-}
-
 export interface ExporterOptions {
-  provider: SnapshotProvider;
+  provider: SnapshotFeed;
   authenticate?: Authenticate;
   /** Values of catalogue metrics not held in the ModelSnapshot (e.g. the notifier's counters). */
   extractorOverrides?: ExtractorOverrides;
