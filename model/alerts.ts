@@ -126,13 +126,14 @@ export const alerts = {
     name: "LinkDown",
     subject: "link",
     severity: "critical",
-    expr: `${m.linkUp.name} == 0`,
+    // On the state set, not on link_up: a link whose state is unknown (its source stale) is not known to be up.
+    expr: `max without(state) (${m.linkState.name}{state="up"}) == 0`,
     for: "2m",
     valueUnit: "boolean",
     threshold: 1,
-    summary: "Replication link {{ $labels.link }} is down",
+    summary: "Replication link {{ $labels.link }} at site {{ $labels.site }} is not up",
     description:
-      "Link {{ $labels.link }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) is not connected; RPO grows for every group that uses it.",
+      "Link {{ $labels.link }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) is not connected, or its state is unknown; RPO grows for every group that uses it.",
     oid: 6,
   }),
   bandwidthSaturated: def({
@@ -304,6 +305,19 @@ export const alerts = {
     description:
       "The last successful test failover of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) was {{ $value }} s ago; drills are due monthly.",
     oid: 19,
+  }),
+  groupStateUnknown: def({
+    name: "GroupStateUnknown",
+    subject: "group",
+    severity: "critical",
+    expr: `${m.groupState.name}{state="unknown"} == 1`,
+    for: "30s",
+    valueUnit: "boolean",
+    threshold: 1,
+    summary: "State of group {{ $labels.group }} at site {{ $labels.site }} is unknown",
+    description:
+      "No current report of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) comes from source {{ $labels.source }}: it is down or stale, or reports the state as unknown. The RPO shown is a lower bound; treat the group as unprotected until the source reports again.",
+    oid: 20,
   }),
 } as const satisfies Record<string, AlertDef>;
 

@@ -120,6 +120,21 @@ describe("built-in evaluator", () => {
     expect(sent).toEqual([]);
   });
 
+  it("a group whose state is unknown raises GroupStateUnknown after 30 s, labelled like the state set", () => {
+    const { sent, ev } = evaluator();
+    ev.evaluate(snapshot({ groups: [group(0, "unknown")] }), NOW);
+    ev.evaluate(snapshot({ groups: [group(0, "unknown")] }), NOW + 29);
+    expect(sent).toEqual([]);
+    ev.evaluate(snapshot({ groups: [group(0, "unknown")] }), NOW + 30);
+    expect(names(sent)).toEqual(["firing GroupStateUnknown"]);
+    expect(sent[0]!.payload.alerts[0]).toMatchObject({
+      labels: { alertname: "GroupStateUnknown", severity: "critical", state: "unknown", site: "dr", group: "db" },
+      annotations: { summary: "State of group db at site dr is unknown" },
+    });
+    ev.evaluate(snapshot({ groups: [group(0)] }), NOW + 40);
+    expect(names(sent.slice(1))).toEqual(["resolved GroupStateUnknown"]);
+  });
+
   it("mutes the protection-window alerts while the group is initializing", () => {
     const { sent, ev } = evaluator();
     for (const t of [0, 1000])
