@@ -34,8 +34,9 @@ afterAll(async () => {
   await removeTempDir(dir);
 });
 
-const rpowatch = (...args: string[]) =>
-  run("node", ["bin/rpowatch.js", "report", ...args], { encoding: "utf8" }).then(
+const rpowatch = (...args: string[]) => rpowatchWith({}, ...args);
+const rpowatchWith = (env: Record<string, string>, ...args: string[]) =>
+  run("node", ["bin/rpowatch.js", "report", ...args], { encoding: "utf8", env: { ...process.env, ...env } }).then(
     (r) => ({ code: 0, ...r }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
@@ -117,6 +118,25 @@ describe("rpowatch report capacity", () => {
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       expect(existsSync(SCREENSHOT)).toBe(true);
     });
+  });
+});
+
+describe("rpowatch report capacity without Chromium", () => {
+  it("still writes JSON, CSV and HTML, says what to install for the PDF, and succeeds", async () => {
+    const out = join(dir, "no-chromium");
+    const r = await rpowatchWith(
+      { RPOWATCH_CHROMIUM: join(dir, "no-chromium-here") },
+      ...["capacity", "--month", "2026-11", "--tenant", "acme", "--store", store, "--out", out],
+    );
+    expect(r.code).toBe(0);
+    expect(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((f) => f.slice(out.length + 1)),
+    ).toEqual(["capacity-2026-11-acme.json", "capacity-2026-11-acme.csv", "capacity-2026-11-acme.html"]);
+    expect(r.stderr).toContain("no PDF: no Chromium at");
+    expect(r.stderr).toContain('install the Debian package "chromium"');
   });
 });
 
