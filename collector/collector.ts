@@ -27,6 +27,8 @@ interface SourceState {
   health: SourceHealth;
   view: SourceView;
   memory: SeriesMemory;
+  /** Publishes again when the source's data turns stale, so subscribers learn it without a scrape. */
+  staleTimer?: NodeJS.Timeout;
 }
 
 const wallClock = (): number => Date.now() / 1000;
@@ -61,6 +63,7 @@ export class Collector implements SnapshotFeed {
         up: false,
         lastSuccessTimestamp: 0,
         dataTimestamp: 0,
+        staleAfterSeconds: adapter.staleAfterSeconds,
         lastCollectDurationSeconds: 0,
         samplesIngestedTotal: 0,
         errorsTotal: 0,
@@ -80,6 +83,7 @@ export class Collector implements SnapshotFeed {
 
   async stop(): Promise<void> {
     this.running = false;
+    for (const state of this.states) clearTimeout(state.staleTimer);
     await Promise.all(this.states.map((s) => s.adapter.stop()));
   }
 
@@ -119,7 +123,18 @@ export class Collector implements SnapshotFeed {
       samplesIngestedTotal: state.health.samplesIngestedTotal + info.samples,
       lastError: null,
     };
+    this.armStaleTimer(state);
     this.publish();
+  }
+
+  private armStaleTimer(state: SourceState): void {
+    clearTimeout(state.staleTimer);
+    const { dataTimestamp, staleAfterSeconds } = state.health;
+    if (!this.running || !Number.isFinite(staleAfterSeconds)) return;
+    const delaySeconds = Math.max(0, dataTimestamp + staleAfterSeconds - this.clock());
+    // Just past the limit: staleness is "older than", so the publish must see it exceeded.
+    state.staleTimer = setTimeout(() => this.publish(), delaySeconds * 1000 + 10);
+    state.staleTimer.unref();
   }
 
   private fail(state: SourceState, error: Error): void {

@@ -39,6 +39,7 @@ const INTERFACE = { receive: 0, transmit: 1 } as const;
 
 function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number, memory: SeriesMemory): void {
   const m = memory.entity(`g|${place.tenant}|${place.site}|${place.group}`);
+  const observed = g.observedTimestamp ?? t;
   let changeRate = 0;
   const volumeRpos: number[] = [];
   for (const v of g.volumes) {
@@ -59,16 +60,18 @@ function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number
       trimmedBytesTotal: vm.total(VOLUME.trimmed, v.trimmedBytesTotal),
       changeRateBytesPerSecond: written.rate,
       rpoSeconds: v.rpoSeconds,
+      observedTimestamp: observed,
     });
   }
   const rpo = groupRpoSeconds(g.rpoSeconds, volumeRpos);
   const backlogBytes = totalBacklog(g.backlogBytes);
-  const { volumes: _volumes, journal, ...raw } = g;
+  const { volumes: _volumes, journal, observedTimestamp: _observed, ...raw } = g;
   view.groups.push({
     ...place,
     raw,
     derived: {
       rpoSeconds: rpo,
+      observedTimestamp: observed,
       rpoTargetRatio: rpoTargetRatio(rpo, g.rpoTargetSeconds),
       recoveryPointTimestamp: recoveryPointTimestamp(g.recoveryPointTimestamp, t, rpo),
       changeRateBytesPerSecond: changeRate,

@@ -6,6 +6,15 @@ export function groupRpoSeconds(reported: number, volumeRpos: readonly number[])
   return max;
 }
 
+/**
+ * RPO at `now` of a figure the source observed at `observedAt`. Once the source is stale the data
+ * at risk is at least the last known RPO plus the time since: whatever was written after the last
+ * report is unaccounted for, so the figure grows instead of freezing (even from 0).
+ */
+export function rpoAt(rpoSeconds: number, observedAt: number, now: number, stale: boolean): number {
+  return stale ? rpoSeconds + Math.max(0, now - observedAt) : rpoSeconds;
+}
+
 /** RPO divided by its target; a missing (0) target makes any data at risk a violation. */
 export function rpoTargetRatio(rpoSeconds: number, targetSeconds: number): number {
   if (targetSeconds > 0) return rpoSeconds / targetSeconds;

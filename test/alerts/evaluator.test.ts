@@ -38,6 +38,7 @@ function group(rpo: number, state: GroupState = "active"): GroupView {
     },
     derived: {
       rpoSeconds: rpo,
+      observedTimestamp: NOW,
       rpoTargetRatio: rpo / 1800,
       recoveryPointTimestamp: NOW,
       changeRateBytesPerSecond: 0,

@@ -6,7 +6,13 @@ import type { ModelSnapshot } from "../../collector/snapshot.ts";
 import type { SourceAdapter } from "../../collector/source.ts";
 
 /** A source the test feeds through the collector's sink; start/stop have nothing to run. */
-const fedSource = (name: string): SourceAdapter => ({ name, kind: "push", start() {}, stop: async () => {} });
+const fedSource = (name: string): SourceAdapter => ({
+  name,
+  kind: "push",
+  staleAfterSeconds: 60,
+  start() {},
+  stop: async () => {},
+});
 
 function group(name: string, written: number[], backlog: number, rpo = 5): GroupSample {
   return {
