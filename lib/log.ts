@@ -1,8 +1,7 @@
 import { destination, type Logger, pino } from "pino";
+import type { LogLevel } from "./log-levels.ts";
 
 export type { Logger };
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 // Secrets never reach a log line: any field with one of these names is censored wherever it sits.
 const REDACT = ["*.psk", "*.password", "*.token", "*.authKey", "*.privKey", "*.secret", "psk", "password", "token"];

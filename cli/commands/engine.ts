@@ -3,12 +3,9 @@
  * SIGINT/SIGTERM. A config with errors is refused before anything starts (exit code 3).
  */
 import type { Command } from "commander";
-import { ConfigError, formatIssues, loadConfigFile } from "../../lib/config-file.ts";
 import { ExitCode } from "../../lib/exit-codes.ts";
-import { createLogger, type LogLevel } from "../../lib/log.ts";
+import type { LogLevel } from "../../lib/log-levels.ts";
 import { VERSION } from "../../lib/version.ts";
-import { siteConfig } from "../../replication/config.ts";
-import { startSite } from "../../replication/site.ts";
 
 export function registerEngine(program: Command): void {
   program
@@ -20,6 +17,13 @@ export function registerEngine(program: Command): void {
       "also stop when standard input closes, so a supervisor (rpowatch start) takes the site down with it even if killed",
     )
     .action(async (opts: { config: string; stopWithStdin?: boolean }) => {
+      const [{ ConfigError, formatIssues, loadConfigFile }, { createLogger }, { siteConfig }, { startSite }] =
+        await Promise.all([
+          import("../../lib/config-file.ts"),
+          import("../../lib/log.ts"),
+          import("../../replication/config.ts"),
+          import("../../replication/site.ts"),
+        ]);
       let config: ReturnType<typeof siteConfig.parse>;
       try {
         config = loadConfigFile(siteConfig, opts.config);

@@ -1,10 +1,5 @@
 import type { Command } from "commander";
-import { createLogger, type LogLevel } from "../../lib/log.ts";
-import { WorkloadGenerator } from "../../replication/workload/generator.ts";
-import { startEngine } from "../stack/engine-process.ts";
-import { loadStackConfig, untilSignal } from "../stack/load-config.ts";
-import { splitHostPort, startMonitoring } from "../stack/monitoring.ts";
-import { writeEmbeddedSites } from "../stack/site-files.ts";
+import type { LogLevel } from "../../lib/log-levels.ts";
 
 export function registerStart(program: Command): void {
   program
@@ -14,6 +9,21 @@ export function registerStart(program: Command): void {
     )
     .option("--config <file>", "stack configuration file (default: embedded defaults; see docs/config.md)")
     .action(async (opts: { config?: string }) => {
+      const [
+        { createLogger },
+        { WorkloadGenerator },
+        { startEngine },
+        { loadStackConfig, untilSignal },
+        { splitHostPort, startMonitoring },
+        { writeEmbeddedSites },
+      ] = await Promise.all([
+        import("../../lib/log.ts"),
+        import("../../replication/workload/generator.ts"),
+        import("../stack/engine-process.ts"),
+        import("../stack/load-config.ts"),
+        import("../stack/monitoring.ts"),
+        import("../stack/site-files.ts"),
+      ]);
       const config = loadStackConfig(opts.config);
       if (!config) return;
       const logLevel = program.opts<{ logLevel: LogLevel }>().logLevel;

@@ -3,10 +3,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../../lib/package-root.ts";
 import type { EmbeddedSite } from "./site-files.ts";
 
-const BIN = fileURLToPath(new URL("../../bin/rpowatch.js", import.meta.url));
+const BIN = packagePath("bin/rpowatch.js");
 
 export interface EngineProcess {
   site: EmbeddedSite;
