@@ -239,7 +239,7 @@ const readers: Record<MetricKey, Extractor> = {
   groupInfo: (s, _, emit) => labelled(s.groups, groupLabels, (g, l) => emit([...l, g.raw.mode, g.raw.peerSite], 1)),
   groupState: (s, now, emit) => {
     const stale = staleAt(s, now);
-    enumSet(s.groups, emit, groupLabels, GROUP_STATES, (g) => (stale(g) ? "unknown" : g.derived.state));
+    enumSet(s.groups, emit, groupLabels, GROUP_STATES, (g) => (stale(g) ? "unknown" : g.raw.state));
   },
   groupRpo: (s, now, emit) => {
     const rpo = rpoNow(s, now);
@@ -291,7 +291,7 @@ const readers: Record<MetricKey, Extractor> = {
 
   linkState: (s, now, emit) => {
     const stale = staleAt(s, now);
-    enumSet(s.links, emit, linkLabels, LINK_STATES, (l) => (stale(l) ? "unknown" : l.derived.state));
+    enumSet(s.links, emit, linkLabels, LINK_STATES, (l) => (stale(l) ? "unknown" : l.raw.state));
   },
   linkUp: (s, _, emit) => perLink(s, emit, (l) => bool(l.derived.state === "up")),
   linkWireBytes: (s, _, emit) => perLink(s, emit, (l) => l.derived.wireBytesTotal),

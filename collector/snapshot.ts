@@ -50,6 +50,7 @@ export interface GroupDerived extends DrainForecast {
   backlogBytes: number;
   /** Where the backlog mostly sits (domain.md §9.1); `none` without backlog. */
   bottleneck: BacklogLocation | "none";
+  /** The state measured (raw.state), or `unknown` while the source is stale (derive/staleness.ts). */
   state: GroupState;
 }
 

@@ -21,6 +21,19 @@ export interface SourceView {
 
 export const EMPTY_SOURCE_VIEW: SourceView = { groups: [], volumes: [], journals: [], links: [], interfaces: [] };
 
+/**
+ * The view of a source that stopped reporting, as subscribers of the snapshot see it: its groups
+ * and links in state `unknown` (raw.state keeps what was last measured). The figures that are
+ * functions of time are made conservative where they are read (collector/series.ts).
+ */
+export function staleSourceView(view: SourceView): SourceView {
+  return {
+    ...view,
+    groups: view.groups.map((g) => ({ ...g, derived: { ...g.derived, state: "unknown" } })),
+    links: view.links.map((l) => ({ ...l, derived: { ...l.derived, state: "unknown" } })),
+  };
+}
+
 export function buildSourceView(source: string, snap: SourceSnapshot, memory: SeriesMemory): SourceView {
   const view: SourceView = { groups: [], volumes: [], journals: [], links: [], interfaces: [] };
   const t = snap.timestamp;

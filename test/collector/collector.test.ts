@@ -74,6 +74,25 @@ describe("collector", () => {
     expect(s.sources[0]).toMatchObject({ up: true, samplesIngestedTotal: 6, lastSuccessTimestamp: 1010 });
   });
 
+  it("publishes the groups of a source whose data turns stale as unknown, at that instant, and measured again after", async () => {
+    const source = { ...fedSource("p"), staleAfterSeconds: 0.3 };
+    const collector = new Collector({ sources: [source], rateWindowSeconds: 60 });
+    collector.start();
+    const published: ModelSnapshot[] = [];
+    collector.subscribe((next) => published.push(next));
+    const sink = collector.sinkFor("p");
+    sink.snapshot(snap(Date.now() / 1000, [group("db", [1], 0)]), { durationSeconds: 0, samples: 2 });
+    expect(collector.current().groups[0]!.derived.state).toBe("active");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await collector.stop();
+    // Nothing new came from the source; the collector published when its data turned stale.
+    expect(published).toHaveLength(2);
+    expect(published[1]!.groups[0]!.derived.state).toBe("unknown");
+    expect(published[1]!.groups[0]!.raw.state).toBe("active");
+    sink.snapshot(snap(Date.now() / 1000, [group("db", [1], 0)]), { durationSeconds: 0, samples: 2 });
+    expect(collector.current().groups[0]!.derived.state).toBe("active");
+  });
+
   it("keeps the last data of a failed source, marked down, and counts the error", () => {
     const collector = new Collector({ sources: [fedSource("p")], rateWindowSeconds: 60 });
     const sink = collector.sinkFor("p");
