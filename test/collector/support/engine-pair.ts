@@ -12,8 +12,9 @@ import { cleanupOnFailure, type ServiceProcess, spawnService, waitFor } from "..
 import { makeTempDir, removeTempDir } from "../../support/tempdir.ts";
 
 export interface EnginePair {
-  production: { url: string; nbdPort: number };
-  recovery: { url: string };
+  /** Each site's process too, for tests that kill or freeze a site. */
+  production: { url: string; nbdPort: number; process: ServiceProcess };
+  recovery: { url: string; process: ServiceProcess };
   /** Volume export names on the production site's NBD server. */
   volumes: string[];
   stop(): Promise<void>;
@@ -91,6 +92,11 @@ export async function startEnginePair(opts: { group?: string; volumes?: string[]
       what: "paris /status",
       process: production,
     });
-    return { production: { url: productionUrl, nbdPort }, recovery: { url: recoveryUrl }, volumes, stop };
+    return {
+      production: { url: productionUrl, nbdPort, process: production },
+      recovery: { url: recoveryUrl, process: recovery },
+      volumes,
+      stop,
+    };
   });
 }
