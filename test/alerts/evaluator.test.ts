@@ -9,7 +9,7 @@ import { AlertEvaluator } from "../../alerts/evaluator.ts";
 import type { Notification } from "../../alerts/notifier/webhook.ts";
 import { webhookPayload } from "../../alerts/notifier/webhook.ts";
 import type { GroupView } from "../../collector/snapshot.ts";
-import { group, journal, NOW, snapshot } from "./snapshots.ts";
+import { group, journal, NOW, PLACE, snapshot } from "./snapshots.ts";
 
 function evaluator() {
   const sent: Notification[] = [];
@@ -93,6 +93,19 @@ describe("built-in evaluator", () => {
     const lost = { ...group(0, "unknown"), raw: untested as GroupView["raw"] };
     for (const t of [0, 3600]) ev.evaluate(snapshot({ groups: [lost] }), NOW + t);
     expect(names(sent)).toEqual(["firing GroupStateUnknown"]);
+  });
+
+  it("forgets every series that vanished: memory stays bounded under churned groups", () => {
+    const { ev } = evaluator();
+    const generation = (n: number) =>
+      Array.from({ length: 20 }, (_, i) => group(2000, "initializing", { ...PLACE, group: `g${n}-${i}` }));
+    ev.evaluate(snapshot({ groups: generation(0) }), NOW);
+    const held = ev.seriesHeld();
+    expect(held).toBeGreaterThan(0);
+    for (let n = 1; n <= 200; n++) ev.evaluate(snapshot({ groups: generation(n) }), NOW + n);
+    expect(ev.seriesHeld()).toBe(held);
+    ev.evaluate(snapshot({}), NOW + 1000);
+    expect(ev.seriesHeld()).toBe(0);
   });
 
   it("mutes the protection-window alerts while the group is initializing", () => {
