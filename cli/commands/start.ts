@@ -71,13 +71,14 @@ export function registerStart(program: Command): void {
           });
           workload.start();
           stoppers.push(() => workload.stop());
-          say(
-            `workload: ${config.embedded.profile} ${config.embedded.rate} B/s per volume on nbd://${production.listening.nbd}/{${files.exports.join(",")}}`,
-          );
+          say(`workload: ${config.embedded.profile}, ${config.embedded.rate} B/s per volume`);
+          // One address a line, as NBD clients take it: qemu-io, nbdcopy, nbdinfo, qemu-img.
+          for (const volume of files.exports) say(`volume ${volume}: nbd://${production.listening.nbd}/${volume}`);
         }
         const monitoring = await startMonitoring(config, logger, extraSources);
         stoppers.push(monitoring.stop);
-        say(`exporter: ${monitoring.exporter.url}/ (NOC page), ${monitoring.exporter.url}/metrics`);
+        say(`NOC page: ${monitoring.exporter.url}/`);
+        say(`metrics: ${monitoring.exporter.url}/metrics`);
         say(`alert evaluator: ${monitoring.evaluator ? "on" : "off"}; Ctrl-C stops everything`);
       } catch (err) {
         await stopAll();
