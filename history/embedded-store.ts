@@ -11,7 +11,7 @@
  * readers fold partial rows with min of mins, sum of sums, sum of counts and the last by time.
  * A row leaves a tier (retention) only once the next tier holds it.
  */
-import { type DuckDBConnection, DuckDBInstance, type DuckDBVector } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance, type DuckDBResult, type DuckDBVector } from "@duckdb/node-api";
 import {
   type Aggregate,
   type HistoryReader,
@@ -378,7 +378,7 @@ export class EmbeddedStore implements HistoryWriter, HistoryReader {
     return ids;
   }
 
-  private async collect(result: Awaited<ReturnType<DuckDBConnection["run"]>>): Promise<Series[]> {
+  private async collect(result: DuckDBResult): Promise<Series[]> {
     const out: Series[] = [];
     let currentId = -1;
     let ts: number[] = [];

@@ -62,6 +62,7 @@ export function registerStart(program: Command): void {
         const monitoring = await startMonitoring(config, logger, extraSources);
         stoppers.push(monitoring.stop);
         say(`exporter: ${monitoring.exporter.url}/ (NOC page), ${monitoring.exporter.url}/metrics`);
+        say(`history: ${monitoring.history ? monitoring.history.location : "off"}`);
         say(`alert evaluator: ${monitoring.evaluator ? "on" : "off"}; Ctrl-C stops everything`);
       } catch (err) {
         await stopAll();
