@@ -1,5 +1,5 @@
 /** docs/alerts.md: the catalogue as a table, generated so it cannot drift from model/alerts.ts. */
-import { ALERT_LIST, type AlertDef, notificationOid } from "../model/alerts.ts";
+import { ALERT_LIST, type AlertDef, INHIBITIONS, notificationOid } from "../model/alerts.ts";
 import { notificationName } from "./mib.ts";
 
 const cell = (text: string) => text.replaceAll("|", "\\|").replace(/\{\{ \$labels\.(\w+) \}\}/g, "<$1>");
@@ -27,6 +27,17 @@ export function buildAlertsDoc(): string {
     "| Alert | Severity | Expression | For | Threshold | Summary | SNMP notification |",
     "|---|---|---|---|---|---|---|",
     ...rows,
+    "",
+    "## Inhibitions",
+    "",
+    "A firing alert mutes another where the labels listed match. The generated Alertmanager",
+    "configuration has one inhibit rule per line and the built-in evaluator applies the same list: a",
+    "muted alert is not notified and not shown on the NOC page; one notified before it was muted is",
+    "resolved when it ends. Labels that must match are those the two subjects have in common.",
+    "",
+    "| Firing alert | Mutes | Where these labels match |",
+    "|---|---|---|",
+    ...INHIBITIONS.map((i) => `| ${i.source.name} | ${i.target.name} | ${i.equal.map((l) => `\`${l}\``).join(", ")} |`),
     "",
   ].join("\n");
 }

@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 import { Counter, Gauge, Registry } from "prom-client";
 import { Collector } from "../collector/collector.ts";
 import type { GroupSample, SourceSnapshot } from "../collector/model.ts";
+import { extractors } from "../collector/series.ts";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
-import { extractors } from "../exporter/extractors.ts";
 import { createExporterApp } from "../exporter/server.ts";
 import { labelNames, type MetricKey, metrics } from "../model/metrics.ts";
 

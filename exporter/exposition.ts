@@ -10,9 +10,9 @@
  */
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { Registry } from "prom-client";
+import { type Extractor, extractors, TIME_DEPENDENT } from "../collector/series.ts";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
 import { labelNames, type MetricDef, type MetricKey, metrics } from "../model/metrics.ts";
-import { type Extractor, extractors, TIME_DEPENDENT } from "./extractors.ts";
 import { type GzipSegment, gzipMember, gzipSegment, gzipSegmentAsync } from "./gzip-segments.ts";
 
 export type ExpositionFormat = "prometheus" | "openmetrics";
@@ -70,7 +70,7 @@ function family(key: MetricKey, def: MetricDef, extract: Extractor): Family {
 
 /**
  * `{a="x",b="y"}` for a label array. Extractors keep one array per entity across its families and
- * across snapshots (exporter/extractors.ts), so the text is cached by array identity and built
+ * across snapshots (collector/series.ts), so the text is cached by array identity and built
  * once per entity; arrays with extra labels are built per sample and not cached. Only families
  * with the entity's own label names share arrays, so the cached text always has the right names.
  */

@@ -34,8 +34,11 @@ export interface AlertDef {
   description: string;
   /** Stable sub-identifier under rpowatchNotifications; never reused. */
   oid: number;
-  /** A firing instance of this alert suppresses the named alert on the same subject in Alertmanager. */
-  inhibits?: string;
+  /**
+   * Alerts a firing instance of this one suppresses where they share its subject's labels (see
+   * INHIBITIONS): Alertmanager's inhibit rules and the built-in evaluator both follow this list.
+   */
+  inhibits?: readonly string[];
 }
 
 const def = <const A extends AlertDef>(a: A): A => a;
@@ -68,7 +71,7 @@ export const alerts = {
     description:
       "Group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has {{ $value }} s of data at risk, more than its RPO target. A failover now would lose more data than the business accepts.",
     oid: 1,
-    inhibits: "RpoApproaching",
+    inhibits: ["RpoApproaching"],
   }),
   rpoApproaching: def({
     name: "RpoApproaching",
@@ -126,13 +129,14 @@ export const alerts = {
     name: "LinkDown",
     subject: "link",
     severity: "critical",
-    expr: `${m.linkUp.name} == 0`,
+    // On the state set, not on link_up: a link whose state is unknown (its source stale) is not known to be up.
+    expr: `max without(state) (${m.linkState.name}{state="up"}) == 0`,
     for: "2m",
     valueUnit: "boolean",
     threshold: 1,
-    summary: "Replication link {{ $labels.link }} is down",
+    summary: "Replication link {{ $labels.link }} at site {{ $labels.site }} is not up",
     description:
-      "Link {{ $labels.link }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) is not connected; RPO grows for every group that uses it.",
+      "Link {{ $labels.link }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) is not connected, or its state is unknown; RPO grows for every group that uses it.",
     oid: 6,
   }),
   bandwidthSaturated: def({
@@ -186,7 +190,7 @@ export const alerts = {
     description:
       "The journal of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) covers only {{ $value }} of the required protection window; older recovery points are gone.",
     oid: 10,
-    inhibits: "ProtectionWindowShort",
+    inhibits: ["ProtectionWindowShort"],
   }),
   sourceBitmapMode: def({
     name: "SourceBitmapMode",
@@ -252,6 +256,8 @@ export const alerts = {
     description:
       "The last collections from source {{ $labels.source }} ({{ $labels.kind }}) failed; everything it reports is stale.",
     oid: 15,
+    // A dead source makes every group and link it reports unknown: one page for the source, not one per entity.
+    inhibits: ["GroupStateUnknown", "LinkDown"],
   }),
   sourceDataStale: def({
     name: "SourceDataStale",
@@ -305,10 +311,48 @@ export const alerts = {
       "The last successful test failover of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) was {{ $value }} s ago; drills are due monthly.",
     oid: 19,
   }),
+  groupStateUnknown: def({
+    name: "GroupStateUnknown",
+    subject: "group",
+    severity: "critical",
+    expr: `${m.groupState.name}{state="unknown"} == 1`,
+    for: "30s",
+    valueUnit: "boolean",
+    threshold: 1,
+    summary: "State of group {{ $labels.group }} at site {{ $labels.site }} is unknown",
+    description:
+      "No current report of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) comes from source {{ $labels.source }}: it is down or stale, or reports the state as unknown. The RPO shown is a lower bound; treat the group as unprotected until the source reports again.",
+    oid: 20,
+  }),
 } as const satisfies Record<string, AlertDef>;
 
 export type AlertKey = keyof typeof alerts;
 export const ALERT_LIST: readonly AlertDef[] = Object.values(alerts);
+
+/** One inhibition: a firing `source` alert mutes the `target` alert that has the same values of `equal`. */
+export interface Inhibition {
+  source: AlertDef;
+  target: AlertDef;
+  /** The labels the two subjects have in common (SUBJECT_LABELS): a source's alert mutes its groups' by `source`. */
+  equal: readonly string[];
+}
+
+export function inhibitionsOf(list: readonly AlertDef[]): Inhibition[] {
+  return list.flatMap((source) =>
+    (source.inhibits ?? []).map((name) => {
+      const target = list.find((a) => a.name === name);
+      if (!target) throw new Error(`alert ${source.name} inhibits ${name}, which is not in the catalogue`);
+      const equal = SUBJECT_LABELS[source.subject].filter((l) => SUBJECT_LABELS[target.subject].includes(l));
+      // Without a shared label, one firing instance would mute the target everywhere.
+      if (equal.length === 0)
+        throw new Error(`alert ${source.name} inhibits ${name}, but their subjects share no label`);
+      return { source, target, equal };
+    }),
+  );
+}
+
+/** Every inhibition of the catalogue, checked when the module loads. */
+export const INHIBITIONS: readonly Inhibition[] = inhibitionsOf(ALERT_LIST);
 
 /** Enterprise number 32473 is reserved by IANA for documentation and examples (RFC 5612). */
 export const ENTERPRISE_OID = "1.3.6.1.4.1.32473";

@@ -95,15 +95,8 @@ export class RecoverySite implements SiteControl {
         bookmarkIntervalSeconds: g.config.bookmarkInterval,
         resyncRequired: j.resyncing,
         sync: j.resyncing ? syncStatus("full") : syncStatus("none", 1),
-        lastTestFailoverTimestamp: 0,
-        volumes: g.config.volumes.map((v) => ({
-          name: v.name,
-          sizeBytes: v.size,
-          writtenBytesTotal: 0,
-          writeOpsTotal: 0,
-          trimmedBytesTotal: 0,
-          rpoSeconds: 0,
-        })),
+        // Client writes, their counters and per-volume RPO are measured where the writes land: at production.
+        volumes: g.config.volumes.map((v) => ({ name: v.name, sizeBytes: v.size })),
         journal,
       });
     }

@@ -5,6 +5,7 @@
  * are expanded in-process, so promtool also checks the built-in evaluator's texts.
  */
 import type { AlertKey } from "../../model/alerts.ts";
+import { LINK_STATES, type LinkState } from "../../model/entities.ts";
 import { metrics as m } from "../../model/metrics.ts";
 
 export interface ExpectedInstance {
@@ -35,6 +36,13 @@ const DB = { tenant: "acme", site: "dr", group: "db", source: "engine" };
 const WEB = { ...DB, group: "web" };
 const WAN = { tenant: "acme", site: "dr", link: "wan0", source: "engine" };
 const SRC = { source: "engine", kind: "engine" };
+
+/** The state-set series of a link: the given states' values, every other state 0 throughout. */
+const linkStates = (labels: Labels, values: Partial<Record<LinkState, string>>) =>
+  LINK_STATES.map((state) => ({
+    series: sel(m.linkState.name, { ...labels, state }),
+    values: values[state] ?? "0x12",
+  }));
 
 export const CASES: AlertTestCase[] = [
   {
@@ -100,9 +108,20 @@ export const CASES: AlertTestCase[] = [
     alert: "linkDown",
     name: "the link drops and stays down",
     interval: "1m",
-    series: [{ series: sel(m.linkUp.name, WAN), values: "1 1 0x10" }],
+    series: linkStates(WAN, { up: "1 1 0x10", down: "0 0 1x10" }),
     firing: [{ at: "4m", instances: [{ labels: WAN, value: 0, threshold: 1 }] }],
     silent: ["1m", "3m"],
+  },
+  {
+    alert: "linkDown",
+    name: "wan0's source goes stale and its state turns unknown; wan1 stays up",
+    interval: "1m",
+    series: [
+      ...linkStates(WAN, { up: "1 1 0x10", unknown: "0 0 1x10" }),
+      ...linkStates({ ...WAN, link: "wan1" }, { up: "1x12" }),
+    ],
+    firing: [{ at: "4m", instances: [{ labels: WAN, value: 0, threshold: 1 }] }],
+    silent: ["3m"],
   },
   {
     alert: "bandwidthSaturated",
@@ -246,6 +265,19 @@ export const CASES: AlertTestCase[] = [
       },
     ],
     silent: ["14m"],
+  },
+  {
+    alert: "groupStateUnknown",
+    name: "db's source stops reporting and its state turns unknown; web stays active",
+    interval: "15s",
+    series: [
+      { series: sel(m.groupState.name, { ...DB, state: "active" }), values: "1 1 0x10" },
+      { series: sel(m.groupState.name, { ...DB, state: "unknown" }), values: "0 0 1x10" },
+      { series: sel(m.groupState.name, { ...WEB, state: "active" }), values: "1x12" },
+      { series: sel(m.groupState.name, { ...WEB, state: "unknown" }), values: "0x12" },
+    ],
+    firing: [{ at: "2m", instances: [{ labels: { ...DB, state: "unknown" }, value: 1, threshold: 1 }] }],
+    silent: ["0m", "1m"],
   },
   {
     alert: "drTestOverdue",

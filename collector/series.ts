@@ -1,11 +1,16 @@
 /**
- * How each catalogue metric reads its samples from a ModelSnapshot. Keyed by MetricKey, so a
- * metric added to model/metrics.ts without an extractor here fails the type check. Label values
- * are listed in the order of labelNames(metric): entity labels first, then extra labels.
+ * The series of a ModelSnapshot: how each catalogue metric reads its samples from it. Keyed by
+ * MetricKey, so a metric added to model/metrics.ts without an extractor here fails the type check.
+ * Label values are listed in the order of labelNames(metric): entity labels first, then extra
+ * labels. The exporter renders these and the history writer stores them (`seriesSamples`), so both
+ * read the same series.
  */
 
-import { dataAgeSeconds } from "../collector/derive/staleness.ts";
-import { stateSet } from "../collector/derive/state.ts";
+import { VERSION } from "../lib/version.ts";
+import { BACKLOG_LOCATIONS, GROUP_STATES, LINK_STATES } from "../model/entities.ts";
+import { labelNames, type MetricKey, metrics } from "../model/metrics.ts";
+import { dataAgeSeconds } from "./derive/staleness.ts";
+import { stateSet } from "./derive/state.ts";
 import type {
   GroupPlace,
   GroupView,
@@ -15,10 +20,7 @@ import type {
   ModelSnapshot,
   SourceHealth,
   VolumeView,
-} from "../collector/snapshot.ts";
-import { VERSION } from "../lib/version.ts";
-import { BACKLOG_LOCATIONS, GROUP_STATES, LINK_STATES } from "../model/entities.ts";
-import type { MetricKey } from "../model/metrics.ts";
+} from "./snapshot.ts";
 
 /** Receives one sample: label values in catalogue order, and the value. */
 export type Emit = (labels: readonly string[], value: number) => void;
@@ -131,7 +133,7 @@ export const extractors: Record<MetricKey, Extractor> = {
   groupSyncProgress: (s, _, emit) => perGroup(s, emit, (g) => g.raw.syncProgressRatio),
   groupSyncEta: (s, _, emit) => perGroup(s, emit, (g) => g.raw.syncEtaSeconds),
   groupResyncRequired: (s, _, emit) => perGroup(s, emit, (g) => bool(g.raw.resyncRequired)),
-  groupLastTestFailover: (s, _, emit) => perGroup(s, emit, (g) => g.raw.lastTestFailoverTimestamp),
+  groupLastTestFailover: (s, _, emit) => perGroup(s, emit, (g) => g.raw.lastTestFailoverTimestamp ?? 0),
 
   journalCapacity: (s, _, emit) => perJournal(s, emit, (j) => j.raw.capacityBytes),
   journalUsed: (s, _, emit) => perJournal(s, emit, (j) => j.raw.usedBytes),
@@ -182,3 +184,28 @@ export const extractors: Record<MetricKey, Extractor> = {
   notifications: () => {},
   buildInfo: (_s, _, emit) => emit([VERSION], 1),
 };
+
+/** One sample of a catalogue metric: its name, its labels by name, its value. */
+export interface SeriesSample {
+  metric: string;
+  labels: Readonly<Record<string, string>>;
+  value: number;
+}
+
+/**
+ * Every catalogue metric's samples from `snapshot` as rendered at `now` (Unix s), in catalogue
+ * order: what a scrape at `now` would show, for writers that keep series (the history writer).
+ */
+export function* seriesSamples(snapshot: ModelSnapshot, now: number): Generator<SeriesSample> {
+  for (const key of Object.keys(metrics) as MetricKey[]) {
+    const def = metrics[key];
+    const names = labelNames(def);
+    const samples: SeriesSample[] = [];
+    extractors[key](snapshot, now, (values, value) => {
+      const labels: Record<string, string> = {};
+      for (let i = 0; i < names.length; i++) labels[names[i]!] = values[i]!;
+      samples.push({ metric: def.name, labels, value });
+    });
+    yield* samples;
+  }
+}
