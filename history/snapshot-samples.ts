@@ -1,14 +1,18 @@
 /**
- * The history samples of a snapshot: every catalogue metric read through the exporter's own
- * extractors (with the same overrides), so history holds exactly the series /metrics exports.
+ * The history samples of a snapshot: every catalogue metric read through the one series table
+ * (collector/series.ts) with the exporter's overrides, so history holds exactly the series
+ * /metrics exports. (collector's seriesSamples() takes no overrides, so the notifier's and the
+ * history buffer's own counters would be missing; the table is read here instead.)
  * Samples carry the metric's labels by name (the tags of dashboards/influx-schema.ts) and the
  * snapshot's collector time.
  */
+import { type Extractor, extractors } from "../collector/series.ts";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
-import type { ExtractorOverrides } from "../exporter/exposition.ts";
-import { type Extractor, extractors } from "../exporter/extractors.ts";
 import { labelNames, type MetricKey, metrics } from "../model/metrics.ts";
 import type { HistorySample } from "./store.ts";
+
+/** Extractors replacing the table's for values kept outside the snapshot (the exporter's overrides). */
+export type SeriesOverrides = Partial<Record<MetricKey, Extractor>>;
 
 interface Family {
   name: string;
@@ -24,7 +28,7 @@ export class SnapshotSamples {
    */
   private readonly labelObjects = new WeakMap<readonly string[], Map<readonly string[], Record<string, string>>>();
 
-  constructor(overrides: ExtractorOverrides = {}) {
+  constructor(overrides: SeriesOverrides = {}) {
     this.families = (Object.keys(metrics) as MetricKey[]).map((key) => ({
       name: metrics[key].name,
       labelNames: labelNames(metrics[key]),

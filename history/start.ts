@@ -5,12 +5,11 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { SnapshotFeed } from "../collector/snapshot-feed.ts";
-import type { ExtractorOverrides } from "../exporter/exposition.ts";
 import type { Logger } from "../lib/log.ts";
 import type { HistoryConfig } from "./config.ts";
 import { EmbeddedStore } from "./embedded-store.ts";
 import { HistoryRecorder } from "./recorder.ts";
-import { SnapshotSamples } from "./snapshot-samples.ts";
+import { type SeriesOverrides, SnapshotSamples } from "./snapshot-samples.ts";
 
 const MAINTENANCE_INTERVAL_MS = 60_000;
 
@@ -27,7 +26,7 @@ export interface StartHistoryOptions {
   dataDir: string;
   feed: SnapshotFeed;
   /** The exporter's extractor overrides, so history holds what /metrics exports. */
-  overrides: ExtractorOverrides;
+  overrides: SeriesOverrides;
   logger?: Logger;
 }
 
