@@ -3,7 +3,7 @@
  * here. Built by a function so that docs/cli.md can be generated from the same definitions.
  */
 import { Command } from "commander";
-import { LOG_LEVELS } from "../lib/log.ts";
+import { LOG_LEVELS } from "../lib/log-levels.ts";
 import { VERSION } from "../lib/version.ts";
 import { registerAlerts } from "./commands/alerts.ts";
 import { registerBench } from "./commands/bench.ts";

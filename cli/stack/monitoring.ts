@@ -15,6 +15,7 @@ import { PushRegistry } from "../../collector/sources/push-source.ts";
 import { PUSH_WS_PATH, pushWebSocketHandler } from "../../collector/sources/push-ws.ts";
 import type { StackConfig } from "../../config/schema.ts";
 import { createExporterApp, type RunningExporter } from "../../exporter/server.ts";
+import { parseHostPort } from "../../lib/host-port.ts";
 import type { Logger } from "../../lib/log.ts";
 
 export interface Monitoring {
@@ -22,11 +23,6 @@ export interface Monitoring {
   evaluator: AlertEvaluator | null;
   exporter: RunningExporter;
   stop(): Promise<void>;
-}
-
-export function splitHostPort(listen: string): { host: string; port: number } {
-  const split = listen.lastIndexOf(":");
-  return { host: listen.slice(0, split).replace(/^\[|\]$/g, ""), port: Number(listen.slice(split + 1)) };
 }
 
 /** Starts everything; `extraSources` are added to `collector.sources` (the embedded engine sites). */
@@ -61,7 +57,7 @@ export async function startMonitoring(
   for (const source of [...config.collector.sources, ...extraSources]) {
     collector.addSource(createSource(source, { logger, mount: app, pushRegistry }));
   }
-  const { host, port } = splitHostPort(config.exporter.listen);
+  const { host, port } = parseHostPort(config.exporter.listen);
   const exporter = await app.listen(host, port);
   collector.start();
   const detach = evaluator ? evaluator.attach(collector, config.alerts.evaluator.interval) : () => {};
