@@ -5,9 +5,16 @@
  */
 import { DEFAULT_RPO_TARGET_SECONDS } from "../../model/entities.ts";
 import type { RpoRow } from "../capacity-report.ts";
-import type { Frame } from "../frame.ts";
+import { type Frame, SLOTS_PER_DAY } from "../frame.ts";
 import type { HistoryGrids } from "../history-grids.ts";
 import { countWhere, last, maximum, percentile, runs } from "../statistics.ts";
+
+function bucketMaxima(values: Float64Array, width: number): (number | null)[] {
+  const out: (number | null)[] = [];
+  for (let start = 0; start < values.length; start += width) out.push(maximum(values.subarray(start, start + width)));
+  return out;
+}
+
 import { PERCENTILE } from "./change.ts";
 
 export const WORST_INCIDENTS = 5;
@@ -36,6 +43,7 @@ export function rpoRows(frame: Frame, grids: HistoryGrids): RpoRow[] {
         maxSeconds: maximum(values),
         p95Seconds: percentile(values, PERCENTILE),
         minutesBeyondTarget: beyond,
+        dailyMaxSeconds: bucketMaxima(values, SLOTS_PER_DAY),
         compliance: measured > 0 ? (measured - beyond) / measured : null,
         worstIncidents: incidents,
       };

@@ -130,6 +130,7 @@ describe("monthly capacity report from the embedded store (fixture month 2026-11
         p95Seconds: 5,
         // outage minutes 31–60 (RPO 1860…3600 s) and drain minutes 1–10 (3600…1980 s); the 10-minute breach on the 25th
         minutesBeyondTarget: 50,
+        dailyMaxSeconds: Array.from({ length: 30 }, (_, d) => (d === 9 ? 3600 : d === 24 ? 2400 : 5)),
         compliance: (MEASURED - 50) / MEASURED,
         worstIncidents: [
           { start: "2026-11-10T02:30Z", end: "2026-11-10T03:10Z", minutes: 40, peakRpoSeconds: 3600 },
