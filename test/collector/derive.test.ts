@@ -24,7 +24,7 @@ describe("RPO", () => {
   });
   it("recovery point: reported, else observation time minus RPO", () => {
     expect(recoveryPointTimestamp(1000, 2000, 30)).toBe(1000);
-    expect(recoveryPointTimestamp(0, 2000, 30)).toBe(1970);
+    expect(recoveryPointTimestamp(undefined, 2000, 30)).toBe(1970);
   });
 });
 
