@@ -188,7 +188,7 @@ export const metrics = {
     type: "gauge",
     unit: "boolean",
     entity: "group",
-    help: "1 when the RPO is forecast to pass its target before the backlog drains (RPO + drain ETA > target), or the backlog is not draining.",
+    help: "1 when the RPO is forecast to pass its target before the backlog drains (RPO + drain ETA > target), or data is at risk (RPO above 0) and the backlog is not draining.",
   }),
   groupBottleneck: def({
     name: "rpowatch_group_bottleneck",
