@@ -78,13 +78,17 @@ export const CHECKS: Record<AlertKey, Check | null> = {
   rpoAtRisk: (ctx) => perGroup(ctx, (g) => (g.derived.rpoAtRisk ? { value: 1, threshold: 1 } : null)),
   replicationStalled: (ctx) =>
     perGroup(ctx, (g) =>
-      g.derived.backlogBytes > 0 && g.derived.drainRateBytesPerSecond <= 0
+      g.derived.backlogBytes > 0 &&
+      g.derived.drainRateBytesPerSecond !== undefined &&
+      g.derived.drainRateBytesPerSecond <= 0
         ? { value: g.derived.backlogBytes, threshold: 0 }
         : null,
     ),
   backlogGrowing: (ctx) =>
     perGroup(ctx, (g) => {
-      const net = g.derived.changeRateBytesPerSecond - g.derived.drainRateBytesPerSecond;
+      const { changeRateBytesPerSecond: change, drainRateBytesPerSecond: drain } = g.derived;
+      if (change === undefined || drain === undefined) return null;
+      const net = change - drain;
       return net > 0 ? { value: net, threshold: 0 } : null;
     }),
   linkDown: (ctx) =>
@@ -124,7 +128,7 @@ export const CHECKS: Record<AlertKey, Check | null> = {
   consistencyPointStale: (ctx) =>
     perGroup(ctx, (g) => {
       const interval = g.raw.bookmarkIntervalSeconds;
-      const age = ctx.now - g.raw.lastBookmarkTimestamp;
+      const age = ctx.now - (g.raw.lastBookmarkTimestamp ?? 0);
       return interval > 0 && age > 2 * interval ? { value: age, threshold: 2 * interval } : null;
     }),
   sourceDown: (ctx) =>

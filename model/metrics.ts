@@ -188,7 +188,7 @@ export const metrics = {
     type: "gauge",
     unit: "boolean",
     entity: "group",
-    help: "1 when the RPO is forecast to pass its target before the backlog drains (RPO + drain ETA > target), or the backlog is not draining.",
+    help: "1 when the RPO is forecast to pass its target before the backlog drains (RPO + drain ETA > target), or data is at risk (RPO above 0) and the backlog is not draining.",
   }),
   groupBottleneck: def({
     name: "rpowatch_group_bottleneck",
@@ -203,7 +203,7 @@ export const metrics = {
     type: "gauge",
     unit: "timestamp_seconds",
     entity: "group",
-    help: "Source time of the group's newest bookmark (consistency point); 0 when there is none.",
+    help: "Source time of the group's newest bookmark (consistency point); absent while there is none.",
   }),
   groupBookmarkInterval: def({
     name: "rpowatch_group_bookmark_interval_seconds",
@@ -238,7 +238,7 @@ export const metrics = {
     type: "gauge",
     unit: "timestamp_seconds",
     entity: "group",
-    help: "Time of the group's last successful test failover (DR drill); 0 when there has been none.",
+    help: "Time of the group's last successful test failover (DR drill); absent when there has been none.",
   }),
 
   // ── Journals (recovery site, one per group) ───────────────────────────────
@@ -275,14 +275,14 @@ export const metrics = {
     type: "gauge",
     unit: "timestamp_seconds",
     entity: "journal",
-    help: "Oldest point in time the journal can recover to (source clock).",
+    help: "Oldest point in time the journal can recover to (source clock); absent while the journal is empty.",
   }),
   journalNewest: def({
     name: "rpowatch_journal_newest_recoverable_timestamp_seconds",
     type: "gauge",
     unit: "timestamp_seconds",
     entity: "journal",
-    help: "Newest point in time the journal can recover to (source clock).",
+    help: "Newest point in time the journal can recover to (source clock); absent while the journal is empty.",
   }),
   journalWindow: def({
     name: "rpowatch_journal_protection_window_seconds",

@@ -24,14 +24,14 @@ function mapGroup(g: GroupStatus, site: string, peerSite: string): GroupSample {
     peerSite,
     rpoSeconds: g.rpoSeconds,
     rpoTargetSeconds: g.rpoTargetSeconds,
-    recoveryPointTimestamp: g.recoveryPointTimestamp,
+    recoveryPointTimestamp: positive(g.recoveryPointTimestamp),
     backlogBytes: {
       production: g.backlog.productionBytes,
       in_flight: g.backlog.inFlightBytes,
       recovery: g.backlog.recoveryBytes,
     },
     backlogWrites: g.backlog.writes,
-    lastBookmarkTimestamp: g.lastBookmark?.timestamp ?? 0,
+    lastBookmarkTimestamp: g.lastBookmark?.timestamp,
     bookmarkIntervalSeconds: g.bookmarkIntervalSeconds,
     syncProgressRatio: syncing ? g.sync.progressRatio : 1,
     syncEtaSeconds: syncing ? g.sync.etaSeconds : 0,
@@ -49,8 +49,8 @@ function mapGroup(g: GroupStatus, site: string, peerSite: string): GroupSample {
       capacityBytes: g.journal.capacityBytes,
       usedBytes: g.journal.usedBytes,
       undistributedBytes: g.journal.undistributedBytes,
-      oldestRecoverableTimestamp: g.journal.oldestRecoverableTimestamp,
-      newestRecoverableTimestamp: g.journal.newestRecoverableTimestamp,
+      oldestRecoverableTimestamp: positive(g.journal.oldestRecoverableTimestamp),
+      newestRecoverableTimestamp: positive(g.journal.newestRecoverableTimestamp),
       requiredWindowSeconds: g.journal.requiredWindowSeconds,
       achievedWindowSeconds: g.journal.achievedWindowSeconds,
       trimmedBytesByTime: g.journal.trimmedBytesByTime,
@@ -73,4 +73,9 @@ function mapLink(l: LinkStatus, site: string, tenant: string): LinkSample {
     reconnectsTotal: l.reconnectsTotal,
     authFailuresTotal: l.authFailuresTotal,
   };
+}
+
+/** The engine's contract writes 0 for a time it does not have (an empty journal): absent in the model. */
+function positive(timestamp: number): number | undefined {
+  return timestamp > 0 ? timestamp : undefined;
 }
