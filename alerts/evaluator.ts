@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
 import type { SnapshotFeed } from "../collector/snapshot-feed.ts";
-import { parseDuration } from "../lib/config-file.ts";
+import { parseDuration } from "../lib/units.ts";
 import { ALERT_LIST, type AlertDef, type AlertKey, alerts, INHIBITIONS } from "../model/alerts.ts";
 import { CHECKS, type Instance } from "./checks.ts";
 import type { Notification, WebhookAlert, WebhookPayload } from "./notifier/webhook.ts";
