@@ -270,7 +270,11 @@ const readers: Record<MetricKey, Extractor> = {
   groupSyncProgress: (s, _, emit) => perGroup(s, emit, (g) => g.raw.syncProgressRatio),
   groupSyncEta: (s, _, emit) => perGroup(s, emit, (g) => g.raw.syncEtaSeconds),
   groupResyncRequired: (s, _, emit) => perGroup(s, emit, (g) => bool(g.raw.resyncRequired)),
-  groupLastTestFailover: (s, _, emit) => perGroup(s, emit, (g) => g.raw.lastTestFailoverTimestamp ?? 0),
+  // Absent while no drill is on record: a 0 would read "last tested in 1970" (DrTestOverdue says "never tested").
+  groupLastTestFailover: (s, _, emit) =>
+    labelled(s.groups, groupLabels, (g, l) => {
+      if (g.raw.lastTestFailoverTimestamp !== undefined) emit(l, g.raw.lastTestFailoverTimestamp);
+    }),
 
   journalCapacity: (s, _, emit) => perJournal(s, emit, (j) => j.raw.capacityBytes),
   journalUsed: (s, _, emit) => perJournal(s, emit, (j) => j.raw.usedBytes),

@@ -163,7 +163,6 @@ export class ReplicationTracker {
       syncProgressRatio: g.state === "initializing" || g.state === "resyncing" ? 0 : 1,
       syncEtaSeconds: 0,
       resyncRequired: false,
-      lastTestFailoverTimestamp: 0,
       // The primary's WAL is the change stream every standby must receive: one volume per group.
       volumes: [
         {

@@ -100,7 +100,7 @@ function toGroup(g: PushGroup): GroupSample {
     syncProgressRatio: g.syncProgressRatio,
     syncEtaSeconds: g.syncEtaSeconds,
     resyncRequired: g.resyncRequired,
-    lastTestFailoverTimestamp: g.lastTestFailoverTimestamp ?? 0,
+    lastTestFailoverTimestamp: g.lastTestFailoverTimestamp,
     volumes: g.volumes.map((v) => ({ ...v })),
     journal: null,
   };
