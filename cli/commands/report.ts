@@ -5,8 +5,10 @@ import type { HistoryReader } from "../../history/store.ts";
 import { ExitCode } from "../../lib/exit-codes.ts";
 import { readCapacityReport } from "../../reports/capacity/build.ts";
 import { renderCapacity } from "../../reports/capacity/render.ts";
-import { monthPeriod } from "../../reports/period.ts";
-import { writeReport } from "../../reports/render/write.ts";
+import { readHealthReport } from "../../reports/health/build.ts";
+import { renderHealth } from "../../reports/health/render.ts";
+import { dayPeriod, monthPeriod } from "../../reports/period.ts";
+import { type RenderedReport, writeReport } from "../../reports/render/write.ts";
 
 const SOURCES = ["embedded", "influxdb", "prometheus"] as const;
 type Source = (typeof SOURCES)[number];
@@ -40,6 +42,27 @@ function sourceOptions(command: Command): Command {
     .option("--store <file>", "embedded history store file", DEFAULT_STORE);
 }
 
+/** Opens history, reads and renders one report, writes its files; any failure exits 1 with the reason. */
+async function produce(
+  name: string,
+  opts: SourceOptions & { out: string },
+  make: (reader: HistoryReader, now: number) => Promise<RenderedReport>,
+): Promise<void> {
+  let reader: HistoryReader | undefined;
+  try {
+    const now = Date.now() / 1000;
+    reader = await openReader(opts);
+    const written = await writeReport(opts.out, await make(reader, now), say);
+    for (const file of written.files) process.stdout.write(`${file}\n`);
+    if (written.pdfError) say(`no PDF: ${written.pdfError}`);
+  } catch (err) {
+    say(`rpowatch report ${name}: ${(err as Error).message}`);
+    process.exitCode = ExitCode.failure;
+  } finally {
+    await reader?.close();
+  }
+}
+
 export function registerReport(program: Command): void {
   const report = program.command("report").description("reports computed from recorded history");
   sourceOptions(
@@ -49,12 +72,9 @@ export function registerReport(program: Command): void {
       .requiredOption("--month <YYYY-MM>", "calendar month (UTC); the current month ends now")
       .option("--tenant <name>", "only this tenant")
       .requiredOption("--out <dir>", "output directory"),
-  ).action(async (opts: SourceOptions & { month: string; tenant?: string; out: string }) => {
-    const now = Date.now() / 1000;
-    let reader: HistoryReader | undefined;
-    try {
+  ).action((opts: SourceOptions & { month: string; tenant?: string; out: string }) =>
+    produce("capacity", opts, async (reader, now) => {
       const period = monthPeriod(opts.month, now);
-      reader = await openReader(opts);
       say(`reading ${opts.month} from the ${opts.source} history`);
       const data = await readCapacityReport(
         reader,
@@ -62,14 +82,25 @@ export function registerReport(program: Command): void {
         { ...(opts.tenant !== undefined && { tenant: opts.tenant }), generatedAt: now },
         (done, total, day) => say(`  day ${done}/${total} (${day})`),
       );
-      const written = await writeReport(opts.out, renderCapacity(data), say);
-      for (const file of written.files) process.stdout.write(`${file}\n`);
-      if (written.pdfError) say(`no PDF: ${written.pdfError}`);
-    } catch (err) {
-      say(`rpowatch report capacity: ${(err as Error).message}`);
-      process.exitCode = ExitCode.failure;
-    } finally {
-      await reader?.close();
-    }
-  });
+      return renderCapacity(data);
+    }),
+  );
+  sourceOptions(
+    report
+      .command("health")
+      .description("daily health report per group (RPO, resyncs, bitmap mode, outages, journal warnings) under DIR")
+      .requiredOption("--day <YYYY-MM-DD>", "calendar day (UTC); today ends now")
+      .option("--tenant <name>", "only this tenant")
+      .requiredOption("--out <dir>", "output directory"),
+  ).action((opts: SourceOptions & { day: string; tenant?: string; out: string }) =>
+    produce("health", opts, async (reader, now) => {
+      const period = dayPeriod(opts.day, now);
+      say(`reading ${opts.day} from the ${opts.source} history`);
+      const data = await readHealthReport(reader, period, {
+        ...(opts.tenant !== undefined && { tenant: opts.tenant }),
+        generatedAt: now,
+      });
+      return renderHealth(data);
+    }),
+  );
 }

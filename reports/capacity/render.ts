@@ -2,7 +2,7 @@
 import type { CapacityReport } from "../capacity-report.ts";
 import { figuresCsv } from "../render/csv.ts";
 import { capacityHtml } from "../render/html.ts";
-import type { RenderedReport } from "../render/write.ts";
+import { type RenderedReport, reportBasename } from "../render/write.ts";
 
 export function renderCapacity(report: CapacityReport): RenderedReport {
   const sections = {
@@ -18,7 +18,7 @@ export function renderCapacity(report: CapacityReport): RenderedReport {
     gaps: report.coverage.gaps,
   };
   return {
-    basename: `capacity-${report.month}${report.tenant === null ? "" : `-${report.tenant.replace(/[^A-Za-z0-9._-]/g, "_")}`}`,
+    basename: reportBasename("capacity", report.month, report.tenant),
     json: `${JSON.stringify(report, null, 2)}\n`,
     csv: figuresCsv(sections, report.days),
     html: capacityHtml(report),

@@ -7,13 +7,7 @@ import { DEFAULT_RPO_TARGET_SECONDS } from "../../model/entities.ts";
 import type { RpoRow } from "../capacity-report.ts";
 import { type Frame, SLOTS_PER_DAY } from "../frame.ts";
 import type { HistoryGrids } from "../history-grids.ts";
-import { countWhere, last, maximum, percentile, runs } from "../statistics.ts";
-
-function bucketMaxima(values: Float64Array, width: number): (number | null)[] {
-  const out: (number | null)[] = [];
-  for (let start = 0; start < values.length; start += width) out.push(maximum(values.subarray(start, start + width)));
-  return out;
-}
+import { bucketMaxima, countWhere, last, maximum, percentile, runs } from "../statistics.ts";
 
 import { PERCENTILE } from "./change.ts";
 

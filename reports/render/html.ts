@@ -193,7 +193,7 @@ export function esc(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
 }
 
-function section(title: string, body: string): string {
+export function section(title: string, body: string): string {
   return `<section><h2>${esc(title)}</h2>${body}</section>`;
 }
 
@@ -201,7 +201,7 @@ function chart(title: string, spec: DailyChart): string {
   return `<figure class="chart"><figcaption>${esc(title)}</figcaption>${dailyChartSvg(spec)}</figure>`;
 }
 
-function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const th = head.map((h) => `<th>${esc(h)}</th>`).join("");
   const body = rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("");
   return `<table><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;

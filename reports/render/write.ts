@@ -15,6 +15,11 @@ export interface RenderedReport {
   html: string;
 }
 
+/** "capacity-2026-11", "health-2026-11-10-acme": the tenant made safe for a file name. */
+export function reportBasename(kind: string, period: string, tenant: string | null): string {
+  return `${kind}-${period}${tenant === null ? "" : `-${tenant.replace(/[^A-Za-z0-9._-]/g, "_")}`}`;
+}
+
 export interface WrittenReport {
   files: string[];
   /** Why no PDF was written; absent when it was. */

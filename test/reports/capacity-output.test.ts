@@ -121,6 +121,22 @@ describe("rpowatch report capacity", () => {
   });
 });
 
+describe("rpowatch report health", () => {
+  it("writes the day's four files; the JSON holds the outage day's figures", async () => {
+    const out = join(dir, "health");
+    const r = await rpowatch("health", "--day", "2026-11-10", "--tenant", "acme", "--store", store, "--out", out);
+    expect(r.code).toBe(0);
+    const base = join(out, "health-2026-11-10-acme");
+    expect(r.stdout.trim().split("\n")).toEqual([`${base}.json`, `${base}.csv`, `${base}.html`, `${base}.pdf`]);
+    const health = JSON.parse(await readFile(`${base}.json`, "utf8"));
+    expect(health.groups[0].hoursRpoNotMet).toBeCloseTo(40 / 60, 12);
+    expect(await readFile(`${base}.csv`, "utf8")).toContain(
+      "linkOutages,,acme,paris,,,wan,outages[0].start,2026-11-10T02:00Z",
+    );
+    expect(await readFile(`${base}.html`, "utf8")).toContain("02:00Z–03:00Z (60 min)");
+  });
+});
+
 describe("rpowatch report capacity without Chromium", () => {
   it("still writes JSON, CSV and HTML, says what to install for the PDF, and succeeds", async () => {
     const out = join(dir, "no-chromium");
