@@ -7,8 +7,7 @@
 import { z } from "zod";
 import { alertsConfig, DEFAULT_ALERTS_CONFIG } from "../alerts/config.ts";
 import { collectorConfig } from "../collector/config.ts";
-import { byteSize, duration } from "../lib/config-file.ts";
-import { hostPort } from "../replication/config.ts";
+import { byteSize, duration, hostPort } from "../lib/config-file.ts";
 
 export const workloadProfile = z.enum(["steady", "bursty", "daily"]);
 

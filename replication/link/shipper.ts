@@ -4,6 +4,7 @@
  * after ≤ batchMillis of coalescing) through the codec and the token bucket, sends heartbeats, and
  * reconnects with exponential backoff. Resyncs and bookmarks ride on the same connection.
  */
+import { parseHostPort } from "../../lib/host-port.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { LinkConfig } from "../config.ts";
 import type { ProductionGroup } from "../production/production-group.ts";
@@ -111,7 +112,7 @@ export class Shipper {
 
   /** One connection from dial to close; resolves with the reason it ended. */
   private session(): Promise<string> {
-    const [host, port] = splitHostPort(this.o.link.peer!);
+    const { host, port } = parseHostPort(this.o.link.peer!);
     return new Promise((resolve) => {
       let ended = false;
       const { socket, ready } = dialLink(this.o.tls, host, port);
@@ -402,11 +403,6 @@ class ActiveSession implements LinkSession {
         .finally(() => this.bookmarking.delete(key));
     }
   }
-}
-
-export function splitHostPort(hostPort: string): [string, number] {
-  const i = hostPort.lastIndexOf(":");
-  return [hostPort.slice(0, i).replace(/^\[|\]$/g, ""), Number(hostPort.slice(i + 1))];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
