@@ -31,6 +31,12 @@ export const stackConfig = z
         volumeSize: byteSize.default(64 * 1024 ** 2),
         /** Change rate per volume. */
         rate: byteSize.default(256 * 1024),
+        /**
+         * Protection window each group must keep at the recovery site. Journal capacity and the
+         * bookmark interval follow from it and the change rate (cli/stack/site-files.ts,
+         * docs/operations.md "The embedded stack's settings").
+         */
+        window: duration.default(300),
         profile: workloadProfile.default("steady"),
         /** Link bandwidth limit between the two sites; 0 = unlimited. */
         linkLimit: byteSize.default(0),
@@ -47,6 +53,7 @@ export const stackConfig = z
         volumesPerGroup: 2,
         volumeSize: 64 * 1024 ** 2,
         rate: 256 * 1024,
+        window: 300,
         profile: "steady",
         linkLimit: 0,
       }),
