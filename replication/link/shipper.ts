@@ -4,6 +4,7 @@
  * after ≤ batchMillis of coalescing) through the codec and the token bucket, sends heartbeats, and
  * reconnects with exponential backoff. Resyncs and bookmarks ride on the same connection.
  */
+import { parseHostPort } from "../../lib/host-port.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { LinkConfig } from "../config.ts";
 import type { ProductionGroup } from "../production/production-group.ts";
@@ -122,7 +123,7 @@ export class Shipper {
 
   /** One connection from dial to close; resolves with the reason it ended, once its work has settled. */
   private session(): Promise<string> {
-    const [host, port] = splitHostPort(this.o.link.peer!);
+    const { host, port } = parseHostPort(this.o.link.peer!);
     return new Promise((resolve) => {
       let ended = false;
       let work: Promise<void> = Promise.resolve();
@@ -417,11 +418,6 @@ class ActiveSession implements LinkSession {
       this.track(delivery);
     }
   }
-}
-
-export function splitHostPort(hostPort: string): [string, number] {
-  const i = hostPort.lastIndexOf(":");
-  return [hostPort.slice(0, i).replace(/^\[|\]$/g, ""), Number(hostPort.slice(i + 1))];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
