@@ -182,6 +182,12 @@ export const extractors: Record<MetricKey, Extractor> = {
 
   // Notifications are counted by the alerts engineer's notifier, which registers its own values.
   notifications: () => {},
+  // The history writer's own counters live in its buffer (history/buffer.ts), which registers them.
+  historyBufferedPoints: () => {},
+  historyBufferCapacity: () => {},
+  historyWrittenPoints: () => {},
+  historyWriteFailures: () => {},
+  historyDroppedPoints: () => {},
   buildInfo: (_s, _, emit) => emit([VERSION], 1),
 };
 
