@@ -71,7 +71,10 @@ const rpoAbove =
       return g.derived.rpoSeconds > threshold ? { value: g.derived.rpoSeconds, threshold } : null;
     });
 
-/** null: the alert is about Prometheus' view of rpowatch and cannot be evaluated from inside it. */
+/**
+ * null: the alert is about Prometheus' view of rpowatch and cannot be evaluated from inside it, or
+ * its figures are not in the ModelSnapshot (the history buffer's are kept by the history writer).
+ */
 export const CHECKS: Record<AlertKey, Check | null> = {
   rpoThresholdExceeded: rpoAbove(1),
   rpoApproaching: rpoAbove(0.8),
@@ -144,6 +147,7 @@ export const CHECKS: Record<AlertKey, Check | null> = {
         : [];
     }),
   collectorTargetAbsent: null,
+  historyBufferFilling: null,
   journalOverAllocated: (ctx) => {
     const sites = new Map<string, { labels: Record<string, string>; allotted: number; store: number }>();
     for (const j of ctx.snapshot.journals) {

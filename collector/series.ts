@@ -201,6 +201,11 @@ export const WHEN_STALE: Record<MetricKey, WhenStale> = {
   sourceErrors: "kept",
 
   notifications: "kept",
+  historyBufferedPoints: "kept",
+  historyBufferCapacity: "kept",
+  historyWrittenPoints: "kept",
+  historyWriteFailures: "kept",
+  historyDroppedPoints: "kept",
   buildInfo: "kept",
 };
 
@@ -338,6 +343,12 @@ const readers: Record<MetricKey, Extractor> = {
 
   // Notifications are counted by the alerts engineer's notifier, which registers its own values.
   notifications: () => {},
+  // The history writer's own counters live in its buffer (history/buffer.ts), which registers them.
+  historyBufferedPoints: () => {},
+  historyBufferCapacity: () => {},
+  historyWrittenPoints: () => {},
+  historyWriteFailures: () => {},
+  historyDroppedPoints: () => {},
   buildInfo: (_s, _, emit) => emit([VERSION], 1),
 };
 

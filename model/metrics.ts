@@ -501,6 +501,43 @@ export const metrics = {
     help: "rpowatch build information; value is always 1.",
     notOnDashboard: "static build facts, not a signal",
   }),
+
+  // ── History writer (history/buffer.ts) ────────────────────────────────────
+  historyBufferedPoints: def({
+    name: "rpowatch_history_buffered_points",
+    type: "gauge",
+    unit: "count",
+    entity: "collector",
+    help: "History points held in the on-disk buffer because the history store could not take them yet.",
+  }),
+  historyBufferCapacity: def({
+    name: "rpowatch_history_buffer_capacity_points",
+    type: "gauge",
+    unit: "count",
+    entity: "collector",
+    help: "Points the history buffer holds at most (history.buffer.maxPoints); beyond it new points are dropped.",
+  }),
+  historyWrittenPoints: def({
+    name: "rpowatch_history_written_points_total",
+    type: "counter",
+    unit: "count",
+    entity: "collector",
+    help: "History points the history store accepted, directly or replayed from the buffer.",
+  }),
+  historyWriteFailures: def({
+    name: "rpowatch_history_write_failures_total",
+    type: "counter",
+    unit: "count",
+    entity: "collector",
+    help: "Writes to the history store that failed (each failed batch is buffered and retried).",
+  }),
+  historyDroppedPoints: def({
+    name: "rpowatch_history_dropped_points_total",
+    type: "counter",
+    unit: "count",
+    entity: "collector",
+    help: "History points lost because the buffer was full.",
+  }),
 } as const;
 
 export type MetricKey = keyof typeof metrics;
