@@ -31,6 +31,8 @@ export interface JournalSample {
   trimmedBytesByTime: number;
   trimmedBytesBySpace: number;
   storeCapacityBytes: number;
+  /** Records whose checksum failed; counted, never applied. Absent when the source does not check. */
+  corruptRecordsTotal?: number;
 }
 
 export interface GroupSample {

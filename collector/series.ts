@@ -174,6 +174,7 @@ export const WHEN_STALE: Record<MetricKey, WhenStale> = {
   journalWindowRatio: "absent",
   journalFullEta: "absent",
   journalTrimmedBytes: "absent",
+  journalCorruptRecords: "absent",
   journalStoreCapacity: "kept",
 
   linkState: "conservative",
@@ -308,6 +309,7 @@ const readers: Record<MetricKey, Extractor> = {
       emit([...l, "time"], j.derived.trimmedBytesByTime);
       emit([...l, "space"], j.derived.trimmedBytesBySpace);
     }),
+  journalCorruptRecords: (s, _, emit) => perJournal(s, emit, (j) => j.derived.corruptRecordsTotal),
   journalStoreCapacity: (s, _, emit) => perJournal(s, emit, (j) => j.raw.storeCapacityBytes),
 
   linkState: (s, now, emit) => {

@@ -74,6 +74,7 @@ export interface JournalDerived {
   /** Monotonic trim counters (resets folded in). */
   trimmedBytesByTime: number;
   trimmedBytesBySpace: number;
+  corruptRecordsTotal?: number;
 }
 
 export interface JournalView extends GroupPlace {

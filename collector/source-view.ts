@@ -46,7 +46,7 @@ export function buildSourceView(source: string, snap: SourceSnapshot, memory: Se
 
 /** Slots of each entity's memory. */
 const VOLUME = { written: 0, ops: 1, trimmed: 2 } as const;
-const GROUP = { backlog: 0, journalUsed: 1, trimmedByTime: 2, trimmedBySpace: 3 } as const;
+const GROUP = { backlog: 0, journalUsed: 1, trimmedByTime: 2, trimmedBySpace: 3, corrupt: 4 } as const;
 const LINK = { wire: 0, raw: 1, reconnects: 2, authFailures: 3 } as const;
 const INTERFACE = { receive: 0, transmit: 1 } as const;
 
@@ -121,6 +121,7 @@ function journalView(place: GroupPlace, j: JournalSample, t: number, m: EntityMe
       fillRateBytesPerSecond: fillRate,
       trimmedBytesByTime: m.total(GROUP.trimmedByTime, j.trimmedBytesByTime),
       trimmedBytesBySpace: m.total(GROUP.trimmedBySpace, j.trimmedBytesBySpace),
+      corruptRecordsTotal: m.totalOf(GROUP.corrupt, j.corruptRecordsTotal),
     },
   };
 }

@@ -320,6 +320,14 @@ export const metrics = {
     extraLabels: { reason: ["time", "space"] },
     help: "History trimmed from the journal, by reason: aged out of the window (time) or evicted for room (space).",
   }),
+  journalCorruptRecords: def({
+    name: "rpowatch_journal_corrupt_records_total",
+    type: "counter",
+    unit: "count",
+    entity: "journal",
+    help: "Journal records whose checksum failed at the recovery site: counted, never applied. Any increase means damaged storage or a damaged transfer.",
+    notOnDashboard: "not yet given a panel on the recovery dashboard",
+  }),
   journalStoreCapacity: def({
     name: "rpowatch_journal_store_capacity_bytes",
     type: "gauge",
