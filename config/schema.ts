@@ -7,8 +7,8 @@
 import { z } from "zod";
 import { alertsConfig, DEFAULT_ALERTS_CONFIG } from "../alerts/config.ts";
 import { collectorConfig } from "../collector/config.ts";
-import { byteSize, duration } from "../lib/config-file.ts";
-import { hostPort } from "../replication/config.ts";
+import { DEFAULT_HISTORY_CONFIG, historyConfig } from "../history/config.ts";
+import { byteSize, duration, hostPort } from "../lib/config-file.ts";
 
 export const workloadProfile = z.enum(["steady", "bursty", "daily"]);
 
@@ -32,6 +32,12 @@ export const stackConfig = z
         volumeSize: byteSize.default(64 * 1024 ** 2),
         /** Change rate per volume. */
         rate: byteSize.default(256 * 1024),
+        /**
+         * Protection window each group must keep at the recovery site. Journal capacity and the
+         * bookmark interval follow from it and the change rate (cli/stack/site-files.ts,
+         * docs/operations.md "The embedded stack's settings").
+         */
+        window: duration.default(300),
         profile: workloadProfile.default("steady"),
         /** Link bandwidth limit between the two sites; 0 = unlimited. */
         linkLimit: byteSize.default(0),
@@ -48,11 +54,14 @@ export const stackConfig = z
         volumesPerGroup: 2,
         volumeSize: 64 * 1024 ** 2,
         rate: 256 * 1024,
+        window: 300,
         profile: "steady",
         linkLimit: 0,
       }),
     /** Alert notification (SNMP, e-mail), the built-in evaluator and per-tenant routes: alerts/config.ts. */
     alerts: alertsConfig.default(DEFAULT_ALERTS_CONFIG),
+    /** History of every exported series (embedded DuckDB file or InfluxDB), tiers, buffer: history/config.ts. */
+    history: historyConfig.default(DEFAULT_HISTORY_CONFIG),
   })
   .strict();
 

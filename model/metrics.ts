@@ -238,7 +238,7 @@ export const metrics = {
     type: "gauge",
     unit: "timestamp_seconds",
     entity: "group",
-    help: "Time of the group's last successful test failover (DR drill); absent when there has been none.",
+    help: "Time of the group's last successful test failover (DR drill); absent when none is on record.",
   }),
 
   // ── Journals (recovery site, one per group) ───────────────────────────────

@@ -68,6 +68,8 @@ export interface RpoRow {
   maxSeconds: number | null;
   p95Seconds: number | null;
   minutesBeyondTarget: number;
+  /** Highest RPO of each day (null: not measured that day). */
+  dailyMaxSeconds: (number | null)[];
   /** Share of measured minutes within target, 0–1; null when nothing was measured. */
   compliance: number | null;
   worstIncidents: Incident[];

@@ -31,6 +31,12 @@ export const GRID_QUERIES = {
   journalWindowTarget: { metric: metrics.journalWindowTarget, aggregate: "last", key: GROUP },
   journalUtilization: { metric: metrics.journalUtilization, aggregate: "max", key: GROUP },
   journalCapacity: { metric: metrics.journalCapacity, aggregate: "last", key: GROUP },
+  journalTrimmedForSpace: {
+    metric: metrics.journalTrimmedBytes,
+    aggregate: "last",
+    key: GROUP,
+    match: { reason: "space" },
+  },
   linkWire: { metric: metrics.linkWireBytes, aggregate: "last", key: LINK },
   linkRaw: { metric: metrics.linkRawBytes, aggregate: "last", key: LINK },
   linkUtilization: { metric: metrics.linkUtilization, aggregate: "mean", key: LINK },

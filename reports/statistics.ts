@@ -119,6 +119,13 @@ export function bucketSums(values: ArrayLike<number>, width: number): (number | 
   return out;
 }
 
+/** Maximum of each bucket of `width` slots; null for a bucket without any value. */
+export function bucketMaxima(values: Float64Array, width: number): (number | null)[] {
+  const out: (number | null)[] = [];
+  for (let start = 0; start < values.length; start += width) out.push(maximum(values.subarray(start, start + width)));
+  return out;
+}
+
 /** Mean of each bucket of `width` slots that is measured in every slot; buckets with a hole are left out. */
 export function fullBucketMeans(values: ArrayLike<number>, width: number): number[] {
   const out: number[] = [];

@@ -75,6 +75,8 @@ export const selfHealth: DashboardSpec = {
         {
           kind: "timeseries",
           title: "Notifications sent and failed",
+          noValue:
+            "No notifications: no SNMP or e-mail channel is configured (alerts.snmp, alerts.email: docs/notifier.md), or none has been sent",
           metric: metrics.notifications,
           description:
             "SNMP traps and e-mails per interval by channel and result; each is counted once, as sent or failed.",

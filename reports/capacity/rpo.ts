@@ -5,9 +5,10 @@
  */
 import { DEFAULT_RPO_TARGET_SECONDS } from "../../model/entities.ts";
 import type { RpoRow } from "../capacity-report.ts";
-import type { Frame } from "../frame.ts";
+import { type Frame, SLOTS_PER_DAY } from "../frame.ts";
 import type { HistoryGrids } from "../history-grids.ts";
-import { countWhere, last, maximum, percentile, runs } from "../statistics.ts";
+import { bucketMaxima, countWhere, last, maximum, percentile, runs } from "../statistics.ts";
+
 import { PERCENTILE } from "./change.ts";
 
 export const WORST_INCIDENTS = 5;
@@ -36,6 +37,7 @@ export function rpoRows(frame: Frame, grids: HistoryGrids): RpoRow[] {
         maxSeconds: maximum(values),
         p95Seconds: percentile(values, PERCENTILE),
         minutesBeyondTarget: beyond,
+        dailyMaxSeconds: bucketMaxima(values, SLOTS_PER_DAY),
         compliance: measured > 0 ? (measured - beyond) / measured : null,
         worstIncidents: incidents,
       };

@@ -24,6 +24,7 @@ const journal = {
   trimmedBytesBySpace: 0,
   storeCapacityBytes: 1e10,
   corruptRecordsTotal: 0,
+  pins: [],
 };
 
 async function rigWithSite() {

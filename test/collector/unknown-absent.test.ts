@@ -54,6 +54,7 @@ function engineRecoverySite(): SourceSnapshot {
       trimmedBytesBySpace: 0,
       storeCapacityBytes: 1e10,
       corruptRecordsTotal: 0,
+      pins: [],
     },
   });
   const { lastTestFailoverTimestamp: _never, ...group } = g;

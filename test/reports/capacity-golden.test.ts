@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddedStore } from "../../history/embedded-store.ts";
 import { NoHistoryError, readCapacityReport } from "../../reports/capacity/build.ts";
 import type { CapacityReport, ChangeRow } from "../../reports/capacity-report.ts";
-import { monthPeriod } from "../../reports/period.ts";
+import { readHealthReport } from "../../reports/health/build.ts";
+import { dayPeriod, monthPeriod } from "../../reports/period.ts";
 import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
 import { daySamples, FROM, JOURNAL_CAPACITY, LIMIT, MINUTES, MONTH, STEP } from "./fixture-month.ts";
 
@@ -130,6 +131,7 @@ describe("monthly capacity report from the embedded store (fixture month 2026-11
         p95Seconds: 5,
         // outage minutes 31–60 (RPO 1860…3600 s) and drain minutes 1–10 (3600…1980 s); the 10-minute breach on the 25th
         minutesBeyondTarget: 50,
+        dailyMaxSeconds: Array.from({ length: 30 }, (_, d) => (d === 9 ? 3600 : d === 24 ? 2400 : 5)),
         compliance: (MEASURED - 50) / MEASURED,
         worstIncidents: [
           { start: "2026-11-10T02:30Z", end: "2026-11-10T03:10Z", minutes: 40, peakRpoSeconds: 3600 },
@@ -230,10 +232,70 @@ describe("monthly capacity report from the embedded store (fixture month 2026-11
   });
 });
 
+describe("daily health report from the same store (the seeds' InMage health report)", () => {
+  const health = (day: string) => readHealthReport(store, dayPeriod(day, NOW), { tenant: "acme", generatedAt: NOW });
+
+  it("the outage day: RPO not met for 40 min, the link outage, the source up all day", async () => {
+    const r = await health("2026-11-10");
+    expect(r.coverage).toEqual({ minutes: 1440, coveredMinutes: 1440, gaps: [] });
+    expect(r.groups).toEqual([
+      {
+        tenant: "acme",
+        site: "paris",
+        group: "erp",
+        changeBytes: 1439 * 9e7, // the increase into the day's first minute is not in the day's history
+        compressedChangeBytes: (1439 * 9e7) / 2,
+        requiredWindowSeconds: 86400,
+        availableWindowSeconds: 90000,
+        rpoTargetSeconds: 1800,
+        rpoMaxSeconds: 3600,
+        hoursRpoNotMet: 40 / 60,
+        rpoCompliance: 1400 / 1440,
+        flowControlledHours: null,
+        retentionLogReset: null,
+        resyncs: [],
+        bitmapEpisodes: [],
+        journalWarnings: [],
+      },
+    ]);
+    expect(r.linkOutages).toEqual([
+      {
+        tenant: "acme",
+        site: "paris",
+        link: "wan",
+        outages: [{ start: "2026-11-10T02:00Z", end: "2026-11-10T03:00Z", minutes: 60 }],
+      },
+    ]);
+    expect(r.sourceOutages).toEqual([{ source: "engine-paris", outages: [] }]);
+  });
+
+  it("the bitmap day: the bitmap episode, then the resync", async () => {
+    const [erp] = (await health("2026-11-15")).groups;
+    expect(erp!.bitmapEpisodes).toEqual([{ start: "2026-11-15T09:00Z", end: "2026-11-15T09:20Z", minutes: 20 }]);
+    expect(erp!.resyncs).toEqual([{ start: "2026-11-15T09:20Z", end: "2026-11-15T10:00Z", minutes: 40 }]);
+    expect(erp!.hoursRpoNotMet).toBe(0);
+  });
+
+  it("the window dip: journal warnings in words", async () => {
+    const [erp] = (await health("2026-11-28")).groups;
+    expect(erp!.journalWarnings).toEqual([
+      "held less than the required 24.00 h for 120 min (at worst 22.22 h)",
+      "peak use 90.00 %",
+    ]);
+  });
+
+  it("a day of the hole names its gap", async () => {
+    expect((await health("2026-11-20")).coverage.gaps).toEqual([
+      { start: "2026-11-20T10:00Z", end: "2026-11-20T12:00Z", minutes: 120 },
+    ]);
+  });
+});
+
 describe("the report period", () => {
   it("refuses a month that has not started, and text that is not a month", () => {
     expect(() => monthPeriod("2027-01", NOW)).toThrow(/2027-01 has not started yet/);
     expect(() => monthPeriod("2026-13", NOW)).toThrow(/month "2026-13" is not a month: expected YYYY-MM/);
+    expect(() => dayPeriod("2026-11-31", NOW)).toThrow(/day "2026-11-31" is not a calendar day/);
   });
 
   it("ends a running month at the current minute", () => {
