@@ -63,6 +63,7 @@ export const JOURNAL_FIELDS = {
   trimmedBytesBySpace: "trimmedBytesBySpace",
   storeCapacityBytes: "storeCapacityBytes",
   corruptRecordsTotal: "corruptRecordsTotal",
+  pins: "unmapped: readers' pins are listed per reader in the engine's status; no series carries them yet",
 } as const satisfies Record<keyof JournalStatus, keyof JournalSample | Unmapped>;
 
 export const LINK_FIELDS = {

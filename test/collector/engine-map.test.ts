@@ -17,6 +17,7 @@ const journal = {
   trimmedBytesBySpace: 2,
   storeCapacityBytes: 1e10,
   corruptRecordsTotal: 3,
+  pins: [],
 };
 const status = siteStatus([groupStatus("db", ["data"], { journal, lastTestFailoverTimestamp: 1_699_000_000 })], 1000);
 
