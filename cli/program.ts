@@ -12,6 +12,7 @@ import { registerCollect } from "./commands/collect.ts";
 import { registerDashboards } from "./commands/dashboards.ts";
 import { registerEngine } from "./commands/engine.ts";
 import { registerGenerate } from "./commands/generate.ts";
+import { registerRecover } from "./commands/recover.ts";
 import { registerStart } from "./commands/start.ts";
 import { registerWorkload } from "./commands/workload.ts";
 
@@ -33,5 +34,6 @@ export function buildProgram(): Command {
   registerDashboards(program);
   registerGenerate(program);
   registerBench(program);
+  registerRecover(program);
   return program;
 }
