@@ -150,7 +150,7 @@ export const CHECKS: Record<AlertKey, Check | null> = {
   },
   drTestOverdue: (ctx) =>
     perGroup(ctx, (g) => {
-      const age = ctx.now - g.raw.lastTestFailoverTimestamp;
+      const age = ctx.now - (g.raw.lastTestFailoverTimestamp ?? 0);
       return age > 31 * DAY ? { value: age, threshold: 31 * DAY } : null;
     }),
 };

@@ -10,6 +10,7 @@ import { registerBench } from "./commands/bench.ts";
 import { registerCheckConfig } from "./commands/check-config.ts";
 import { registerCollect } from "./commands/collect.ts";
 import { registerDashboards } from "./commands/dashboards.ts";
+import { registerDrills } from "./commands/drills.ts";
 import { registerEngine } from "./commands/engine.ts";
 import { registerGenerate } from "./commands/generate.ts";
 import { registerRecover } from "./commands/recover.ts";
@@ -35,5 +36,6 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerBench(program);
   registerRecover(program);
+  registerDrills(program);
   return program;
 }

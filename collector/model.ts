@@ -10,10 +10,10 @@ export interface VolumeSample {
   name: string;
   sizeBytes: number;
   /** Monotonic counters as the source reports them; the collector folds resets into its own counters. */
-  writtenBytesTotal: number;
-  writeOpsTotal: number;
-  trimmedBytesTotal: number;
-  rpoSeconds: number;
+  writtenBytesTotal?: number;
+  writeOpsTotal?: number;
+  trimmedBytesTotal?: number;
+  rpoSeconds?: number;
 }
 
 export interface JournalSample {
@@ -47,7 +47,7 @@ export interface GroupSample {
   syncProgressRatio: number;
   syncEtaSeconds: number;
   resyncRequired: boolean;
-  lastTestFailoverTimestamp: number;
+  lastTestFailoverTimestamp?: number;
   volumes: VolumeSample[];
   journal: JournalSample | null;
 }

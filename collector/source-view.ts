@@ -43,9 +43,9 @@ function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number
   const volumeRpos: number[] = [];
   for (const v of g.volumes) {
     const vm = m.member(v.name);
-    const written = vm.counter(VOLUME.written, t, v.writtenBytesTotal);
+    const written = vm.counter(VOLUME.written, t, v.writtenBytesTotal ?? 0);
     changeRate += written.rate;
-    volumeRpos.push(v.rpoSeconds);
+    if (v.rpoSeconds !== undefined) volumeRpos.push(v.rpoSeconds);
     // Fields spelled out rather than spread from `place`: this loop runs for every volume on every update.
     view.volumes.push({
       source: place.source,
@@ -55,10 +55,10 @@ function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number
       volume: v.name,
       raw: v,
       writtenBytesTotal: written.total,
-      writeOpsTotal: vm.total(VOLUME.ops, v.writeOpsTotal),
-      trimmedBytesTotal: vm.total(VOLUME.trimmed, v.trimmedBytesTotal),
+      writeOpsTotal: vm.total(VOLUME.ops, v.writeOpsTotal ?? 0),
+      trimmedBytesTotal: vm.total(VOLUME.trimmed, v.trimmedBytesTotal ?? 0),
       changeRateBytesPerSecond: written.rate,
-      rpoSeconds: v.rpoSeconds,
+      rpoSeconds: v.rpoSeconds ?? 0,
     });
   }
   const rpo = groupRpoSeconds(g.rpoSeconds, volumeRpos);

@@ -131,7 +131,7 @@ export const extractors: Record<MetricKey, Extractor> = {
   groupSyncProgress: (s, _, emit) => perGroup(s, emit, (g) => g.raw.syncProgressRatio),
   groupSyncEta: (s, _, emit) => perGroup(s, emit, (g) => g.raw.syncEtaSeconds),
   groupResyncRequired: (s, _, emit) => perGroup(s, emit, (g) => bool(g.raw.resyncRequired)),
-  groupLastTestFailover: (s, _, emit) => perGroup(s, emit, (g) => g.raw.lastTestFailoverTimestamp),
+  groupLastTestFailover: (s, _, emit) => perGroup(s, emit, (g) => g.raw.lastTestFailoverTimestamp ?? 0),
 
   journalCapacity: (s, _, emit) => perJournal(s, emit, (j) => j.raw.capacityBytes),
   journalUsed: (s, _, emit) => perJournal(s, emit, (j) => j.raw.usedBytes),

@@ -5,9 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { DRILLS_FILE, DrillStore } from "../drills/drill-store.ts";
-import { NbdClient } from "../nbd/client.ts";
-import type { ReplicatedWrite } from "../records.ts";
-import { RecoveryGroup } from "../recovery/group.ts";
+import { Journal } from "../journal/journal.ts";
 import {
   batches,
   expectedImages,
@@ -19,7 +17,9 @@ import {
   tempDir,
   VOLUME_BYTES,
   VOLUMES,
-} from "../recovery/test-support.ts";
+} from "../journal/test-support.ts";
+import { NbdClient } from "../nbd/client.ts";
+import type { ReplicatedWrite } from "../records.ts";
 import { ImageAccess } from "./image-access.ts";
 
 const FIRST_TIMESTAMP = 1_000_000;
@@ -42,7 +42,7 @@ async function readImage(uri: string): Promise<Buffer> {
 }
 
 /** The images of every volume at `timestamp`, through a read-only session opened and ended around the reads. */
-async function imagesAt(access: ImageAccess, group: RecoveryGroup, timestamp: number) {
+async function imagesAt(access: ImageAccess, group: Journal, timestamp: number) {
   const view = await access.begin(
     { config: groupConfig(), journal: group },
     { point: { kind: "time", timestamp }, writable: false, operator: "property", note: "" },
@@ -67,7 +67,7 @@ describe("point-in-time images against an in-memory model", () => {
   it.each([11, 23, 37, 51])("seed %i: images at two times differ exactly by the writes between them", async (seed) => {
     const dir = await tempDir();
     const writes = randomWrites(seed, 240, FIRST_TIMESTAMP);
-    const group = await RecoveryGroup.open({
+    const group = await Journal.open({
       dir,
       group: groupConfig(),
       logger: silentLogger,

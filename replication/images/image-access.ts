@@ -14,12 +14,13 @@ import type { DrillRecord, DrillStore } from "../drills/drill-store.ts";
 import { type NbdExportBackend, NbdServer } from "../nbd/server.ts";
 import type { GroupRecoveryStatus } from "../status.ts";
 import { PointInTimeImage, type PointReader } from "./point-in-time-image.ts";
-import { type JournalWindow, type PointSpec, type RecoveryPoint, resolvePoint } from "./recovery-point.ts";
+import { type JournalWindow, PointError, type PointSpec, type RecoveryPoint, resolvePoint } from "./recovery-point.ts";
 import { ScratchBudget, ScratchOverlay } from "./scratch-overlay.ts";
 
 export interface ImageGroup {
   config: GroupConfig;
-  journal: JournalWindow & PointReader;
+  /** Journal (replication/journal) satisfies it: its window, and a pin per session instead of a lock. */
+  journal: JournalWindow & { pin(seq: number, holder: string): PointReader & { release(): void } };
 }
 
 export interface ImageAccessOptions {
@@ -73,6 +74,8 @@ const RPO_SAMPLE_MS = 1000;
 
 interface Session {
   view: ImageSessionView;
+  /** Released at the end: until then retention keeps every record the images read. */
+  pin: { release(): void };
   server: NbdServer;
   overlays: ScratchOverlay[];
   budget?: ScratchBudget;
@@ -180,6 +183,7 @@ export class ImageAccess {
       };
       await this.opts.drills.put(drill);
     }
+    const pin = this.pinPoint(g, point, request.writable);
     const backends = new Map<string, NbdExportBackend>();
     const overlays: ScratchOverlay[] = [];
     const budget = request.writable
@@ -195,7 +199,7 @@ export class ImageAccess {
     try {
       if (budget) await mkdir(join(this.opts.scratchDir, name), { recursive: true });
       for (const v of g.config.volumes) {
-        const image = new PointInTimeImage(v.name, v.size, v.name, point.seq, g.journal);
+        const image = new PointInTimeImage(v.name, v.size, v.name, pin);
         if (!budget) {
           backends.set(v.name, image);
           continue;
@@ -225,7 +229,7 @@ export class ImageAccess {
         await this.opts.drills.put(drill);
         view.drill = drill.id;
       }
-      const session: Session = { view, server, overlays, budget, drill, maxRpo: rpoAtStart, sampler: undefined! };
+      const session: Session = { view, pin, server, overlays, budget, drill, maxRpo: rpoAtStart, sampler: undefined! };
       session.sampler = setInterval(() => {
         session.maxRpo = Math.max(session.maxRpo, this.opts.rpoOf(name));
       }, RPO_SAMPLE_MS).unref();
@@ -235,7 +239,7 @@ export class ImageAccess {
       );
       return session;
     } catch (err) {
-      await this.close({ server, overlays }).catch(() => {});
+      await this.close({ pin, server, overlays }).catch(() => {});
       if (drill)
         await this.opts.drills.put({
           ...drill,
@@ -247,9 +251,20 @@ export class ImageAccess {
     }
   }
 
-  private async close(s: Pick<Session, "server" | "overlays">): Promise<void> {
+  private async close(s: Pick<Session, "pin" | "server" | "overlays">): Promise<void> {
     await s.server.close();
     for (const o of s.overlays) await o.discard();
+    s.pin.release();
+  }
+
+  /** The point was in the window when resolved; retention may have trimmed it since (then the request is refused). */
+  private pinPoint(g: ImageGroup, point: RecoveryPoint, writable: boolean) {
+    try {
+      return g.journal.pin(point.seq, `${writable ? "test failover" : "image access"} ${g.config.name}@${point.seq}`);
+    } catch (err) {
+      if (err instanceof RangeError) throw new PointError(400, `the point left the recoverable window: ${err.message}`);
+      throw err;
+    }
   }
 
   private scratchOf(s: Session): { capacityBytes: number; usedBytes: number } {

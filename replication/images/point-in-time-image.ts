@@ -1,13 +1,15 @@
 /**
  * A volume as of one recovery point, served read-only over NBD without copying it: every read is
- * the replica's bytes overlaid with the journal's undo (or pending redo) for the point, so the
- * first byte is there as soon as the export is, whatever the size of the journal or the volume.
+ * the replica's bytes overlaid with the journal's undo (or pending redo) for the point, read under
+ * the session's pin, so the first byte is there as soon as the export is, whatever the size of the
+ * journal or the volume, and distribution and retention go on (retention keeps the pinned range).
  */
 import type { NbdExportBackend } from "../nbd/server.ts";
 
-/** Reads a volume as of a seq of the journal (RecoveryGroup satisfies it). */
+/** Reads volumes as of one point: a journal pin (replication/journal/pins.ts) satisfies it. */
 export interface PointReader {
-  readAt(volume: string, atSeq: number, offset: number, length: number): Promise<Buffer>;
+  readonly seq: number;
+  read(volume: string, offset: number, length: number): Promise<Buffer>;
 }
 
 export class PointInTimeImage implements NbdExportBackend {
@@ -17,12 +19,11 @@ export class PointInTimeImage implements NbdExportBackend {
     readonly name: string,
     readonly size: number,
     private readonly volume: string,
-    readonly seq: number,
-    private readonly journal: PointReader,
+    private readonly point: PointReader,
   ) {}
 
   read(offset: number, length: number): Promise<Buffer> {
-    return this.journal.readAt(this.volume, this.seq, offset, length);
+    return this.point.read(this.volume, offset, length);
   }
 
   // The NBD server refuses writes to a read-only export with EPERM before they reach a backend;

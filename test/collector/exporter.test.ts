@@ -23,6 +23,7 @@ const journal = {
   trimmedBytesBySpace: 0,
   storeCapacityBytes: 1e10,
   corruptRecordsTotal: 0,
+  pins: [],
 };
 
 async function rigWithSite() {

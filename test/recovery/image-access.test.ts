@@ -99,6 +99,9 @@ describe("recovery points, image access and test failover", () => {
     const g = await pair.caughtUp();
     expect((await pair.group("recovery")).appliedSeq).toBe(g.headSeq);
     const out = await readImage(uris[0]!, ["read -P 0xaa 0 2M", "read -P 0 2M 1M"]);
+    // The session reads under a pin on the bookmark's seq (retention keeps what it reads), not a lock.
+    const bookmark = (await points()).bookmarks.find((b) => b.name === "before-b")!;
+    expect((await pair.group("recovery")).journal!.pins.map((p) => p.seq)).toEqual([bookmark.seq]);
     expect(out).not.toMatch(/Pattern verification failed/);
     const denied = await runTool("qemu-io", ["-f", "raw", "-c", "write -P 1 0 4k", uris[0]!]);
     expect(denied.code).not.toBe(0);
@@ -108,6 +111,7 @@ describe("recovery points, image access and test failover", () => {
     expect(((await second.json()) as { error: string }).error).toMatch(/already has image access on/);
     expect(await readImage(uris[0]!, ["read -P 0xaa 0 4k"])).not.toMatch(/Pattern verification failed/);
     expect(await recover(["image-end", "--group", "g1"])).toMatch(/image access of g1 ended/);
+    expect((await pair.group("recovery")).journal!.pins).toEqual([]);
     expect((await runTool("qemu-io", ["-r", "-f", "raw", "-c", "read 0 4k", uris[0]!])).code).not.toBe(0);
   });
 
