@@ -153,4 +153,11 @@ export const CHECKS: Record<AlertKey, Check | null> = {
       const age = ctx.now - (g.raw.lastTestFailoverTimestamp ?? 0);
       return age > 31 * DAY ? { value: age, threshold: 31 * DAY } : null;
     }),
+  testFailoverScratchNearlyFull: (ctx) =>
+    perGroup(ctx, (g) => {
+      const used = g.raw.recovery?.scratchUsedBytes;
+      const capacity = g.raw.recovery?.scratchCapacityBytes;
+      if (used === undefined || !capacity) return null;
+      return used / capacity > 0.8 ? { value: used / capacity, threshold: 0.8 } : null;
+    }),
 };

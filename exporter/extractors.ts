@@ -76,6 +76,12 @@ const perVolume = (s: ModelSnapshot, emit: Emit, value: (v: VolumeView) => numbe
   labelled(s.volumes, volumeLabels, (v, l) => emit(l, value(v)));
 const perGroup = (s: ModelSnapshot, emit: Emit, value: (g: GroupView) => number) =>
   labelled(s.groups, groupLabels, (g, l) => emit(l, value(g)));
+/** Only groups whose source reports the value: absent stays absent. */
+const perGroupPresent = (s: ModelSnapshot, emit: Emit, value: (g: GroupView) => number | undefined) =>
+  labelled(s.groups, groupLabels, (g, l) => {
+    const v = value(g);
+    if (v !== undefined) emit(l, v);
+  });
 const perJournal = (s: ModelSnapshot, emit: Emit, value: (j: JournalView) => number) =>
   labelled(s.journals, journalLabels, (j, l) => emit(l, value(j)));
 const perLink = (s: ModelSnapshot, emit: Emit, value: (l: LinkView) => number) =>
@@ -132,6 +138,17 @@ export const extractors: Record<MetricKey, Extractor> = {
   groupSyncEta: (s, _, emit) => perGroup(s, emit, (g) => g.raw.syncEtaSeconds),
   groupResyncRequired: (s, _, emit) => perGroup(s, emit, (g) => bool(g.raw.resyncRequired)),
   groupLastTestFailover: (s, _, emit) => perGroup(s, emit, (g) => g.raw.lastTestFailoverTimestamp ?? 0),
+  groupLastDrillRto: (s, _, emit) => perGroupPresent(s, emit, (g) => g.raw.recovery?.lastDrillRtoSeconds),
+  groupImageAccess: (s, _, emit) =>
+    enumSet(
+      s.groups.filter((g) => g.raw.recovery),
+      emit,
+      groupLabels,
+      ["off", "read-only", "test-failover"],
+      (g) => g.raw.recovery!.imageAccess,
+    ),
+  groupScratchUsed: (s, _, emit) => perGroupPresent(s, emit, (g) => g.raw.recovery?.scratchUsedBytes),
+  groupScratchCapacity: (s, _, emit) => perGroupPresent(s, emit, (g) => g.raw.recovery?.scratchCapacityBytes),
 
   journalCapacity: (s, _, emit) => perJournal(s, emit, (j) => j.raw.capacityBytes),
   journalUsed: (s, _, emit) => perJournal(s, emit, (j) => j.raw.usedBytes),

@@ -2,11 +2,13 @@
 import { metrics } from "../../model/metrics.ts";
 import type { DashboardSpec } from "../factory.ts";
 import { promql, type ScopeVariable, selector } from "../query.ts";
+import { stateCodeExpr } from "../states.ts";
 import { THRESHOLDS } from "../thresholds.ts";
 
 const scope: readonly ScopeVariable[] = ["tenant", "site", "group"];
 const s = (m: (typeof metrics)[keyof typeof metrics]) => selector(m, scope);
 const instant = { legend: "{{tenant}} / {{group}}", instant: true };
+const IMAGE_ACCESS_MODES = metrics.groupImageAccess.extraLabels.mode;
 
 export const recovery: DashboardSpec = {
   uid: "rpowatch-recovery",
@@ -80,6 +82,50 @@ export const recovery: DashboardSpec = {
           queries: [promql(`time() - ${s(metrics.groupLastTestFailover)}`, instant)],
           thresholds: THRESHOLDS.drillAge,
           alerts: ["drTestOverdue"],
+          width: 12,
+        },
+        {
+          kind: "bargauge",
+          title: "Last drill RTO",
+          metric: metrics.groupLastDrillRto,
+          description: "Measured RTO of each group's newest drill: request to first byte of every volume readable.",
+          unit: "s",
+          queries: [promql(s(metrics.groupLastDrillRto), instant)],
+          width: 12,
+        },
+        {
+          kind: "statetimeline",
+          title: "Image access",
+          metric: metrics.groupImageAccess,
+          description: "Off, a read-only point-in-time image, or a writable test failover, per group.",
+          unit: "short",
+          queries: [
+            promql(stateCodeExpr(metrics.groupImageAccess, IMAGE_ACCESS_MODES, scope, ["tenant", "group"]), {
+              legend: "{{tenant}} / {{group}}",
+            }),
+          ],
+          states: IMAGE_ACCESS_MODES,
+          thresholds: THRESHOLDS.neutral,
+          width: 12,
+        },
+        {
+          kind: "bargauge",
+          title: "Test failover scratch use",
+          metric: metrics.groupScratchUsed,
+          description:
+            "Share of its scratch area a running test failover has written; at 100% its writes are refused (ENOSPC).",
+          unit: "percentunit",
+          queries: [promql(`${s(metrics.groupScratchUsed)} / ${s(metrics.groupScratchCapacity)}`, instant)],
+          thresholds: THRESHOLDS.journalUtilization,
+          alerts: ["testFailoverScratchNearlyFull"],
+          width: 12,
+        },
+        {
+          kind: "bargauge",
+          title: "Test failover scratch bound",
+          metric: metrics.groupScratchCapacity,
+          unit: "bytes",
+          queries: [promql(s(metrics.groupScratchCapacity), instant)],
           width: 12,
         },
       ],

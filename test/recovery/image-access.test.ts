@@ -93,7 +93,7 @@ describe("recovery points, image access and test failover", () => {
     expect(uris[0]).toMatch(/^nbd:\/\/127\.0\.0\.1:\d+\/vol1$/);
     const info = await runTool("nbdinfo", ["--json", uris[0]!]);
     expect(JSON.parse(info.stdout).exports[0]["export-size"]).toBe(16 * 1024 * 1024);
-    expect(JSON.parse(info.stdout).exports[0]["is_read_only"]).toBe(true);
+    expect(JSON.parse(info.stdout).exports[0].is_read_only).toBe(true);
     // Writes go on at production and are distributed over the replica the image reads from.
     await qemuIo(pair.nbdUri, ["write -P 0xcc 0 512k"]);
     const g = await pair.caughtUp();
