@@ -2,13 +2,11 @@
 import { metrics } from "../../model/metrics.ts";
 import type { DashboardSpec } from "../factory.ts";
 import { promql, type ScopeVariable, selector } from "../query.ts";
-import { stateCodeExpr } from "../states.ts";
 import { THRESHOLDS } from "../thresholds.ts";
 
 const scope: readonly ScopeVariable[] = ["tenant", "site", "group"];
 const s = (m: (typeof metrics)[keyof typeof metrics]) => selector(m, scope);
 const instant = { legend: "{{tenant}} / {{group}}", instant: true };
-const IMAGE_ACCESS_MODES = metrics.groupImageAccess.extraLabels.mode;
 
 export const recovery: DashboardSpec = {
   uid: "rpowatch-recovery",
@@ -94,17 +92,13 @@ export const recovery: DashboardSpec = {
           width: 12,
         },
         {
-          kind: "statetimeline",
-          title: "Image access",
+          kind: "bargauge",
+          title: "Test failover running",
           metric: metrics.groupImageAccess,
-          description: "Off, a read-only point-in-time image, or a writable test failover, per group.",
+          description:
+            "1 while a writable test failover of the group runs at the recovery site (image access mode test-failover).",
           unit: "short",
-          queries: [
-            promql(stateCodeExpr(metrics.groupImageAccess, IMAGE_ACCESS_MODES, scope, ["tenant", "group"]), {
-              legend: "{{tenant}} / {{group}}",
-            }),
-          ],
-          states: IMAGE_ACCESS_MODES,
+          queries: [promql(selector(metrics.groupImageAccess, scope, { mode: "test-failover" }), instant)],
           thresholds: THRESHOLDS.neutral,
           width: 12,
         },

@@ -4,7 +4,7 @@
  * the session's pin, so the first byte is there as soon as the export is, whatever the size of the
  * journal or the volume, and distribution and retention go on (retention keeps the pinned range).
  */
-import type { NbdExportBackend } from "../nbd/server.ts";
+import type { NbdExportBackend } from "../nbd/backend.ts";
 
 /** Reads volumes as of one point: a journal pin (replication/journal/pins.ts) satisfies it. */
 export interface PointReader {

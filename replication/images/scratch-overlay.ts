@@ -10,7 +10,7 @@ import { fdatasync } from "node:fs";
 import { type FileHandle, open, rm } from "node:fs/promises";
 import { readAt, totalLength, writeAt } from "../../lib/positional-io.ts";
 import { Mutex } from "../journal/mutex.ts";
-import type { NbdExportBackend } from "../nbd/server.ts";
+import type { NbdExportBackend } from "../nbd/backend.ts";
 
 /** Refused because the scratch budget is spent: mapped to NBD ENOSPC by the server. */
 export class ScratchFullError extends Error {

@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../lib/ports.ts";
+import { EmbeddedStore } from "../../history/embedded-store.ts";
+import { runToolOk } from "../../replication/nbd/test-support.ts";
 import { waitFor } from "../support/process.ts";
 import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
 
@@ -27,11 +28,10 @@ describe("rpowatch start (the whole stack on embedded defaults)", () => {
 
   it("replicates the workload's writes, exports measured RPO and change rate, and stops cleanly on SIGINT", async () => {
     dir = await makeTempDir("start");
-    const port = await freePort();
     const config = join(dir, "stack.yaml");
     await writeFile(
       config,
-      `dataDir: ${join(dir, "data")}\nexporter: { listen: "127.0.0.1:${port}" }\ncollector: { rateWindow: 5s }\nembedded: { groups: 1, volumesPerGroup: 2, volumeSize: 16MiB, rate: 128KiB }\n`,
+      `dataDir: ${join(dir, "data")}\nexporter: { listen: "127.0.0.1:0" }\ncollector: { rateWindow: 5s }\nembedded: { groups: 1, volumesPerGroup: 2, volumeSize: 16MiB, rate: 128KiB }\n`,
     );
     child = spawn(process.execPath, [BIN, "--log-level", "warn", "start", "--config", config], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -42,7 +42,12 @@ describe("rpowatch start (the whole stack on embedded defaults)", () => {
     });
     const exited = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)));
 
-    const url = `http://127.0.0.1:${port}/metrics`;
+    // Port 0: the exporter binds a free port, and the stack prints where it serves.
+    const exporter = await waitFor(() => /NOC page: (http:\/\/127\.0\.0\.1:\d+)\/\n/.exec(stdout)?.[1], {
+      timeoutMs: 90_000,
+      what: "rpowatch start to print the exporter's URL",
+    });
+    const url = `${exporter}/metrics`;
     const metrics = await waitFor(
       async () => {
         const text = await fetch(url).then(
@@ -59,7 +64,17 @@ describe("rpowatch start (the whole stack on embedded defaults)", () => {
     );
     expect(stdout).toMatch(/engine site prod \(production\)/);
     expect(stdout).toMatch(/engine site dr \(recovery\)/);
-    expect(stdout).toContain(`http://127.0.0.1:${port}/metrics`);
+    expect(stdout).toContain(`metrics: ${url}\n`);
+    expect((await fetch(`${exporter}/`)).headers.get("content-type")).toMatch(/text\/html/);
+    // Each volume's address, as printed, is one an NBD client opens.
+    const volumes = [...stdout.matchAll(/^volume (\S+): (nbd:\/\/127\.0\.0\.1:\d+\/\S+)$/gm)];
+    expect(volumes.map((m) => m[1])).toEqual(["g1-v1", "g1-v2"]);
+    for (const [, volume, address] of volumes) {
+      expect(address).toMatch(new RegExp(`/${volume}$`));
+      expect(await runToolOk("qemu-io", ["-r", "-f", "raw", "-c", "read 0 4k", address!])).toMatch(
+        /read 4096\/4096 bytes/,
+      );
+    }
     // Two volumes at 128 KiB/s each: the measured group change rate is in that neighbourhood.
     const rate = sample(metrics, "rpowatch_group_change_rate_bytes_per_second", { site: "prod", group: "g1" })!;
     expect(rate).toBeGreaterThan(64 * 1024);
@@ -70,5 +85,20 @@ describe("rpowatch start (the whole stack on embedded defaults)", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/stopped\n$/);
+
+    // History is recorded with no history configuration: the group's RPO is in the embedded store.
+    expect(stdout).toContain(`history: ${join(dir, "data", "history.duckdb")}`);
+    const history = await EmbeddedStore.open(join(dir, "data", "history.duckdb"), { readOnly: true });
+    const now = Date.now() / 1000;
+    const [rpo] = await history.range({
+      metric: "rpowatch_group_rpo_seconds",
+      match: { site: "prod", group: "g1" },
+      from: now - 3600,
+      to: now,
+      stepSeconds: 1,
+      aggregate: "max",
+    });
+    await history.close();
+    expect(rpo!.values.length).toBeGreaterThan(0);
   });
 });

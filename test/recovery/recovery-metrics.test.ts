@@ -12,7 +12,7 @@ import { groupStatus, siteStatus } from "../collector/support/site-status.ts";
 
 function exposition(groups: ReturnType<typeof groupStatus>[]): string {
   const collector = new Collector({
-    sources: [{ name: "dr", kind: "push", start() {}, stop: async () => {} }],
+    sources: [{ name: "dr", kind: "push", staleAfterSeconds: 60, start() {}, stop: async () => {} }],
     rateWindowSeconds: 60,
   });
   collector.sinkFor("dr").snapshot(mapSiteStatus(siteStatus(groups, 1000), "acme"), { durationSeconds: 0, samples: 1 });
