@@ -181,4 +181,11 @@ export const CHECKS: Record<AlertKey, Check | null> = {
       const age = ctx.now - lastTest;
       return age > 31 * DAY ? [{ labels: groupLabels(g), value: age, threshold: 31 * DAY }] : [];
     }),
+  testFailoverScratchNearlyFull: (ctx) =>
+    perGroup(ctx, (g) => {
+      const used = g.raw.recovery?.scratchUsedBytes;
+      const capacity = g.raw.recovery?.scratchCapacityBytes;
+      if (used === undefined || !capacity) return null;
+      return used / capacity > 0.8 ? { value: used / capacity, threshold: 0.8 } : null;
+    }),
 };

@@ -10,8 +10,10 @@ import { registerBench } from "./commands/bench.ts";
 import { registerCheckConfig } from "./commands/check-config.ts";
 import { registerCollect } from "./commands/collect.ts";
 import { registerDashboards } from "./commands/dashboards.ts";
+import { registerDrills } from "./commands/drills.ts";
 import { registerEngine } from "./commands/engine.ts";
 import { registerGenerate } from "./commands/generate.ts";
+import { registerRecover } from "./commands/recover.ts";
 import { registerReport } from "./commands/report.ts";
 import { registerStart } from "./commands/start.ts";
 import { registerWorkload } from "./commands/workload.ts";
@@ -35,5 +37,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerGenerate(program);
   registerBench(program);
+  registerRecover(program);
+  registerDrills(program);
   return program;
 }

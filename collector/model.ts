@@ -61,8 +61,19 @@ export interface GroupSample {
   syncEtaSeconds: number;
   resyncRequired: boolean;
   lastTestFailoverTimestamp?: number;
+  /** Recovery-site operations (bundled engine); absent where the source does not say. */
+  recovery?: GroupRecoverySample;
   volumes: VolumeSample[];
   journal: JournalSample | null;
+}
+
+export interface GroupRecoverySample {
+  imageAccess: "off" | "read-only" | "test-failover";
+  /** Test failover only. */
+  scratchUsedBytes?: number;
+  scratchCapacityBytes?: number;
+  /** Absent when no drill's image came up. */
+  lastDrillRtoSeconds?: number;
 }
 
 export interface LinkSample {

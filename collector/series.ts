@@ -162,6 +162,10 @@ export const WHEN_STALE: Record<MetricKey, WhenStale> = {
   groupSyncEta: "absent",
   groupResyncRequired: "absent",
   groupLastTestFailover: "kept",
+  groupLastDrillRto: "kept",
+  groupImageAccess: "absent",
+  groupScratchUsed: "absent",
+  groupScratchCapacity: "absent",
 
   journalCapacity: "kept",
   journalUsed: "absent",
@@ -293,6 +297,17 @@ const readers: Record<MetricKey, Extractor> = {
   groupSyncEta: (s, _, emit) => perGroup(s, emit, (g) => g.raw.syncEtaSeconds),
   groupResyncRequired: (s, _, emit) => perGroup(s, emit, (g) => bool(g.raw.resyncRequired)),
   groupLastTestFailover: (s, _, emit) => perGroup(s, emit, (g) => g.raw.lastTestFailoverTimestamp),
+  groupLastDrillRto: (s, _, emit) => perGroup(s, emit, (g) => g.raw.recovery?.lastDrillRtoSeconds),
+  groupImageAccess: (s, _, emit) =>
+    enumSet(
+      s.groups.filter((g) => g.raw.recovery),
+      emit,
+      groupLabels,
+      ["off", "read-only", "test-failover"],
+      (g) => g.raw.recovery!.imageAccess,
+    ),
+  groupScratchUsed: (s, _, emit) => perGroup(s, emit, (g) => g.raw.recovery?.scratchUsedBytes),
+  groupScratchCapacity: (s, _, emit) => perGroup(s, emit, (g) => g.raw.recovery?.scratchCapacityBytes),
 
   journalCapacity: (s, _, emit) => perJournal(s, emit, (j) => j.raw.capacityBytes),
   journalUsed: (s, _, emit) => perJournal(s, emit, (j) => j.raw.usedBytes),

@@ -346,6 +346,19 @@ export const alerts = {
       "The history store has not taken points for a while: the on-disk buffer of {{ $labels.instance }} holds {{ $value }} of its bound. Once it is full, new history points are dropped and the monthly report will show gaps.",
     oid: 21,
   }),
+  testFailoverScratchNearlyFull: def({
+    name: "TestFailoverScratchNearlyFull",
+    subject: "group",
+    severity: "warning",
+    expr: `${m.groupScratchUsed.name} / ${m.groupScratchCapacity.name} > 0.8`,
+    for: "1m",
+    valueUnit: "ratio",
+    threshold: 0.8,
+    summary: "The test failover of group {{ $labels.group }} has filled over 80% of its scratch area",
+    description:
+      "The running test failover of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has written {{ $value }} of its scratch area, the group's image-access share of the journal; once full, the test's writes are refused with ENOSPC.",
+    oid: 22,
+  }),
 } as const satisfies Record<string, AlertDef>;
 
 export type AlertKey = keyof typeof alerts;

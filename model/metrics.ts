@@ -240,6 +240,35 @@ export const metrics = {
     entity: "group",
     help: "Time of the group's last successful test failover (DR drill); absent when none is on record.",
   }),
+  groupLastDrillRto: def({
+    name: "rpowatch_group_last_drill_rto_seconds",
+    type: "gauge",
+    unit: "seconds",
+    entity: "group",
+    help: "Measured RTO of the group's newest DR drill whose image came up: from the request to the first byte of every volume readable. Absent when no drill has.",
+  }),
+  groupImageAccess: def({
+    name: "rpowatch_group_image_access",
+    type: "gauge",
+    unit: "state",
+    entity: "group",
+    extraLabels: { mode: ["off", "read-only", "test-failover"] },
+    help: "Image access of the group at the recovery site: 1 for the current mode (off, read-only point-in-time image, writable test failover), 0 for the others.",
+  }),
+  groupScratchUsed: def({
+    name: "rpowatch_group_test_failover_scratch_used_bytes",
+    type: "gauge",
+    unit: "bytes",
+    entity: "group",
+    help: "Bytes a running test failover has written into its scratch area; absent when no test runs.",
+  }),
+  groupScratchCapacity: def({
+    name: "rpowatch_group_test_failover_scratch_capacity_bytes",
+    type: "gauge",
+    unit: "bytes",
+    entity: "group",
+    help: "Bound of a running test failover's scratch area (the group's image-access share of its journal capacity); absent when no test runs.",
+  }),
 
   // ── Journals (recovery site, one per group) ───────────────────────────────
   journalCapacity: def({

@@ -44,6 +44,15 @@ export const groupConfig = z
       })
       .strict()
       .default({ window: 86400, capacity: 1024 ** 3 }),
+    /**
+     * Share of the journal capacity a test failover may write into its scratch area: RecoverPoint's
+     * default 20%, 40% advised for long tests (000_e7ab14c372fca572.txt L130). Absent: the default.
+     */
+    imageAccessShare: z
+      .number()
+      .gt(0, "imageAccessShare must be > 0")
+      .max(1, "imageAccessShare must be <= 1")
+      .optional(),
   })
   .strict()
   .superRefine((g, ctx) => {

@@ -14,6 +14,7 @@ import { Journal } from "./journal/journal.ts";
 import { LinkTracker } from "./link/link-status.ts";
 import { type PeerView, Receiver } from "./link/receiver.ts";
 import { loadLinkTls } from "./link/tls.ts";
+import { SiteRecoveryOperations } from "./recovery-operations.ts";
 import { type BookmarkStatus, type EngineGroupState, type GroupStatus, type SiteStatus, syncStatus } from "./status.ts";
 
 export class RecoverySite implements SiteControl {
@@ -23,6 +24,7 @@ export class RecoverySite implements SiteControl {
   private readonly groups = new Map<string, { config: GroupConfig; journal: Journal; state: EngineGroupState }>();
   private receiver: Receiver | null = null;
   private readonly tracker: LinkTracker;
+  recovery?: SiteRecoveryOperations;
 
   constructor(
     private readonly config: SiteConfig,
@@ -55,11 +57,20 @@ export class RecoverySite implements SiteControl {
       tracker: this.tracker,
       logger: this.logger,
     });
+    this.recovery = await SiteRecoveryOperations.open({
+      dataDir: config.dataDir,
+      // Images are served where the operator reaches the control API, each session on a port of its own.
+      host: parseHostPort(config.control.listen).host,
+      logger: this.logger,
+      group: (name) => this.group(name),
+      rpoOf: (name) => this.rpoOf(name),
+    });
     const { host, port } = parseHostPort(config.link.listen!);
     return { linkPort: await this.receiver.listen(host, port) };
   }
 
   async stop(): Promise<void> {
+    await this.recovery?.close();
     await this.receiver?.close();
     for (const g of this.groups.values()) await g.journal.close();
   }
@@ -73,6 +84,7 @@ export class RecoverySite implements SiteControl {
       const peer = this.receiver?.peer.get(name);
       this.refreshState(name, g);
       const b = j.lastBookmark();
+      const recovery = this.recovery?.status(name);
       groups.push({
         name,
         tenant: g.config.tenant,
@@ -95,9 +107,13 @@ export class RecoverySite implements SiteControl {
         bookmarkIntervalSeconds: g.config.bookmarkInterval,
         resyncRequired: j.resyncing,
         sync: j.resyncing ? syncStatus("full") : syncStatus("none", 1),
+        ...(recovery?.lastTestFailoverTimestamp !== undefined && {
+          lastTestFailoverTimestamp: recovery.lastTestFailoverTimestamp,
+        }),
         // Client writes, their counters and per-volume RPO are measured where the writes land: at production.
         volumes: g.config.volumes.map((v) => ({ name: v.name, sizeBytes: v.size })),
         journal,
+        ...(recovery && { recovery }),
       });
     }
     return {
@@ -136,6 +152,15 @@ export class RecoverySite implements SiteControl {
     const j = this.group(group).journal;
     this.logger.warn({ group, site: j.sourceSite }, "group released from its production site");
     await j.releaseSource();
+  }
+
+  private rpoOf(group: string): number {
+    const j = this.group(group).journal;
+    return rpoUpperBound(
+      this.receiver?.peer.get(group),
+      j.journalStatus().newestRecoverableTimestamp,
+      Date.now() / 1000,
+    );
   }
 
   private refreshState(name: string, g: { journal: Journal; state: EngineGroupState }): void {

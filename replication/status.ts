@@ -111,6 +111,21 @@ export interface GroupStatus {
   volumes: VolumeStatus[];
   /** Present on the recovery site. */
   journal: JournalStatus | null;
+  /** Recovery site: image access, test failover and drills (docs/recovery.md). */
+  recovery?: GroupRecoveryStatus;
+}
+
+export interface GroupRecoveryStatus {
+  imageAccess: {
+    mode: "off" | "read-only" | "test-failover";
+    /** Test failover only: scratch bytes written and the bound (the group's image-access share of the journal). */
+    scratchUsedBytes?: number;
+    scratchCapacityBytes?: number;
+  };
+  /** End of the newest passed drill; absent when the group was never tested successfully. */
+  lastTestFailoverTimestamp?: number;
+  /** Measured RTO of the newest drill whose image came up; absent when none did. */
+  lastDrillRtoSeconds?: number;
 }
 
 export interface LinkStatus {

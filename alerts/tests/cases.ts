@@ -328,4 +328,17 @@ export const CASES: AlertTestCase[] = [
     ],
     silent: ["50m"],
   },
+  {
+    alert: "testFailoverScratchNearlyFull",
+    name: "db's test writes fill 90% of its scratch area; web's 50%",
+    interval: "1m",
+    series: [
+      { series: sel(m.groupScratchUsed.name, DB), values: "0+90x10" },
+      { series: sel(m.groupScratchCapacity.name, DB), values: "1000x10" },
+      { series: sel(m.groupScratchUsed.name, WEB), values: "500x10" },
+      { series: sel(m.groupScratchCapacity.name, WEB), values: "1000x10" },
+    ],
+    firing: [{ at: "10m", instances: [{ labels: DB, value: 0.9, threshold: 0.8 }] }],
+    silent: ["8m"],
+  },
 ];

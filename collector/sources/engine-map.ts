@@ -40,6 +40,7 @@ export const GROUP_FIELDS = {
   lastTestFailoverTimestamp: "lastTestFailoverTimestamp",
   volumes: "volumes",
   journal: "journal",
+  recovery: "recovery",
 } as const satisfies Record<keyof GroupStatus, keyof GroupSample | Unmapped>;
 
 export const VOLUME_FIELDS = {
@@ -114,6 +115,14 @@ function mapGroup(g: GroupStatus, site: string, peerSite: string): GroupSample {
     syncEtaSeconds: syncing ? g.sync.etaSeconds : 0,
     resyncRequired: g.resyncRequired,
     lastTestFailoverTimestamp: g.lastTestFailoverTimestamp,
+    ...(g.recovery && {
+      recovery: {
+        imageAccess: g.recovery.imageAccess.mode,
+        scratchUsedBytes: g.recovery.imageAccess.scratchUsedBytes,
+        scratchCapacityBytes: g.recovery.imageAccess.scratchCapacityBytes,
+        lastDrillRtoSeconds: g.recovery.lastDrillRtoSeconds,
+      },
+    }),
     volumes: g.volumes.map((v) => ({
       name: v.name,
       sizeBytes: v.sizeBytes,

@@ -10,6 +10,7 @@ import { WebSocketServer } from "ws";
 import { type Authenticate, allowAll, authMiddleware, upgradeAllowed } from "../../lib/http-auth.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { StreamMessage } from "../status.ts";
+import { recoveryRoutes } from "./recovery-routes.ts";
 import { ApiError, type SiteControl } from "./site-control.ts";
 
 const BOOKMARK_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -109,6 +110,7 @@ export class ControlServer {
       await site.releaseSource(String(req.params.group));
       res.json({ ok: true });
     });
+    app.use(recoveryRoutes(() => site.recovery));
     app.use((_req, _res, next) => next(new ApiError(404, "no such route")));
     app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
       const status =

@@ -1,6 +1,7 @@
 /** What the control API can ask of a running site, whichever its role. */
 import type { BookmarkStatus, SiteStatus } from "../status.ts";
 import type { EventHub } from "./event-hub.ts";
+import type { RecoveryOperations } from "./recovery-operations.ts";
 
 export class ApiError extends Error {
   constructor(
@@ -14,6 +15,8 @@ export class ApiError extends Error {
 export interface SiteControl {
   readonly role: "production" | "recovery";
   readonly events: EventHub;
+  /** Recovery points, image access, test failover and drills: the recovery site's (docs/recovery.md). */
+  readonly recovery?: RecoveryOperations;
   status(): SiteStatus;
   bookmark(group: string, name: string): Promise<BookmarkStatus>;
   /** Operator override of the link limit (0 = unlimited, null = back to config and schedule). */

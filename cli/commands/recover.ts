@@ -1,0 +1,150 @@
+/**
+ * `rpowatch recover …`: recovery operations on a recovery site through its control API
+ * (docs/recovery.md): list recovery points, add a bookmark, open and end image access or a test
+ * failover. `--json` prints the API's answer as is, for scripts.
+ */
+import { userInfo } from "node:os";
+import type { Command } from "commander";
+import { ExitCode } from "../../lib/exit-codes.ts";
+import type { DrillRecord } from "../../replication/drills/drill-store.ts";
+import type { ImageSessionView } from "../../replication/images/image-access.ts";
+import { iso, type RecoveryPoints } from "../../replication/images/recovery-point.ts";
+import type { BookmarkStatus } from "../../replication/status.ts";
+import { SiteApi, SiteApiError, siteOption } from "./site-api.ts";
+
+interface Common {
+  group: string;
+  site?: string;
+  json?: boolean;
+}
+
+const g = (group: string) => `/groups/${encodeURIComponent(group)}`;
+
+/** Runs an operation; a refusal prints the site's reason and sets the exit code. */
+export function operation<O>(run: (api: SiteApi, opts: O) => Promise<void>) {
+  return async (opts: O & { site?: string }) => {
+    try {
+      await run(new SiteApi(opts.site), opts);
+    } catch (err) {
+      if (!(err instanceof SiteApiError)) throw err;
+      process.stderr.write(`rpowatch: ${err.message}\n`);
+      process.exitCode = err.status === 0 && err.message.startsWith("no site") ? ExitCode.usage : ExitCode.failure;
+    }
+  };
+}
+
+function print(json: boolean | undefined, value: unknown, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text());
+}
+
+function pointText(p: { seq: number; timestamp: number; bookmark?: string }): string {
+  return `${iso(p.timestamp)} (seq ${p.seq}${p.bookmark ? `, bookmark ${p.bookmark}` : ""})`;
+}
+
+export function registerRecover(program: Command): void {
+  const recover = program
+    .command("recover")
+    .description("recovery operations on a recovery site: points, bookmarks, image access, test failover");
+
+  recover
+    .command("points")
+    .description("list what the group can be recovered to now: oldest and newest point, bookmarks with their times")
+    .requiredOption("--group <name>", "consistency group")
+    .addOption(siteOption())
+    .option("--json", "print the API answer as JSON")
+    .action(
+      operation<Common>(async (api, o) => {
+        const p = await api.get<RecoveryPoints & { group: string }>(`${g(o.group)}/points`);
+        print(o.json, p, () =>
+          [
+            `group ${o.group}: recoverable from ${pointText(p.oldest)} to ${pointText(p.newest)}`,
+            `${p.bookmarks.length} bookmark(s)${p.bookmarks.length ? ":" : ""}`,
+            ...p.bookmarks.map((b) => `  ${iso(b.timestamp)}  seq ${b.seq}  ${b.name}`),
+            "",
+          ].join("\n"),
+        );
+      }),
+    );
+
+  recover
+    .command("bookmark")
+    .description("mark the group's current point with a name (on the production site: its head; here: what is durable)")
+    .requiredOption("--group <name>", "consistency group")
+    .requiredOption("--name <name>", "bookmark name: 1-128 of A-Z a-z 0-9 . _ : -")
+    .addOption(siteOption())
+    .option("--json", "print the API answer as JSON")
+    .action(
+      operation<Common & { name: string }>(async (api, o) => {
+        const b = await api.post<BookmarkStatus>(`${g(o.group)}/bookmarks`, { name: o.name });
+        print(o.json, b, () => `bookmark ${b.name} at ${pointText(b)}\n`);
+      }),
+    );
+
+  recover
+    .command("image")
+    .description(
+      "serve a point-in-time image of each volume of the group over NBD; prints one nbd:// address per volume",
+    )
+    .requiredOption("--group <name>", "consistency group")
+    .option("--latest", "the newest point")
+    .option("--time <time>", "the point at a time (ISO 8601 with a zone, e.g. 2026-12-02T15:04:05Z)")
+    .option("--bookmark <name>", "the point of a named bookmark")
+    .option("--bookmark-before <time>", "the latest bookmark at or before a time")
+    .option("--writable", "test failover: writes go to a scratch area and are discarded at image-end")
+    .option("--operator <name>", "who runs the drill (recorded)", userInfo().username)
+    .option("--note <text>", "note recorded with the drill")
+    .addOption(siteOption())
+    .option("--json", "print the API answer as JSON")
+    .action(
+      operation<
+        Common & {
+          latest?: boolean;
+          time?: string;
+          bookmark?: string;
+          bookmarkBefore?: string;
+          writable?: boolean;
+          operator: string;
+          note?: string;
+        }
+      >(async (api, o) => {
+        const s = await api.post<ImageSessionView>(`${g(o.group)}/image`, {
+          latest: o.latest,
+          time: o.time,
+          bookmark: o.bookmark,
+          bookmarkBefore: o.bookmarkBefore,
+          writable: o.writable,
+          operator: o.operator,
+          note: o.note,
+        });
+        if (!o.json)
+          process.stderr.write(
+            `${s.writable ? "test failover" : "image access"} on for ${s.group} at ${pointText(s.point)}; ready in ${(
+              s.readyAt - s.startedAt
+            ).toFixed(3)} s${s.drill ? `; drill ${s.drill}` : ""}\n`,
+          );
+        print(o.json, s, () => `${s.volumes.map((v) => v.uri).join("\n")}\n`);
+      }),
+    );
+
+  recover
+    .command("image-end")
+    .description("end the group's image access or test failover: clients are dropped, test writes discarded")
+    .requiredOption("--group <name>", "consistency group")
+    .option("--result <result>", "drill result to record: passed or failed", "passed")
+    .option("--note <text>", "note added to the drill record")
+    .addOption(siteOption())
+    .option("--json", "print the API answer as JSON")
+    .action(
+      operation<Common & { result: string; note?: string }>(async (api, o) => {
+        const r = await api.post<{ drill?: DrillRecord }>(`${g(o.group)}/image/end`, {
+          result: o.result,
+          note: o.note,
+        });
+        print(o.json, r, () =>
+          r.drill
+            ? `test failover of ${o.group} ended: drill ${r.drill.id} ${r.drill.result}, RTO ${r.drill.rtoSeconds?.toFixed(3)} s, highest RPO ${r.drill.maxRpoSeconds.toFixed(1)} s\n`
+            : `image access of ${o.group} ended\n`,
+        );
+      }),
+    );
+}

@@ -1,0 +1,86 @@
+/**
+ * The recovery site's operations for an operator (docs/recovery.md): recovery points of each group,
+ * image access and test failover (replication/images), and the drill records (replication/drills).
+ * The site owns the journals; this reaches them through the group lookup it is given.
+ */
+import { join } from "node:path";
+import type { Logger } from "../lib/log.ts";
+import type { RecoveryOperations } from "./control/recovery-operations.ts";
+import { ApiError } from "./control/site-control.ts";
+import { DRILLS_FILE, type DrillRecord, DrillStore } from "./drills/drill-store.ts";
+import { ImageAccess, type ImageGroup, type ImageRequest } from "./images/image-access.ts";
+import { listPoints } from "./images/recovery-point.ts";
+import type { GroupRecoveryStatus } from "./status.ts";
+
+export class SiteRecoveryOperations implements RecoveryOperations {
+  private constructor(
+    private readonly images: ImageAccess,
+    private readonly store: DrillStore,
+    private readonly group: (name: string) => ImageGroup,
+  ) {}
+
+  static async open(o: {
+    dataDir: string;
+    host: string;
+    logger: Logger;
+    group: (name: string) => ImageGroup;
+    rpoOf: (group: string) => number;
+  }): Promise<SiteRecoveryOperations> {
+    const now = () => Date.now() / 1000;
+    const drills = await DrillStore.open(join(o.dataDir, DRILLS_FILE), o.logger, now);
+    const images = new ImageAccess({
+      host: o.host,
+      scratchDir: join(o.dataDir, "image-scratch"),
+      drills,
+      logger: o.logger,
+      rpoOf: o.rpoOf,
+      now,
+    });
+    await images.removeStaleScratch();
+    return new SiteRecoveryOperations(images, drills, o.group);
+  }
+
+  points(group: string) {
+    return listPoints(this.group(group).journal);
+  }
+
+  beginImage(group: string, request: ImageRequest) {
+    return this.images.begin(this.group(group), request);
+  }
+
+  imageSession(group: string) {
+    this.group(group);
+    const s = this.images.session(group);
+    if (!s) throw new ApiError(404, `group "${group}" has no image access on`);
+    return s;
+  }
+
+  endImage(group: string, outcome: { result: "passed" | "failed"; note?: string }) {
+    this.group(group);
+    return this.images.end(group, outcome);
+  }
+
+  drills(): DrillRecord[] {
+    return this.store.list();
+  }
+
+  drill(id: string): DrillRecord {
+    const d = this.store.get(id);
+    if (!d) throw new ApiError(404, `no drill "${id}"`);
+    return d;
+  }
+
+  status(group: string): GroupRecoveryStatus {
+    const passed = this.store.lastPassed(group);
+    const timed = this.store.lastWithRto(group);
+    return {
+      imageAccess: this.images.state(group),
+      ...(passed?.endedAt !== undefined && { lastTestFailoverTimestamp: passed.endedAt }),
+      ...(timed?.rtoSeconds !== undefined && { lastDrillRtoSeconds: timed.rtoSeconds }),
+    };
+  }
+
+  close(): Promise<void> {
+    return this.images.closeAll();
+  }
+}
