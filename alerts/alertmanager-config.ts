@@ -2,10 +2,12 @@
  * Alertmanager configuration for the rpowatch notifier: alerts grouped per tenant, site and group,
  * routed by tenant and severity to the rpowatch webhook (`send_resolved: true` set explicitly:
  * Alertmanager's default for webhooks is on, but e-mail's is off and we want the rule visible),
- * info to the NOC board only, and critical alerts inhibiting their warning twins.
+ * info to the NOC board only, and the catalogue's inhibitions (model/alerts.ts INHIBITIONS), which
+ * the built-in evaluator applies too.
  */
-import { ALERT_LIST, SUBJECT_LABELS } from "../model/alerts.ts";
+import { INHIBITIONS } from "../model/alerts.ts";
 import type { TenantRoute } from "./config.ts";
+import { CRITICAL_GROUP_WAIT } from "./paging-budget.ts";
 
 export const WEBHOOK_PATH = "/api/v1/alertmanager";
 
@@ -32,7 +34,7 @@ export function buildAlertmanagerConfig(opts: AlertmanagerOptions = {}) {
   const tenants = opts.tenants ?? [];
   const severityRoutes = [
     { matchers: ['severity="info"'], receiver: BOARD },
-    { matchers: ['severity="critical"'], group_wait: opts.groupWait ?? "10s", repeat_interval: "1h" },
+    { matchers: ['severity="critical"'], group_wait: opts.groupWait ?? CRITICAL_GROUP_WAIT, repeat_interval: "1h" },
     { matchers: ['severity="warning"'] },
   ];
   return {
@@ -58,10 +60,10 @@ export function buildAlertmanagerConfig(opts: AlertmanagerOptions = {}) {
       { name: BOARD },
       ...tenants.map((t) => webhookReceiver(`tenant-${t.tenant}`, `${webhook}?tenant=${encodeURIComponent(t.tenant)}`)),
     ],
-    inhibit_rules: ALERT_LIST.filter((a) => a.inhibits).map((a) => ({
-      source_matchers: [`alertname="${a.name}"`],
-      target_matchers: [`alertname="${a.inhibits}"`],
-      equal: [...SUBJECT_LABELS[a.subject]],
+    inhibit_rules: INHIBITIONS.map((i) => ({
+      source_matchers: [`alertname="${i.source.name}"`],
+      target_matchers: [`alertname="${i.target.name}"`],
+      equal: [...i.equal],
     })),
   };
 }

@@ -7,6 +7,7 @@
 import { dataAgeSeconds } from "../collector/derive/staleness.ts";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
 import type { AlertKey } from "../model/alerts.ts";
+import type { GroupState } from "../model/entities.ts";
 
 export interface Instance {
   labels: Record<string, string>;
@@ -53,6 +54,14 @@ function windowCheck(limit: number): Check {
       .map((j) => ({ labels: groupLabels(j), value: j.derived.windowRatio, threshold: limit }));
   };
 }
+
+/** Groups in one state, labelled with it as the state-set series is. */
+const inState =
+  (state: GroupState): Check =>
+  (ctx) =>
+    ctx.snapshot.groups
+      .filter((g) => g.derived.state === state)
+      .map((g) => ({ labels: { ...groupLabels(g), state }, value: 1, threshold: 1 }));
 
 const rpoAbove =
   (factor: number): Check =>
@@ -103,10 +112,7 @@ export const CHECKS: Record<AlertKey, Check | null> = {
     }),
   protectionWindowShort: windowCheck(0.85),
   protectionWindowCritical: windowCheck(0.75),
-  sourceBitmapMode: (ctx) =>
-    ctx.snapshot.groups
-      .filter((g) => g.derived.state === "bitmap")
-      .map((g) => ({ labels: { ...groupLabels(g), state: "bitmap" }, value: 1, threshold: 1 })),
+  sourceBitmapMode: inState("bitmap"),
   resyncRequired: (ctx) => perGroup(ctx, (g) => (g.raw.resyncRequired ? { value: 1, threshold: 1 } : null)),
   initialSyncStalled: (ctx) =>
     perGroup(ctx, (g) => {
@@ -148,9 +154,23 @@ export const CHECKS: Record<AlertKey, Check | null> = {
       .filter((s) => s.allotted > s.store)
       .map((s) => ({ labels: s.labels, value: s.allotted, threshold: s.store }));
   },
+  groupStateUnknown: inState("unknown"),
   drTestOverdue: (ctx) =>
-    perGroup(ctx, (g) => {
-      const age = ctx.now - g.raw.lastTestFailoverTimestamp;
-      return age > 31 * DAY ? { value: age, threshold: 31 * DAY } : null;
+    ctx.snapshot.groups.flatMap((g) => {
+      // Absent when no drill is on record; typed wide so the check holds whichever way the sample types it.
+      const lastTest: number | undefined = g.raw.lastTestFailoverTimestamp;
+      if (lastTest === undefined) {
+        return g.derived.state === "unknown"
+          ? []
+          : [
+              {
+                labels: { ...groupLabels(g), last_test: "never" },
+                value: Number.POSITIVE_INFINITY,
+                threshold: 31 * DAY,
+              },
+            ];
+      }
+      const age = ctx.now - lastTest;
+      return age > 31 * DAY ? [{ labels: groupLabels(g), value: age, threshold: 31 * DAY }] : [];
     }),
 };

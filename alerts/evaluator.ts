@@ -3,12 +3,14 @@
  * sites without Prometheus, honouring each alert's `for`, and hands firing and resolved
  * notifications, in Alertmanager's webhook shape, to the same notifier the webhook feeds.
  * Notifications are grouped per tenant and evaluation, as Alertmanager's route would group them.
+ * The catalogue's inhibitions apply as in the generated Alertmanager config: an inhibited alert is
+ * neither notified nor listed as firing; one already notified stays so and is resolved when it ends.
  */
 import { createHash } from "node:crypto";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
 import type { SnapshotFeed } from "../collector/snapshot-feed.ts";
 import { parseDuration } from "../lib/units.ts";
-import { ALERT_LIST, type AlertDef, type AlertKey, alerts } from "../model/alerts.ts";
+import { ALERT_LIST, type AlertDef, type AlertKey, alerts, INHIBITIONS } from "../model/alerts.ts";
 import { CHECKS, type Instance } from "./checks.ts";
 import type { Notification, WebhookAlert, WebhookPayload } from "./notifier/webhook.ts";
 import { expandAnnotations, staticLabels } from "./templates.ts";
@@ -24,9 +26,21 @@ interface Tracked {
   alert: AlertDef;
   labels: Record<string, string>;
   activeSince: number;
+  /** The condition has held for the alert's `for`. */
   firing: boolean;
+  /** A firing notification went out (so a resolved one is owed when it ends). */
+  notified: boolean;
   value: number;
   threshold: number;
+}
+
+/** Whether a firing alert of the catalogue's inhibitions mutes `t` (Alertmanager's inhibit_rules). */
+function inhibited(t: Tracked, firing: readonly Tracked[]): boolean {
+  return INHIBITIONS.some(
+    (i) =>
+      i.target === t.alert &&
+      firing.some((s) => s.alert === i.source && i.equal.every((label) => s.labels[label] === t.labels[label])),
+  );
 }
 
 const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
@@ -49,7 +63,12 @@ export class AlertEvaluator {
 
   /** Evaluates every alert on one snapshot; returns (and notifies) the payloads it produced. */
   evaluate(snapshot: ModelSnapshot, now = Date.now() / 1000): WebhookPayload[] {
-    const ctx = { snapshot, now, unchangedFor: (key: string, value: number) => this.unchangedFor(key, value, now) };
+    const remembered = new Set<string>();
+    const unchangedFor = (key: string, value: number) => {
+      remembered.add(key);
+      return this.unchangedFor(key, value, now);
+    };
+    const ctx = { snapshot, now, unchangedFor };
     const seen = new Set<string>();
     const changed: WebhookAlert[] = [];
     for (const [key, check] of Object.entries(CHECKS) as Array<[AlertKey, (typeof CHECKS)[AlertKey]]>) {
@@ -59,16 +78,20 @@ export class AlertEvaluator {
         const id = this.observe(alert, instance, now);
         seen.add(id);
         const t = this.tracked.get(id)!;
-        if (!t.firing && now - t.activeSince >= this.forSeconds[alert.name]!) {
-          t.firing = true;
-          changed.push(this.webhookAlert(t, "firing", now));
-        }
+        if (now - t.activeSince >= this.forSeconds[alert.name]!) t.firing = true;
       }
     }
+    // A series no check asked about is gone from the snapshot: forget it, or churned groups pile up.
+    for (const key of this.memory.keys()) if (!remembered.has(key)) this.memory.delete(key);
     for (const [id, t] of this.tracked) {
       if (seen.has(id)) continue;
       this.tracked.delete(id);
-      if (t.firing) changed.push(this.webhookAlert(t, "resolved", now));
+      if (t.notified) changed.push(this.webhookAlert(t, "resolved", now));
+    }
+    for (const t of this.unmuted()) {
+      if (t.notified) continue;
+      t.notified = true;
+      changed.push(this.webhookAlert(t, "firing", now));
     }
     const payloads = groupByTenant(changed);
     for (const payload of payloads) this.opts.notify({ payload });
@@ -89,9 +112,19 @@ export class AlertEvaluator {
     };
   }
 
-  /** Alerts currently firing (for the NOC page and tests). */
+  /** Alerts currently firing and not inhibited (for the NOC page and tests). */
   firing(): WebhookAlert[] {
-    return [...this.tracked.values()].filter((t) => t.firing).map((t) => this.webhookAlert(t, "firing", t.activeSince));
+    return this.unmuted().map((t) => this.webhookAlert(t, "firing", t.activeSince));
+  }
+
+  private unmuted(): Tracked[] {
+    const firing = [...this.tracked.values()].filter((t) => t.firing);
+    return firing.filter((t) => !inhibited(t, firing));
+  }
+
+  /** How many series the evaluator holds state for (alert instances and remembered values). */
+  seriesHeld(): number {
+    return this.tracked.size + this.memory.size;
   }
 
   private observe(alert: AlertDef, instance: Instance, now: number): string {
@@ -101,7 +134,7 @@ export class AlertEvaluator {
     if (t) Object.assign(t, { value: instance.value, threshold: instance.threshold });
     else {
       const { value, threshold } = instance;
-      this.tracked.set(id, { alert, labels, activeSince: now, firing: false, value, threshold });
+      this.tracked.set(id, { alert, labels, activeSince: now, firing: false, notified: false, value, threshold });
     }
     return id;
   }

@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 import { Counter, Gauge, Registry } from "prom-client";
 import { Collector } from "../collector/collector.ts";
 import type { GroupSample, SourceSnapshot } from "../collector/model.ts";
+import { extractors } from "../collector/series.ts";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
-import { extractors } from "../exporter/extractors.ts";
 import { createExporterApp } from "../exporter/server.ts";
 import { labelNames, type MetricKey, metrics } from "../model/metrics.ts";
 
@@ -106,7 +106,14 @@ const cpuMs = () => {
 
 async function main(kind: ExporterKind): Promise<void> {
   const send = (report: Report) => process.send?.(report);
-  const source = { name: "bench", kind: "push" as const, start() {}, stop: async () => {} };
+  // Timestamped by the benchmark's own clock, not the scrapes' one: never stale.
+  const source = {
+    name: "bench",
+    kind: "push" as const,
+    staleAfterSeconds: Number.POSITIVE_INFINITY,
+    start() {},
+    stop: async () => {},
+  };
   let cycle = 0;
   const collector = new Collector({ sources: [source], rateWindowSeconds: 60, clock: () => 1_700_000_000 + cycle });
   const baseline = kind === "baseline" ? baselineExporter() : null;

@@ -10,10 +10,10 @@ export interface VolumeSample {
   name: string;
   sizeBytes: number;
   /** Monotonic counters as the source reports them; the collector folds resets into its own counters. */
-  writtenBytesTotal: number;
-  writeOpsTotal: number;
-  trimmedBytesTotal: number;
-  rpoSeconds: number;
+  writtenBytesTotal?: number;
+  writeOpsTotal?: number;
+  trimmedBytesTotal?: number;
+  rpoSeconds?: number;
 }
 
 export interface JournalSample {
@@ -30,6 +30,11 @@ export interface JournalSample {
 }
 
 export interface GroupSample {
+  /**
+   * Source time this group was observed, for sources whose entities are observed at different
+   * times (push); absent when it is the snapshot's timestamp.
+   */
+  observedTimestamp?: number;
   tenant: string;
   site: string;
   name: string;
@@ -47,7 +52,7 @@ export interface GroupSample {
   syncProgressRatio: number;
   syncEtaSeconds: number;
   resyncRequired: boolean;
-  lastTestFailoverTimestamp: number;
+  lastTestFailoverTimestamp?: number;
   volumes: VolumeSample[];
   journal: JournalSample | null;
 }

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { alertsConfig, DEFAULT_ALERTS_CONFIG } from "../alerts/config.ts";
 import { collectorConfig } from "../collector/config.ts";
+import { DEFAULT_HISTORY_CONFIG, historyConfig } from "../history/config.ts";
 import { byteSize, duration, hostPort } from "../lib/config-file.ts";
 
 export const workloadProfile = z.enum(["steady", "bursty", "daily"]);
@@ -59,6 +60,8 @@ export const stackConfig = z
       }),
     /** Alert notification (SNMP, e-mail), the built-in evaluator and per-tenant routes: alerts/config.ts. */
     alerts: alertsConfig.default(DEFAULT_ALERTS_CONFIG),
+    /** History of every exported series (embedded DuckDB file or InfluxDB), tiers, buffer: history/config.ts. */
+    history: historyConfig.default(DEFAULT_HISTORY_CONFIG),
   })
   .strict();
 

@@ -20,6 +20,7 @@ import { type DatasourceKind, datasourceRef } from "./datasource.ts";
 import { InfluxDataqueryBuilder } from "./influx-dataquery.ts";
 import { seriesToInfluxql } from "./influxql.ts";
 import { type PanelQuery, type ScopeVariable, seriesLegend, seriesToPromql } from "./query.ts";
+import { STATE_COLOURS, type StateName } from "./states.ts";
 import type { Step } from "./thresholds.ts";
 import { scopeVariables } from "./variables.ts";
 
@@ -36,8 +37,8 @@ export interface PanelSpec {
   unit?: string;
   queries: readonly PanelQuery[];
   thresholds?: readonly Step[];
-  /** Value mappings 1..n → state names, for state-set panels (see states.ts). */
-  states?: readonly string[];
+  /** Value mappings 1..n → state names and colours, for state-set panels (see states.ts). */
+  states?: readonly StateName[];
   /** Alerts on this signal (alert catalogue keys): each adds a runbook link to the panel. */
   alerts?: readonly AlertKey[];
   width?: number;
@@ -144,7 +145,9 @@ function buildPanel(p: PanelSpec, id: number, kind: DatasourceKind, scope: reado
     );
   }
   if (p.states) {
-    const options = Object.fromEntries(p.states.map((text, i) => [String(i + 1), { text, index: i }]));
+    const options = Object.fromEntries(
+      p.states.map((text, i) => [String(i + 1), { text, index: i, color: STATE_COLOURS[text] }]),
+    );
     b.mappings([{ type: dashboard.MappingType.ValueToText, options }]);
   }
   if (p.alerts?.length) {

@@ -3,6 +3,7 @@
  * state timelines: state i of the catalogue's list becomes value i+1, mapped back to its name by the
  * panel's value mappings (factory `states`).
  */
+import type { GroupState, LinkState } from "../model/entities.ts";
 import type { MetricDef } from "../model/metrics.ts";
 import { type ScopeVariable, selector } from "./query.ts";
 
@@ -16,3 +17,22 @@ export function stateCodeExpr(
   const terms = states.map((s, i) => `(${selector(metric, scope, { state: s })} * ${i + 1})`);
   return `sum by (${by.join(", ")}) (${terms.join(" or ")})`;
 }
+
+export type StateName = GroupState | LinkState;
+
+/**
+ * Colour of each state in the value mappings. `unknown` (the source is down or stale) has a colour
+ * of its own, neither healthy green nor failed red: it is not a measurement.
+ */
+export const STATE_COLOURS = {
+  initializing: "blue",
+  resyncing: "blue",
+  active: "green",
+  paused: "yellow",
+  bitmap: "red",
+  error: "red",
+  up: "green",
+  connecting: "yellow",
+  down: "red",
+  unknown: "purple",
+} as const satisfies Record<StateName, string>;

@@ -47,3 +47,11 @@ export interface HistoryReader {
   range(query: RangeQuery): Promise<Series[]>;
   close(): Promise<void>;
 }
+
+/**
+ * Whether a store keeps this sample: only finite values. NaN (unknown) and infinities are absent
+ * from history, in every store alike (InfluxDB cannot hold them).
+ */
+export function storable(sample: HistorySample): boolean {
+  return Number.isFinite(sample.value);
+}

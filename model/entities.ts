@@ -5,14 +5,14 @@
  */
 
 /** Replication state of a consistency group (domain.md §2.3). */
-export const GROUP_STATES = ["initializing", "resyncing", "active", "paused", "bitmap", "error"] as const;
+export const GROUP_STATES = ["initializing", "resyncing", "active", "paused", "bitmap", "error", "unknown"] as const;
 export type GroupState = (typeof GROUP_STATES)[number];
 
 /** Where un-replicated data sits; drives the bottleneck rule (domain.md §9.1). */
 export const BACKLOG_LOCATIONS = ["production", "in_flight", "recovery"] as const;
 export type BacklogLocation = (typeof BACKLOG_LOCATIONS)[number];
 
-export const LINK_STATES = ["up", "connecting", "down"] as const;
+export const LINK_STATES = ["up", "connecting", "down", "unknown"] as const;
 export type LinkState = (typeof LINK_STATES)[number];
 
 export const SITE_ROLES = ["production", "recovery"] as const;

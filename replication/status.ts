@@ -12,12 +12,15 @@ export type ReplicationMode = "async" | "sync";
 export interface VolumeStatus {
   name: string;
   sizeBytes: number;
-  /** Counters since the site first started (persisted across restarts). */
-  writtenBytesTotal: number;
-  writeOpsTotal: number;
-  trimmedBytesTotal: number;
-  /** Data-at-risk time of this volume's oldest pending write (production site only; 0 elsewhere). */
-  rpoSeconds: number;
+  /**
+   * Counters since the site first started (persisted across restarts). Absent where the site does
+   * not see the volume's writes: the recovery site applies changes, it does not count clients' writes.
+   */
+  writtenBytesTotal?: number;
+  writeOpsTotal?: number;
+  trimmedBytesTotal?: number;
+  /** Data-at-risk time of this volume's oldest pending write; absent on the recovery site, which cannot measure it. */
+  rpoSeconds?: number;
 }
 
 export interface BacklogStatus {
@@ -67,6 +70,18 @@ export interface JournalStatus {
   storeCapacityBytes: number;
   /** Records whose checksum failed; reported, never applied. */
   corruptRecordsTotal: number;
+  /** Points held by readers (point-in-time images, reads in progress); retention keeps what they need. */
+  pins: PinStatus[];
+}
+
+export interface PinStatus {
+  /** Who holds the point (e.g. an image export's name, or `read` for one read). */
+  holder: string;
+  seq: number;
+  /** Source time of the point. */
+  timestamp: number;
+  /** When the pin was taken (reporting site's clock). */
+  sinceTimestamp: number;
 }
 
 export interface GroupStatus {
@@ -91,8 +106,8 @@ export interface GroupStatus {
   bookmarkIntervalSeconds: number;
   resyncRequired: boolean;
   sync: SyncStatus;
-  /** Time of the last successful test failover; 0 when none. */
-  lastTestFailoverTimestamp: number;
+  /** Time of the last successful test failover; absent when no test failover has ever run. */
+  lastTestFailoverTimestamp?: number;
   volumes: VolumeStatus[];
   /** Present on the recovery site. */
   journal: JournalStatus | null;

@@ -5,6 +5,7 @@
  * are expanded in-process, so promtool also checks the built-in evaluator's texts.
  */
 import type { AlertKey } from "../../model/alerts.ts";
+import { LINK_STATES, type LinkState } from "../../model/entities.ts";
 import { metrics as m } from "../../model/metrics.ts";
 
 export interface ExpectedInstance {
@@ -35,6 +36,13 @@ const DB = { tenant: "acme", site: "dr", group: "db", source: "engine" };
 const WEB = { ...DB, group: "web" };
 const WAN = { tenant: "acme", site: "dr", link: "wan0", source: "engine" };
 const SRC = { source: "engine", kind: "engine" };
+
+/** The state-set series of a link: the given states' values, every other state 0 throughout. */
+const linkStates = (labels: Labels, values: Partial<Record<LinkState, string>>) =>
+  LINK_STATES.map((state) => ({
+    series: sel(m.linkState.name, { ...labels, state }),
+    values: values[state] ?? "0x12",
+  }));
 
 export const CASES: AlertTestCase[] = [
   {
@@ -100,9 +108,20 @@ export const CASES: AlertTestCase[] = [
     alert: "linkDown",
     name: "the link drops and stays down",
     interval: "1m",
-    series: [{ series: sel(m.linkUp.name, WAN), values: "1 1 0x10" }],
+    series: linkStates(WAN, { up: "1 1 0x10", down: "0 0 1x10" }),
     firing: [{ at: "4m", instances: [{ labels: WAN, value: 0, threshold: 1 }] }],
     silent: ["1m", "3m"],
+  },
+  {
+    alert: "linkDown",
+    name: "wan0's source goes stale and its state turns unknown; wan1 stays up",
+    interval: "1m",
+    series: [
+      ...linkStates(WAN, { up: "1 1 0x10", unknown: "0 0 1x10" }),
+      ...linkStates({ ...WAN, link: "wan1" }, { up: "1x12" }),
+    ],
+    firing: [{ at: "4m", instances: [{ labels: WAN, value: 0, threshold: 1 }] }],
+    silent: ["3m"],
   },
   {
     alert: "bandwidthSaturated",
@@ -198,8 +217,8 @@ export const CASES: AlertTestCase[] = [
     name: "collections from the engine start failing",
     interval: "1m",
     series: [{ series: sel(m.sourceUp.name, SRC), values: "1 0x10" }],
-    firing: [{ at: "3m", instances: [{ labels: SRC, value: 0, threshold: 1 }] }],
-    silent: ["0m", "2m"],
+    firing: [{ at: "2m", instances: [{ labels: SRC, value: 0, threshold: 1 }] }],
+    silent: ["0m", "1m"],
   },
   {
     alert: "sourceDataStale",
@@ -248,6 +267,19 @@ export const CASES: AlertTestCase[] = [
     silent: ["14m"],
   },
   {
+    alert: "groupStateUnknown",
+    name: "db's source stops reporting and its state turns unknown; web stays active",
+    interval: "15s",
+    series: [
+      { series: sel(m.groupState.name, { ...DB, state: "active" }), values: "1 1 0x10" },
+      { series: sel(m.groupState.name, { ...DB, state: "unknown" }), values: "0 0 1x10" },
+      { series: sel(m.groupState.name, { ...WEB, state: "active" }), values: "1x12" },
+      { series: sel(m.groupState.name, { ...WEB, state: "unknown" }), values: "0x12" },
+    ],
+    firing: [{ at: "2m", instances: [{ labels: { ...DB, state: "unknown" }, value: 1, threshold: 1 }] }],
+    silent: ["0m", "1m"],
+  },
+  {
     alert: "drTestOverdue",
     name: "db was last tested 31 days ago; web a day ago",
     // promtool starts at the epoch, so "31 days ago" is a negative timestamp; this keeps the test short.
@@ -258,5 +290,30 @@ export const CASES: AlertTestCase[] = [
     ],
     firing: [{ at: "70m", instances: [{ labels: DB, value: 2682200, threshold: 2678400 }] }],
     silent: ["60m"],
+  },
+  {
+    alert: "drTestOverdue",
+    name: "db and web have no drill on record and say so; web's drill is recorded at 80m, which clears it; lost's state is unknown",
+    interval: "1m",
+    series: [
+      { series: sel(m.groupState.name, { ...DB, state: "active" }), values: "1x110" },
+      { series: sel(m.groupState.name, { ...WEB, state: "active" }), values: "1x110" },
+      { series: sel(m.groupLastTestFailover.name, WEB), values: "_x80 4800x30" },
+      { series: sel(m.groupState.name, { ...DB, group: "lost", state: "unknown" }), values: "1x110" },
+    ],
+    firing: [
+      {
+        at: "70m",
+        instances: [
+          { labels: { ...DB, last_test: "never" }, value: Number.POSITIVE_INFINITY, threshold: 2678400 },
+          { labels: { ...WEB, last_test: "never" }, value: Number.POSITIVE_INFINITY, threshold: 2678400 },
+        ],
+      },
+      {
+        at: "100m",
+        instances: [{ labels: { ...DB, last_test: "never" }, value: Number.POSITIVE_INFINITY, threshold: 2678400 }],
+      },
+    ],
+    silent: ["50m"],
   },
 ];

@@ -79,6 +79,7 @@ export function registerStart(program: Command): void {
         stoppers.push(monitoring.stop);
         say(`NOC page: ${monitoring.exporter.url}/`);
         say(`metrics: ${monitoring.exporter.url}/metrics`);
+        say(`history: ${monitoring.history ? monitoring.history.location : "off"}`);
         say(`alert evaluator: ${monitoring.evaluator ? "on" : "off"}; Ctrl-C stops everything`);
       } catch (err) {
         await stopAll();

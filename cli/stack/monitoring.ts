@@ -14,7 +14,9 @@ import { pushRouter } from "../../collector/sources/push-routes.ts";
 import { PushRegistry } from "../../collector/sources/push-source.ts";
 import { PUSH_WS_PATH, pushWebSocketHandler } from "../../collector/sources/push-ws.ts";
 import type { StackConfig } from "../../config/schema.ts";
+import type { ExtractorOverrides } from "../../exporter/exposition.ts";
 import { createExporterApp, type RunningExporter } from "../../exporter/server.ts";
+import { type RunningHistory, startHistory } from "../../history/start.ts";
 import { parseHostPort } from "../../lib/host-port.ts";
 import type { Logger } from "../../lib/log.ts";
 
@@ -22,6 +24,7 @@ export interface Monitoring {
   collector: Collector;
   evaluator: AlertEvaluator | null;
   exporter: RunningExporter;
+  history: RunningHistory | null;
   stop(): Promise<void>;
 }
 
@@ -37,15 +40,16 @@ export async function startMonitoring(
   const evaluator = config.alerts.evaluator.enabled
     ? new AlertEvaluator({ notify: (n) => notifier.dispatch(n), forSeconds: config.embedded.alertFor })
     : null;
+  const extractorOverrides: ExtractorOverrides = {
+    // An extractor emits its samples; returning them (as this once did) exports nothing.
+    notifications: (_snapshot, _now, emit) => {
+      for (const [labels, value] of stats.samples()) emit(labels, value);
+    },
+  };
   const app = createExporterApp({
     provider: collector,
     logger,
-    // An extractor emits its samples; returning them (as this once did) exports nothing.
-    extractorOverrides: {
-      notifications: (_snapshot, _now, emit) => {
-        for (const [labels, value] of stats.samples()) emit(labels, value);
-      },
-    },
+    extractorOverrides,
     ...(evaluator && { alerts: () => evaluator.firing() }),
   });
   const pushRegistry = new PushRegistry();
@@ -59,6 +63,18 @@ export async function startMonitoring(
   }
   const { host, port } = parseHostPort(config.exporter.listen);
   const exporter = await app.listen(host, port);
+  const history = config.history.enabled
+    ? await startHistory({
+        config: config.history,
+        dataDir: config.dataDir,
+        feed: collector,
+        overrides: extractorOverrides,
+        logger,
+      }).catch(async (err) => {
+        await exporter.close();
+        throw err;
+      })
+    : null;
   collector.start();
   const detach = evaluator ? evaluator.attach(collector, config.alerts.evaluator.interval) : () => {};
 
@@ -66,10 +82,12 @@ export async function startMonitoring(
     collector,
     evaluator,
     exporter,
+    history,
     async stop() {
       detach();
       await exporter.close();
       await collector.stop();
+      await history?.stop();
       await notifier.idle();
     },
   };

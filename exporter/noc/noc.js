@@ -33,6 +33,20 @@ function cell(content, cls) {
   return td;
 }
 
+/**
+ * Colour class of a group or link state. `unknown` (its source is down or stale) is drawn apart
+ * from every measured state: it is neither healthy nor a known failure.
+ */
+const STATE_LEVEL = {
+  active: "ok",
+  up: "ok",
+  error: "crit",
+  bitmap: "crit",
+  down: "crit",
+  unknown: "unknown",
+};
+const stateLevel = (state) => STATE_LEVEL[state] ?? "warn";
+
 function renderGroups() {
   const groups = [...state.groups.entries()].sort(
     ([, a], [, b]) => (b.derived.rpoTargetRatio ?? Infinity) - (a.derived.rpoTargetRatio ?? Infinity),
@@ -45,13 +59,7 @@ function renderGroups() {
       cell(g.tenant, "name"),
       cell(g.site, "name"),
       cell(g.group, "name group-name"),
-      cell(
-        el(
-          "span",
-          d.state,
-          `state ${d.state === "active" ? "ok" : d.state === "error" || d.state === "bitmap" ? "crit" : "warn"}`,
-        ),
-      ),
+      cell(el("span", d.state, `state ${stateLevel(d.state)}`)),
       cell(
         bar(
           d.rpoTargetRatio,
@@ -87,7 +95,7 @@ function renderLinks() {
       cell(l.tenant, "name"),
       cell(l.site, "name"),
       cell(l.link, "name"),
-      cell(el("span", d.state, `state ${d.state === "up" ? "ok" : "crit"}`)),
+      cell(el("span", d.state, `state ${stateLevel(d.state)}`)),
       cell(
         limited
           ? bar(
@@ -118,8 +126,8 @@ function attentionItems() {
     const lvl = level(g.derived.rpoTargetRatio, T.rpoRatio);
     if (lvl !== "ok")
       items.push([lvl, `RPO ${percent(g.derived.rpoTargetRatio)} of target`, `${g.tenant} / ${g.group}`]);
-    if (g.derived.state === "error" || g.derived.state === "bitmap")
-      items.push(["crit", `state ${g.derived.state}`, `${g.tenant} / ${g.group}`]);
+    if (["crit", "unknown"].includes(stateLevel(g.derived.state)))
+      items.push(["crit", `state ${g.derived.state}`, `${g.tenant} / ${g.site} / ${g.group}`]);
   }
   for (const l of state.links.values()) {
     if (l.derived.state !== "up") items.push(["crit", `link ${l.derived.state}`, `${l.tenant} / ${l.link}`]);

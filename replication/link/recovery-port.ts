@@ -1,10 +1,9 @@
 /**
- * What the link receiver and the recovery site need from a group's journal (built in
- * replication/recovery by the journal engineer). Kept as an interface so the link depends on the
+ * What the link receiver and the recovery site need from a group's journal
+ * (replication/journal/journal.ts). Kept as an interface so the link depends on the
  * journal's contract, not on its internals.
  */
 import type { Bookmark, ReplicatedWrite } from "../records.ts";
-import type { JournalStatus } from "../status.ts";
 
 export interface RecoveryGroupPort {
   readonly durableSeq: number;
@@ -21,7 +20,6 @@ export interface RecoveryGroupPort {
   appendBatch(records: ReplicatedWrite[]): Promise<void>;
   addBookmark(b: Bookmark): Promise<void>;
   lastBookmark(): Bookmark | null;
-  journalStatus(): JournalStatus;
   blockChecksums(volume: string, offset: number, length: number, blockSize: number): Promise<Buffer[]>;
   beginResync(): Promise<void>;
   writeResyncBlock(volume: string, offset: number, data: Buffer): Promise<void>;

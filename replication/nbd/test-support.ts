@@ -9,8 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../../lib/log.ts";
 import type { LogLevel } from "../../lib/log-levels.ts";
+import type { NbdExportBackend } from "./backend.ts";
 import { FileBackend } from "./file-backend.ts";
-import { type NbdExportBackend, NbdServer } from "./server.ts";
+import { NbdServer } from "./server.ts";
 
 /** Debian package of each external tool the tests and benchmarks run. */
 export const TOOL_PACKAGES: Record<string, string> = {

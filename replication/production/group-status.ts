@@ -23,7 +23,6 @@ export function productionGroupStatus(g: ProductionGroup, lastContact: number, a
     bookmarkIntervalSeconds: g.config.bookmarkInterval,
     resyncRequired: g.resyncRequired !== null || g.captureMode === "bitmap",
     sync: { ...g.sync },
-    lastTestFailoverTimestamp: 0,
     volumes: g.config.volumes.map((v) => ({
       name: v.name,
       sizeBytes: v.size,

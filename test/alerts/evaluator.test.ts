@@ -1,84 +1,15 @@
 /**
  * The built-in evaluator on hand-built collector snapshots: `for` is honoured, firing and resolved
- * notifications come in Alertmanager's webhook shape with the catalogue's labels and texts, and
- * the protection-window alert is muted while the group is initializing.
+ * notifications come in Alertmanager's webhook shape with the catalogue's labels and texts, the
+ * protection-window alert is muted while the group is initializing, and inhibitions hold over time
+ * (test/alerts/inhibitions.test.ts compares them with Alertmanager's).
  */
 import { describe, expect, it } from "vitest";
 import { AlertEvaluator } from "../../alerts/evaluator.ts";
 import type { Notification } from "../../alerts/notifier/webhook.ts";
 import { webhookPayload } from "../../alerts/notifier/webhook.ts";
-import type { GroupView, JournalView, ModelSnapshot } from "../../collector/snapshot.ts";
-import { EMPTY_SNAPSHOT } from "../../collector/snapshot.ts";
-import type { GroupState } from "../../model/entities.ts";
-
-const PLACE = { source: "engine", tenant: "acme", site: "dr", group: "db" };
-const NOW = 1_800_000_000;
-
-function group(rpo: number, state: GroupState = "active"): GroupView {
-  return {
-    ...PLACE,
-    raw: {
-      tenant: "acme",
-      site: "dr",
-      name: "db",
-      state,
-      mode: "async",
-      peerSite: "prod",
-      rpoSeconds: rpo,
-      rpoTargetSeconds: 1800,
-      recoveryPointTimestamp: NOW,
-      backlogBytes: { production: 0, in_flight: 0, recovery: 0 },
-      backlogWrites: 0,
-      lastBookmarkTimestamp: NOW,
-      bookmarkIntervalSeconds: 1800,
-      syncProgressRatio: 1,
-      syncEtaSeconds: 0,
-      resyncRequired: false,
-      lastTestFailoverTimestamp: NOW,
-    },
-    derived: {
-      rpoSeconds: rpo,
-      rpoTargetRatio: rpo / 1800,
-      recoveryPointTimestamp: NOW,
-      changeRateBytesPerSecond: 0,
-      backlogBytes: 0,
-      bottleneck: "none",
-      state,
-      drainRateBytesPerSecond: 0,
-      etaSeconds: 0,
-      etaValid: true,
-      rpoAtRisk: false,
-    },
-  };
-}
-
-function journal(windowRatio: number): JournalView {
-  return {
-    ...PLACE,
-    raw: {
-      capacityBytes: 1e9,
-      usedBytes: 1e8,
-      undistributedBytes: 0,
-      oldestRecoverableTimestamp: NOW - 3600,
-      newestRecoverableTimestamp: NOW,
-      requiredWindowSeconds: 3600,
-      achievedWindowSeconds: 3600 * windowRatio,
-      trimmedBytesByTime: 0,
-      trimmedBytesBySpace: 0,
-      storeCapacityBytes: 1e10,
-    },
-    derived: {
-      utilizationRatio: 0.1,
-      windowRatio,
-      fillRateBytesPerSecond: 0,
-      fullEtaSeconds: Number.POSITIVE_INFINITY,
-      trimmedBytesByTime: 0,
-      trimmedBytesBySpace: 0,
-    },
-  };
-}
-
-const snapshot = (parts: Partial<ModelSnapshot>): ModelSnapshot => ({ ...EMPTY_SNAPSHOT, timestamp: NOW, ...parts });
+import type { GroupView } from "../../collector/snapshot.ts";
+import { group, journal, NOW, PLACE, snapshot } from "./snapshots.ts";
 
 function evaluator() {
   const sent: Notification[] = [];
@@ -95,17 +26,18 @@ describe("built-in evaluator", () => {
     expect(sent).toEqual([]);
 
     ev.evaluate(snapshot({ groups: [group(2400)] }), NOW + 300);
-    expect(names(sent)).toEqual(["firing RpoThresholdExceeded", "firing RpoApproaching"]);
+    // RpoThresholdExceeded inhibits RpoApproaching, as the generated Alertmanager config does.
+    expect(names(sent)).toEqual(["firing RpoThresholdExceeded"]);
     const raised = sent[0]!.payload;
     expect(webhookPayload.safeParse(raised).success).toBe(true);
     expect(raised.alerts[0]).toMatchObject({
       labels: { alertname: "RpoThresholdExceeded", severity: "critical", tenant: "acme", group: "db" },
-      annotations: { value: "2400", threshold: "1800", summary: "RPO of group db exceeds its target" },
+      annotations: { value: "2400", threshold: "1800", summary: "RPO of group db at site dr exceeds its target" },
       startsAt: new Date(NOW * 1000).toISOString(),
     });
 
     ev.evaluate(snapshot({ groups: [group(0)] }), NOW + 400);
-    expect(names(sent.slice(1))).toEqual(["resolved RpoThresholdExceeded", "resolved RpoApproaching"]);
+    expect(names(sent.slice(1))).toEqual(["resolved RpoThresholdExceeded"]);
     const cleared = sent[1]!.payload.alerts[0]!;
     expect(cleared.fingerprint).toBe(raised.alerts[0]!.fingerprint);
     expect(cleared.endsAt).toBe(new Date((NOW + 400) * 1000).toISOString());
@@ -120,12 +52,90 @@ describe("built-in evaluator", () => {
     expect(sent).toEqual([]);
   });
 
+  it("a group whose state is unknown raises GroupStateUnknown after 30 s, labelled like the state set", () => {
+    const { sent, ev } = evaluator();
+    ev.evaluate(snapshot({ groups: [group(0, "unknown")] }), NOW);
+    ev.evaluate(snapshot({ groups: [group(0, "unknown")] }), NOW + 29);
+    expect(sent).toEqual([]);
+    ev.evaluate(snapshot({ groups: [group(0, "unknown")] }), NOW + 30);
+    expect(names(sent)).toEqual(["firing GroupStateUnknown"]);
+    expect(sent[0]!.payload.alerts[0]).toMatchObject({
+      labels: { alertname: "GroupStateUnknown", severity: "critical", state: "unknown", site: "dr", group: "db" },
+      annotations: { summary: "State of group db at site dr is unknown" },
+    });
+    ev.evaluate(snapshot({ groups: [group(0)] }), NOW + 40);
+    expect(names(sent.slice(1))).toEqual(["resolved GroupStateUnknown"]);
+  });
+
+  it("DrTestOverdue says 'never tested' for a group without a drill record, and clears once one is recorded", () => {
+    const { sent, ev } = evaluator();
+    const { lastTestFailoverTimestamp: _, ...untested } = group(0).raw;
+    const never = { ...group(0), raw: untested as GroupView["raw"] };
+    ev.evaluate(snapshot({ groups: [never] }), NOW);
+    ev.evaluate(snapshot({ groups: [never] }), NOW + 3600);
+    expect(names(sent)).toEqual(["firing DrTestOverdue"]);
+    expect(sent[0]!.payload.alerts[0]).toMatchObject({
+      labels: { alertname: "DrTestOverdue", last_test: "never", site: "dr", group: "db" },
+      annotations: {
+        summary: "Group db at site dr has never been tested",
+        description:
+          "Group db (tenant acme, site dr) was never tested: no test failover is on record; drills are due monthly.",
+        value: "+Inf",
+      },
+    });
+    ev.evaluate(snapshot({ groups: [group(0)] }), NOW + 3700);
+    expect(names(sent.slice(1))).toEqual(["resolved DrTestOverdue"]);
+  });
+
+  it("DrTestOverdue leaves a group in state unknown alone: its record may be missing with its source", () => {
+    const { sent, ev } = evaluator();
+    const { lastTestFailoverTimestamp: _, ...untested } = group(0, "unknown").raw;
+    const lost = { ...group(0, "unknown"), raw: untested as GroupView["raw"] };
+    for (const t of [0, 3600]) ev.evaluate(snapshot({ groups: [lost] }), NOW + t);
+    expect(names(sent)).toEqual(["firing GroupStateUnknown"]);
+  });
+
+  it("forgets every series that vanished: memory stays bounded under churned groups", () => {
+    const { ev } = evaluator();
+    const generation = (n: number) =>
+      Array.from({ length: 20 }, (_, i) => group(2000, "initializing", { ...PLACE, group: `g${n}-${i}` }));
+    ev.evaluate(snapshot({ groups: generation(0) }), NOW);
+    const held = ev.seriesHeld();
+    expect(held).toBeGreaterThan(0);
+    for (let n = 1; n <= 200; n++) ev.evaluate(snapshot({ groups: generation(n) }), NOW + n);
+    expect(ev.seriesHeld()).toBe(held);
+    ev.evaluate(snapshot({}), NOW + 1000);
+    expect(ev.seriesHeld()).toBe(0);
+  });
+
   it("mutes the protection-window alerts while the group is initializing", () => {
     const { sent, ev } = evaluator();
     for (const t of [0, 1000])
       ev.evaluate(snapshot({ groups: [group(0, "initializing")], journals: [journal(0.5)] }), NOW + t);
     expect(sent).toEqual([]);
     for (const t of [2000, 3000]) ev.evaluate(snapshot({ groups: [group(0)], journals: [journal(0.5)] }), NOW + t);
-    expect(names(sent)).toEqual(["firing ProtectionWindowShort", "firing ProtectionWindowCritical"]);
+    expect(names(sent)).toEqual(["firing ProtectionWindowCritical"]);
+  });
+
+  it("an alert notified before its inhibitor fired stays notified, and is resolved when it ends", () => {
+    const { sent, ev } = evaluator();
+    for (const t of [0, 1000]) ev.evaluate(snapshot({ groups: [group(0)], journals: [journal(0.8)] }), NOW + t);
+    expect(names(sent)).toEqual(["firing ProtectionWindowShort"]);
+    for (const t of [2000, 3000]) ev.evaluate(snapshot({ groups: [group(0)], journals: [journal(0.5)] }), NOW + t);
+    expect(names(sent.slice(1))).toEqual(["firing ProtectionWindowCritical"]);
+    expect(ev.firing().map((a) => a.labels.alertname)).toEqual(["ProtectionWindowCritical"]);
+    ev.evaluate(snapshot({ groups: [group(0)], journals: [journal(1)] }), NOW + 4000);
+    expect(names(sent.slice(2))).toEqual(["resolved ProtectionWindowShort", "resolved ProtectionWindowCritical"]);
+  });
+
+  it("a muted alert whose inhibitor ends is notified then", () => {
+    const { sent, ev } = evaluator();
+    for (const t of [0, 1000]) ev.evaluate(snapshot({ groups: [group(0)], journals: [journal(0.5)] }), NOW + t);
+    ev.evaluate(snapshot({ groups: [group(0)], journals: [journal(0.8)] }), NOW + 1100);
+    expect(names(sent)).toEqual([
+      "firing ProtectionWindowCritical",
+      "resolved ProtectionWindowCritical",
+      "firing ProtectionWindowShort",
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { EmbeddedStore } from "../../history/embedded-store.ts";
 import { runToolOk } from "../../replication/nbd/test-support.ts";
 import { waitFor } from "../support/process.ts";
 import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
@@ -84,5 +85,20 @@ describe("rpowatch start (the whole stack on embedded defaults)", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/stopped\n$/);
+
+    // History is recorded with no history configuration: the group's RPO is in the embedded store.
+    expect(stdout).toContain(`history: ${join(dir, "data", "history.duckdb")}`);
+    const history = await EmbeddedStore.open(join(dir, "data", "history.duckdb"), { readOnly: true });
+    const now = Date.now() / 1000;
+    const [rpo] = await history.range({
+      metric: "rpowatch_group_rpo_seconds",
+      match: { site: "prod", group: "g1" },
+      from: now - 3600,
+      to: now,
+      stepSeconds: 1,
+      aggregate: "max",
+    });
+    await history.close();
+    expect(rpo!.values.length).toBeGreaterThan(0);
   });
 });

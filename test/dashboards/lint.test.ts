@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildDashboards } from "../../dashboards/build.ts";
 import { DATASOURCE_UID } from "../../dashboards/datasource.ts";
+import { GROUP_STATES, LINK_STATES } from "../../model/entities.ts";
 import { METRIC_LIST } from "../../model/metrics.ts";
 import { contentPanels, type DashboardJson, lintDashboard } from "./dashboard-lint.ts";
 
@@ -43,6 +44,23 @@ describe("generated dashboards", () => {
       (m) => !m.notOnDashboard && !queries.some((q) => new RegExp(`\\b${m.name}\\b`).test(q)),
     );
     expect(missing.map((m) => m.name)).toEqual([]);
+  });
+
+  it("state panels name every state of the catalogue, `unknown` in a colour of its own", () => {
+    const mappings = (uid: string, title: string) => {
+      const panel = contentPanels(built.find((d) => d.uid === uid)!.json).find((p) => p.title === title)!;
+      const { options } = (panel.fieldConfig as { defaults: { mappings: [{ options: object }] } }).defaults.mappings[0];
+      return Object.values(options) as Array<{ text: string; color: string }>;
+    };
+    for (const [uid, title, states] of [
+      ["rpowatch-group-detail", "Replication state", GROUP_STATES],
+      ["rpowatch-links", "Link state", LINK_STATES],
+    ] as const) {
+      const shown = mappings(uid, title);
+      expect(shown.map((m) => m.text)).toEqual([...states]);
+      const unknown = shown.find((m) => m.text === "unknown")!;
+      expect(shown.filter((m) => m.color === unknown.color).map((m) => m.text)).toEqual(["unknown"]);
+    }
   });
 
   it("InfluxDB variants query InfluxQL only, by the datasource variable", () => {

@@ -44,8 +44,8 @@ describe("writes of the largest size a client may send", () => {
     const after = await pair.caughtUp(60_000);
     expect(after.headSeq - before.headSeq).toBe(2);
     const [v0, v1] = [before.volumes[0]!, after.volumes[0]!];
-    expect(v1.trimmedBytesTotal - v0.trimmedBytesTotal).toBe(2 * MAX_CHANGE_BYTES);
-    expect(v1.writeOpsTotal - v0.writeOpsTotal).toBe(1);
+    expect(v1.trimmedBytesTotal! - v0.trimmedBytesTotal!).toBe(2 * MAX_CHANGE_BYTES);
+    expect(v1.writeOpsTotal! - v0.writeOpsTotal!).toBe(1);
     expect(pair.imagesIdentical()).toBe(true);
     expect(readFileSync(pair.image("recovery")).every((b) => b === 0)).toBe(true);
   });

@@ -66,7 +66,7 @@ describe("link cut under steady writes", () => {
     const after = await pair.caughtUp();
     expect(pair.imagesIdentical()).toBe(true);
     const end = await pair.status("production");
-    const writtenSinceCut = after.volumes[0]!.writtenBytesTotal - writtenAtCut;
+    const writtenSinceCut = after.volumes[0]!.writtenBytesTotal! - writtenAtCut!;
     const shippedSinceCut = end.links[0]!.rawBytesTotal - rawAtCut;
     // Each 4 KiB write costs ~50 bytes of record header; 1 MiB covers what was in flight at the cut.
     expect(shippedSinceCut).toBeLessThan(writtenSinceCut * 1.05 + 1024 * 1024);

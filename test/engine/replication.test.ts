@@ -36,6 +36,23 @@ describe("engine replication end to end", () => {
     expect(link).toMatchObject({ name: "prod-a->rec-b", peerSite: "rec-b", state: "up", authFailuresTotal: 0 });
   });
 
+  it("reports only what each site measures: no volume counters or volume RPO at recovery, no drill time before a drill", async () => {
+    await pair.caughtUp();
+    const production = (await pair.group("production")).volumes[0]!;
+    expect(production).toEqual({
+      name: production.name,
+      sizeBytes: 16 * 1024 * 1024,
+      writtenBytesTotal: expect.any(Number),
+      writeOpsTotal: expect.any(Number),
+      trimmedBytesTotal: expect.any(Number),
+      rpoSeconds: 0,
+    });
+    const recovery = await pair.group("recovery");
+    expect(recovery.volumes[0]).toEqual({ name: production.name, sizeBytes: 16 * 1024 * 1024 });
+    for (const g of [await pair.group("production"), recovery])
+      expect(g).not.toHaveProperty("lastTestFailoverTimestamp");
+  });
+
   it("records a consistency point when the initial sync completes, so a new group has a bookmark at once", async () => {
     await pair.caughtUp();
     await expect

@@ -13,8 +13,9 @@ import { cleanupOnFailure, type ServiceProcess, waitFor } from "../../support/pr
 import { makeTempDir, removeTempDir } from "../../support/tempdir.ts";
 
 export interface EnginePair {
-  production: { url: string; nbdPort: number };
-  recovery: { url: string };
+  /** Each site's process too, for tests that kill or freeze a site. */
+  production: { url: string; nbdPort: number; process: ServiceProcess };
+  recovery: { url: string; process: ServiceProcess };
   /** Volume export names on the production site's NBD server. */
   volumes: string[];
   stop(): Promise<void>;
@@ -58,7 +59,7 @@ export async function startEnginePair(opts: { group?: string; volumes?: string[]
     procs.push(started.proc);
     const url = `http://${started.listening.control}`;
     await waitFor(() => httpOk(`${url}/status`), { timeoutMs: 30_000, what: `${name} /status`, process: started.proc });
-    return { url, listening: started.listening };
+    return { url, listening: started.listening, process: started.proc };
   };
   return cleanupOnFailure(stop, async () => {
     const recovery = await startSite("lyon", recoveryFile);
@@ -73,6 +74,11 @@ export async function startEnginePair(opts: { group?: string; volumes?: string[]
     );
     const production = await startSite("paris", productionFile);
     const nbdPort = parseHostPort(production.listening.nbd!).port;
-    return { production: { url: production.url, nbdPort }, recovery: { url: recovery.url }, volumes, stop };
+    return {
+      production: { url: production.url, nbdPort, process: production.process },
+      recovery: { url: recovery.url, process: recovery.process },
+      volumes,
+      stop,
+    };
   });
 }

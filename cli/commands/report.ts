@@ -1,0 +1,114 @@
+import { existsSync } from "node:fs";
+import { type Command, Option } from "commander";
+import type { HistoryReader } from "../../history/store.ts";
+import { ExitCode } from "../../lib/exit-codes.ts";
+import type { RenderedReport } from "../../reports/render/write.ts";
+
+// Implementations are imported when a report is made, so `rpowatch --help` loads none of them.
+
+const SOURCES = ["embedded", "influxdb", "prometheus"] as const;
+type Source = (typeof SOURCES)[number];
+export const DEFAULT_STORE = "var/stack/history.duckdb";
+
+interface SourceOptions {
+  source: Source;
+  store: string;
+}
+
+/** Opens the history the report reads; errors name what is missing and what to do. */
+async function openReader(opts: SourceOptions): Promise<HistoryReader> {
+  if (opts.source !== "embedded") {
+    throw new Error(
+      `--source ${opts.source}: this build has no ${opts.source} history reader yet; use --source embedded`,
+    );
+  }
+  if (!existsSync(opts.store)) {
+    throw new Error(
+      `no history store at ${opts.store}: rpowatch start records one there, or name another with --store`,
+    );
+  }
+  const { EmbeddedStore } = await import("../../history/embedded-store.ts");
+  return EmbeddedStore.open(opts.store, { readOnly: true });
+}
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+function sourceOptions(command: Command): Command {
+  return command
+    .addOption(new Option("--source <kind>", "where history is read from").choices(SOURCES).default("embedded"))
+    .option("--store <file>", "embedded history store file", DEFAULT_STORE);
+}
+
+/** Opens history, reads and renders one report, writes its files; any failure exits 1 with the reason. */
+async function produce(
+  name: string,
+  opts: SourceOptions & { out: string },
+  make: (reader: HistoryReader, now: number) => Promise<RenderedReport>,
+): Promise<void> {
+  let reader: HistoryReader | undefined;
+  try {
+    const now = Date.now() / 1000;
+    reader = await openReader(opts);
+    const { writeReport } = await import("../../reports/render/write.ts");
+    const written = await writeReport(opts.out, await make(reader, now), say);
+    for (const file of written.files) process.stdout.write(`${file}\n`);
+    if (written.pdfError) say(`no PDF: ${written.pdfError}`);
+  } catch (err) {
+    say(`rpowatch report ${name}: ${(err as Error).message}`);
+    process.exitCode = ExitCode.failure;
+  } finally {
+    await reader?.close();
+  }
+}
+
+export function registerReport(program: Command): void {
+  const report = program.command("report").description("reports computed from recorded history");
+  sourceOptions(
+    report
+      .command("capacity")
+      .description("monthly capacity report: HTML, PDF, CSV and JSON of the same figures under DIR")
+      .requiredOption("--month <YYYY-MM>", "calendar month (UTC); the current month ends now")
+      .option("--tenant <name>", "only this tenant")
+      .requiredOption("--out <dir>", "output directory"),
+  ).action((opts: SourceOptions & { month: string; tenant?: string; out: string }) =>
+    produce("capacity", opts, async (reader, now) => {
+      const [{ monthPeriod }, { readCapacityReport }, { renderCapacity }] = await Promise.all([
+        import("../../reports/period.ts"),
+        import("../../reports/capacity/build.ts"),
+        import("../../reports/capacity/render.ts"),
+      ]);
+      const period = monthPeriod(opts.month, now);
+      say(`reading ${opts.month} from the ${opts.source} history`);
+      const data = await readCapacityReport(
+        reader,
+        period,
+        { ...(opts.tenant !== undefined && { tenant: opts.tenant }), generatedAt: now },
+        (done, total, day) => say(`  day ${done}/${total} (${day})`),
+      );
+      return renderCapacity(data);
+    }),
+  );
+  sourceOptions(
+    report
+      .command("health")
+      .description("daily health report per group (RPO, resyncs, bitmap mode, outages, journal warnings) under DIR")
+      .requiredOption("--day <YYYY-MM-DD>", "calendar day (UTC); today ends now")
+      .option("--tenant <name>", "only this tenant")
+      .requiredOption("--out <dir>", "output directory"),
+  ).action((opts: SourceOptions & { day: string; tenant?: string; out: string }) =>
+    produce("health", opts, async (reader, now) => {
+      const [{ dayPeriod }, { readHealthReport }, { renderHealth }] = await Promise.all([
+        import("../../reports/period.ts"),
+        import("../../reports/health/build.ts"),
+        import("../../reports/health/render.ts"),
+      ]);
+      const period = dayPeriod(opts.day, now);
+      say(`reading ${opts.day} from the ${opts.source} history`);
+      const data = await readHealthReport(reader, period, {
+        ...(opts.tenant !== undefined && { tenant: opts.tenant }),
+        generatedAt: now,
+      });
+      return renderHealth(data);
+    }),
+  );
+}
