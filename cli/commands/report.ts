@@ -1,14 +1,10 @@
 import { existsSync } from "node:fs";
 import { type Command, Option } from "commander";
-import { EmbeddedStore } from "../../history/embedded-store.ts";
 import type { HistoryReader } from "../../history/store.ts";
 import { ExitCode } from "../../lib/exit-codes.ts";
-import { readCapacityReport } from "../../reports/capacity/build.ts";
-import { renderCapacity } from "../../reports/capacity/render.ts";
-import { readHealthReport } from "../../reports/health/build.ts";
-import { renderHealth } from "../../reports/health/render.ts";
-import { dayPeriod, monthPeriod } from "../../reports/period.ts";
-import { type RenderedReport, writeReport } from "../../reports/render/write.ts";
+import type { RenderedReport } from "../../reports/render/write.ts";
+
+// Implementations are imported when a report is made, so `rpowatch --help` loads none of them.
 
 const SOURCES = ["embedded", "influxdb", "prometheus"] as const;
 type Source = (typeof SOURCES)[number];
@@ -31,6 +27,7 @@ async function openReader(opts: SourceOptions): Promise<HistoryReader> {
       `no history store at ${opts.store}: rpowatch start records one there, or name another with --store`,
     );
   }
+  const { EmbeddedStore } = await import("../../history/embedded-store.ts");
   return EmbeddedStore.open(opts.store, { readOnly: true });
 }
 
@@ -52,6 +49,7 @@ async function produce(
   try {
     const now = Date.now() / 1000;
     reader = await openReader(opts);
+    const { writeReport } = await import("../../reports/render/write.ts");
     const written = await writeReport(opts.out, await make(reader, now), say);
     for (const file of written.files) process.stdout.write(`${file}\n`);
     if (written.pdfError) say(`no PDF: ${written.pdfError}`);
@@ -74,6 +72,11 @@ export function registerReport(program: Command): void {
       .requiredOption("--out <dir>", "output directory"),
   ).action((opts: SourceOptions & { month: string; tenant?: string; out: string }) =>
     produce("capacity", opts, async (reader, now) => {
+      const [{ monthPeriod }, { readCapacityReport }, { renderCapacity }] = await Promise.all([
+        import("../../reports/period.ts"),
+        import("../../reports/capacity/build.ts"),
+        import("../../reports/capacity/render.ts"),
+      ]);
       const period = monthPeriod(opts.month, now);
       say(`reading ${opts.month} from the ${opts.source} history`);
       const data = await readCapacityReport(
@@ -94,6 +97,11 @@ export function registerReport(program: Command): void {
       .requiredOption("--out <dir>", "output directory"),
   ).action((opts: SourceOptions & { day: string; tenant?: string; out: string }) =>
     produce("health", opts, async (reader, now) => {
+      const [{ dayPeriod }, { readHealthReport }, { renderHealth }] = await Promise.all([
+        import("../../reports/period.ts"),
+        import("../../reports/health/build.ts"),
+        import("../../reports/health/render.ts"),
+      ]);
       const period = dayPeriod(opts.day, now);
       say(`reading ${opts.day} from the ${opts.source} history`);
       const data = await readHealthReport(reader, period, {
