@@ -74,15 +74,6 @@ function importGraph(): Map<string, string[]> {
 const isTestCode = (path: string) => path.startsWith("test/") || /(\.test|test-support)\.ts$/.test(path);
 const partOf = (path: string) => path.split("/")[0]!;
 
-/**
- * Circles known when this test was written, each with who removes it; delete the entry then.
- * Any other circle fails.
- */
-const KNOWN_CIRCLES = new Set([
-  // The NBD backend interface moves to its own file (issue 13 §3, the engine-reshape branch).
-  "replication/nbd/connection.ts → replication/nbd/server.ts → replication/nbd/connection.ts",
-]);
-
 /** A circle of files, told from its alphabetically first file and back to it. */
 function fromFirstFile(files: string[]): string[] {
   const start = files.indexOf([...files].sort()[0]!);
@@ -129,7 +120,7 @@ describe("the import graph", () => {
 
   it("has no circle", () => {
     const found = circles(graph).map((c) => c.join(" → "));
-    expect(found.filter((c) => !KNOWN_CIRCLES.has(c))).toEqual([]);
+    expect(found).toEqual([]);
   });
 
   it("follows the data flow: no part imports one downstream of it", () => {

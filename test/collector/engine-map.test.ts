@@ -19,7 +19,14 @@ const journal = {
   corruptRecordsTotal: 3,
   pins: [],
 };
-const status = siteStatus([groupStatus("db", ["data"], { journal, lastTestFailoverTimestamp: 1_699_000_000 })], 1000);
+const recovery = {
+  imageAccess: { mode: "test-failover" as const, scratchUsedBytes: 4096, scratchCapacityBytes: 2e8 },
+  lastDrillRtoSeconds: 0.25,
+};
+const status = siteStatus(
+  [groupStatus("db", ["data"], { journal, recovery, lastTestFailoverTimestamp: 1_699_000_000 })],
+  1000,
+);
 
 /** Table entries that name a field of the model's sample (not "unmapped: …", not another entity's "X.y"). */
 const modelKeys = (table: Record<string, string>) =>
