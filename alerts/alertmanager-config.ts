@@ -7,6 +7,7 @@
  */
 import { INHIBITIONS } from "../model/alerts.ts";
 import type { TenantRoute } from "./config.ts";
+import { CRITICAL_GROUP_WAIT } from "./paging-budget.ts";
 
 export const WEBHOOK_PATH = "/api/v1/alertmanager";
 
@@ -33,7 +34,7 @@ export function buildAlertmanagerConfig(opts: AlertmanagerOptions = {}) {
   const tenants = opts.tenants ?? [];
   const severityRoutes = [
     { matchers: ['severity="info"'], receiver: BOARD },
-    { matchers: ['severity="critical"'], group_wait: opts.groupWait ?? "10s", repeat_interval: "1h" },
+    { matchers: ['severity="critical"'], group_wait: opts.groupWait ?? CRITICAL_GROUP_WAIT, repeat_interval: "1h" },
     { matchers: ['severity="warning"'] },
   ];
   return {

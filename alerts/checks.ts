@@ -160,8 +160,21 @@ export const CHECKS: Record<AlertKey, Check | null> = {
   },
   groupStateUnknown: inState("unknown"),
   drTestOverdue: (ctx) =>
-    perGroup(ctx, (g) => {
-      const age = ctx.now - (g.raw.lastTestFailoverTimestamp ?? 0);
-      return age > 31 * DAY ? { value: age, threshold: 31 * DAY } : null;
+    ctx.snapshot.groups.flatMap((g) => {
+      // Absent when no drill is on record; typed wide so the check holds whichever way the sample types it.
+      const lastTest: number | undefined = g.raw.lastTestFailoverTimestamp;
+      if (lastTest === undefined) {
+        return g.derived.state === "unknown"
+          ? []
+          : [
+              {
+                labels: { ...groupLabels(g), last_test: "never" },
+                value: Number.POSITIVE_INFINITY,
+                threshold: 31 * DAY,
+              },
+            ];
+      }
+      const age = ctx.now - lastTest;
+      return age > 31 * DAY ? [{ labels: groupLabels(g), value: age, threshold: 31 * DAY }] : [];
     }),
 };

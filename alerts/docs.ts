@@ -1,8 +1,10 @@
 /** docs/alerts.md: the catalogue as a table, generated so it cannot drift from model/alerts.ts. */
-import { ALERT_LIST, type AlertDef, INHIBITIONS, notificationOid } from "../model/alerts.ts";
+import { ALERT_LIST, type AlertDef, alerts, INHIBITIONS, notificationOid } from "../model/alerts.ts";
 import { notificationName } from "./mib.ts";
+import { CRITICAL_GROUP_WAIT, PAGE_WITHIN_SECONDS, PROMETHEUS_TIMINGS } from "./paging-budget.ts";
+import { textOutline } from "./templates.ts";
 
-const cell = (text: string) => text.replaceAll("|", "\\|").replace(/\{\{ \$labels\.(\w+) \}\}/g, "<$1>");
+const cell = (text: string) => textOutline(text).replaceAll("|", "\\|");
 
 function threshold(a: AlertDef): string {
   const t = a.threshold;
@@ -27,6 +29,16 @@ export function buildAlertsDoc(): string {
     "| Alert | Severity | Expression | For | Threshold | Summary | SNMP notification |",
     "|---|---|---|---|---|---|---|",
     ...rows,
+    "",
+    "## Time to page",
+    "",
+    `A site that dies is paged (SourceDown, trap and e-mail) within ${PAGE_WITHIN_SECONDS} s by default, on both paths.`,
+    "The collector marks a killed engine's source down at once (its stream closes; a hung one after",
+    `the stream's idle timeout). The built-in evaluator then fires after SourceDown's \`for\` (${alerts.sourceDown.for}),`,
+    "at its next evaluation (every new snapshot, and every `alerts.evaluator.interval`). On the",
+    `Prometheus path, with \`scrape_interval: ${PROMETHEUS_TIMINGS.scrapeInterval}\` and \`evaluation_interval: ${PROMETHEUS_TIMINGS.evaluationInterval}\`, add one scrape`,
+    `and one evaluation interval and the critical route's \`group_wait\` (${CRITICAL_GROUP_WAIT}). bench/results/alerts.json`,
+    "holds the measured times as ratios to the aim.",
     "",
     "## Inhibitions",
     "",

@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
 import type { SnapshotFeed } from "../collector/snapshot-feed.ts";
-import { parseDuration } from "../lib/config-file.ts";
+import { parseDuration } from "../lib/units.ts";
 import { ALERT_LIST, type AlertDef, type AlertKey, alerts, INHIBITIONS } from "../model/alerts.ts";
 import { CHECKS, type Instance } from "./checks.ts";
 import type { Notification, WebhookAlert, WebhookPayload } from "./notifier/webhook.ts";
@@ -63,7 +63,12 @@ export class AlertEvaluator {
 
   /** Evaluates every alert on one snapshot; returns (and notifies) the payloads it produced. */
   evaluate(snapshot: ModelSnapshot, now = Date.now() / 1000): WebhookPayload[] {
-    const ctx = { snapshot, now, unchangedFor: (key: string, value: number) => this.unchangedFor(key, value, now) };
+    const remembered = new Set<string>();
+    const unchangedFor = (key: string, value: number) => {
+      remembered.add(key);
+      return this.unchangedFor(key, value, now);
+    };
+    const ctx = { snapshot, now, unchangedFor };
     const seen = new Set<string>();
     const changed: WebhookAlert[] = [];
     for (const [key, check] of Object.entries(CHECKS) as Array<[AlertKey, (typeof CHECKS)[AlertKey]]>) {
@@ -76,6 +81,8 @@ export class AlertEvaluator {
         if (now - t.activeSince >= this.forSeconds[alert.name]!) t.firing = true;
       }
     }
+    // A series no check asked about is gone from the snapshot: forget it, or churned groups pile up.
+    for (const key of this.memory.keys()) if (!remembered.has(key)) this.memory.delete(key);
     for (const [id, t] of this.tracked) {
       if (seen.has(id)) continue;
       this.tracked.delete(id);
@@ -113,6 +120,11 @@ export class AlertEvaluator {
   private unmuted(): Tracked[] {
     const firing = [...this.tracked.values()].filter((t) => t.firing);
     return firing.filter((t) => !inhibited(t, firing));
+  }
+
+  /** How many series the evaluator holds state for (alert instances and remembered values). */
+  seriesHeld(): number {
+    return this.tracked.size + this.memory.size;
   }
 
   private observe(alert: AlertDef, instance: Instance, now: number): string {

@@ -6,6 +6,7 @@
  */
 import { ALERT_LIST, type AlertDef, MIB_ROOT_OID } from "../model/alerts.ts";
 import { MIB_OBJECTS } from "./mib-objects.ts";
+import { textOutline } from "./templates.ts";
 
 export const MIB_MODULE = "RPOWATCH-MIB";
 export const MIB_FILE = `${MIB_MODULE}.txt`;
@@ -49,7 +50,7 @@ function notificationType(alert: AlertDef): string {
     `${notificationName(alert)} NOTIFICATION-TYPE`,
     `    OBJECTS {\n        ${objects}\n    }`,
     "    STATUS      current",
-    `    DESCRIPTION ${quoted(`${alert.severity}: ${alert.summary.replace(/\{\{ \$labels\.(\w+) \}\}/g, "<$1>")}. Runbook: docs/runbooks.md#${alert.name.toLowerCase()}.`, "                ")}`,
+    `    DESCRIPTION ${quoted(`${alert.severity}: ${textOutline(alert.summary)}. Runbook: docs/runbooks.md#${alert.name.toLowerCase()}.`, "                ")}`,
     `    ::= { rpowatchNotifications ${alert.oid} }`,
   ].join("\n");
 }

@@ -10,9 +10,15 @@ const DECIMALS: Record<ValueUnit, number> = { seconds: 0, bytes: 0, boolean: 0, 
 
 const valueTemplate = (unit: ValueUnit) => `{{ printf "%.${DECIMALS[unit]}f" $value }}`;
 
+/** As Go's printf "%.Nf" prints it: infinities as +Inf and -Inf (e.g. "never tested" is +Inf seconds). */
 export function formatValue(unit: ValueUnit, value: number): string {
+  if (value === Number.POSITIVE_INFINITY) return "+Inf";
+  if (value === Number.NEGATIVE_INFINITY) return "-Inf";
   return value.toFixed(DECIMALS[unit]);
 }
+
+/** `{{ if $labels.NAME }}A{{ else }}B{{ end }}`, the one conditional the catalogue's texts use. */
+const IF_LABEL = /\{\{ if \$labels\.(\w+) \}\}(.*?)\{\{ else \}\}(.*?)\{\{ end \}\}/g;
 
 /** The threshold is printed with the same precision as the value it is compared with. */
 function thresholdTemplate(alert: AlertDef): string {
@@ -23,6 +29,16 @@ function thresholdTemplate(alert: AlertDef): string {
   const query = t.factor === 1 ? selector : `${t.factor} * ${selector}`;
   const args = labels.map((l) => `$labels.${l}`).join(" ");
   return `{{ with printf "${query}" ${args} | query }}{{ . | first | value | printf "%.${DECIMALS[alert.valueUnit]}f" }}{{ end }}`;
+}
+
+/**
+ * An alert text for readers of the MIB and docs, where nothing is expanded: labels as `<name>`,
+ * a conditional as its usual text with the other in brackets ("… in 31 days (or: has never …)").
+ */
+export function textOutline(text: string): string {
+  return text
+    .replace(IF_LABEL, (_, _name: string, set: string, unset: string) => `${unset} (or: ${set})`)
+    .replace(/\{\{ \$labels\.(\w+) \}\}/g, "<$1>");
 }
 
 /** Labels every rule adds to its alerts. */
@@ -51,6 +67,7 @@ export function expandAnnotations(
 ): Record<string, string> {
   const expand = (text: string) =>
     text
+      .replace(IF_LABEL, (_, name: string, set: string, unset: string) => (labels[name] ? set : unset))
       .replaceAll("{{ $value }}", formatValue(alert.valueUnit, value))
       .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, name: string) => labels[name] ?? "");
   return {

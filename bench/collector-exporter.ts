@@ -106,7 +106,14 @@ const cpuMs = () => {
 
 async function main(kind: ExporterKind): Promise<void> {
   const send = (report: Report) => process.send?.(report);
-  const source = { name: "bench", kind: "push" as const, start() {}, stop: async () => {} };
+  // Timestamped by the benchmark's own clock, not the scrapes' one: never stale.
+  const source = {
+    name: "bench",
+    kind: "push" as const,
+    staleAfterSeconds: Number.POSITIVE_INFINITY,
+    start() {},
+    stop: async () => {},
+  };
   let cycle = 0;
   const collector = new Collector({ sources: [source], rateWindowSeconds: 60, clock: () => 1_700_000_000 + cycle });
   const baseline = kind === "baseline" ? baselineExporter() : null;

@@ -3,7 +3,7 @@
  * here. Built by a function so that docs/cli.md can be generated from the same definitions.
  */
 import { Command } from "commander";
-import { LOG_LEVELS } from "../lib/log.ts";
+import { LOG_LEVELS } from "../lib/log-levels.ts";
 import { VERSION } from "../lib/version.ts";
 import { registerAlerts } from "./commands/alerts.ts";
 import { registerBench } from "./commands/bench.ts";
@@ -12,6 +12,7 @@ import { registerCollect } from "./commands/collect.ts";
 import { registerDashboards } from "./commands/dashboards.ts";
 import { registerEngine } from "./commands/engine.ts";
 import { registerGenerate } from "./commands/generate.ts";
+import { registerReport } from "./commands/report.ts";
 import { registerStart } from "./commands/start.ts";
 import { registerWorkload } from "./commands/workload.ts";
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerCheckConfig(program);
   registerAlerts(program);
   registerDashboards(program);
+  registerReport(program);
   registerGenerate(program);
   registerBench(program);
   return program;

@@ -4,13 +4,14 @@
  * exporter's scrapes, the live feed) only ever read `current()`; they never reach a source.
  */
 import type { Logger } from "../lib/log.ts";
+import { sourceStale } from "./derive/staleness.ts";
 import type { SourceSnapshot } from "./model.ts";
 import { SeriesMemory } from "./series-memory.ts";
 import type { ModelSnapshot, SourceHealth } from "./snapshot.ts";
 import { EMPTY_SNAPSHOT } from "./snapshot.ts";
 import type { SnapshotFeed, SnapshotListener } from "./snapshot-feed.ts";
 import type { SourceAdapter, SourceSink } from "./source.ts";
-import { buildSourceView, EMPTY_SOURCE_VIEW, type SourceView } from "./source-view.ts";
+import { buildSourceView, EMPTY_SOURCE_VIEW, type SourceView, staleSourceView } from "./source-view.ts";
 
 export interface CollectorOptions {
   /** Sources known up front; more can be added with addSource() before start(). */
@@ -27,6 +28,10 @@ interface SourceState {
   health: SourceHealth;
   view: SourceView;
   memory: SeriesMemory;
+  /** Publishes again when the source's data turns stale, so subscribers learn it without a scrape. */
+  staleTimer?: NodeJS.Timeout;
+  /** `view` as published while the source is stale, built once per view. */
+  staleView?: SourceView;
 }
 
 const wallClock = (): number => Date.now() / 1000;
@@ -61,6 +66,7 @@ export class Collector implements SnapshotFeed {
         up: false,
         lastSuccessTimestamp: 0,
         dataTimestamp: 0,
+        staleAfterSeconds: adapter.staleAfterSeconds,
         lastCollectDurationSeconds: 0,
         samplesIngestedTotal: 0,
         errorsTotal: 0,
@@ -80,6 +86,7 @@ export class Collector implements SnapshotFeed {
 
   async stop(): Promise<void> {
     this.running = false;
+    for (const state of this.states) clearTimeout(state.staleTimer);
     await Promise.all(this.states.map((s) => s.adapter.stop()));
   }
 
@@ -110,6 +117,7 @@ export class Collector implements SnapshotFeed {
 
   private accept(state: SourceState, snap: SourceSnapshot, info: { durationSeconds: number; samples: number }): void {
     state.view = buildSourceView(state.adapter.name, snap, state.memory);
+    state.staleView = undefined;
     state.health = {
       ...state.health,
       up: true,
@@ -119,7 +127,18 @@ export class Collector implements SnapshotFeed {
       samplesIngestedTotal: state.health.samplesIngestedTotal + info.samples,
       lastError: null,
     };
+    this.armStaleTimer(state);
     this.publish();
+  }
+
+  private armStaleTimer(state: SourceState): void {
+    clearTimeout(state.staleTimer);
+    const { dataTimestamp, staleAfterSeconds } = state.health;
+    if (!this.running || !Number.isFinite(staleAfterSeconds)) return;
+    const delaySeconds = Math.max(0, dataTimestamp + staleAfterSeconds - this.clock());
+    // Just past the limit: staleness is "older than", so the publish must see it exceeded.
+    state.staleTimer = setTimeout(() => this.publish(), delaySeconds * 1000 + 10);
+    state.staleTimer.unref();
   }
 
   private fail(state: SourceState, error: Error): void {
@@ -141,10 +160,15 @@ export class Collector implements SnapshotFeed {
 
   private publish(): void {
     const previous = this.snapshot;
-    const views = this.states.map((s) => s.view);
+    const now = this.clock();
+    const views = this.states.map((s) => {
+      if (!sourceStale(s.health, now)) return s.view;
+      s.staleView ??= staleSourceView(s.view);
+      return s.staleView;
+    });
     this.snapshot = Object.freeze({
       seq: previous.seq + 1,
-      timestamp: this.clock(),
+      timestamp: now,
       groups: views.flatMap((v) => v.groups),
       volumes: views.flatMap((v) => v.volumes),
       journals: views.flatMap((v) => v.journals),

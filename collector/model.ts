@@ -30,6 +30,11 @@ export interface JournalSample {
 }
 
 export interface GroupSample {
+  /**
+   * Source time this group was observed, for sources whose entities are observed at different
+   * times (push); absent when it is the snapshot's timestamp.
+   */
+  observedTimestamp?: number;
   tenant: string;
   site: string;
   name: string;

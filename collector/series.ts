@@ -9,7 +9,8 @@
 import { VERSION } from "../lib/version.ts";
 import { BACKLOG_LOCATIONS, GROUP_STATES, LINK_STATES } from "../model/entities.ts";
 import { labelNames, type MetricKey, metrics } from "../model/metrics.ts";
-import { dataAgeSeconds } from "./derive/staleness.ts";
+import { rpoAt, rpoTargetRatio } from "./derive/rpo.ts";
+import { dataAgeSeconds, staleSources } from "./derive/staleness.ts";
 import { stateSet } from "./derive/state.ts";
 import type {
   GroupPlace,
@@ -99,22 +100,163 @@ function enumSet<T, S extends string>(
   });
 }
 
-/** Metrics whose value depends on the scrape time, not only on the snapshot: never served from a cache. */
-export const TIME_DEPENDENT: ReadonlySet<MetricKey> = new Set<MetricKey>(["sourceDataAge"]);
+/**
+ * Metrics whose value depends on the scrape time, not only on the snapshot and on which sources
+ * are stale (`staleKey`): never served from a cache.
+ */
+export const TIME_DEPENDENT: ReadonlySet<MetricKey> = new Set<MetricKey>([
+  "sourceDataAge",
+  "volumeRpo",
+  "groupRpo",
+  "groupRpoTargetRatio",
+]);
 
-export const extractors: Record<MetricKey, Extractor> = {
+/**
+ * What becomes of a figure once its source is stale (derive/staleness.ts): never healthier than
+ * measured. `absent`: it cannot be bounded, so it is not exported rather than frozen. `kept`: a
+ * configured fact, a last known value that can only err on the safe side (a recovery point or a
+ * bookmark that is at least this old), or a figure about the source itself. `conservative`: its
+ * extractor turns it conservative (RPO keeps growing, states read `unknown`).
+ */
+export type WhenStale = "absent" | "kept" | "conservative";
+
+export const WHEN_STALE: Record<MetricKey, WhenStale> = {
+  volumeSize: "kept",
+  volumeWrittenBytes: "absent",
+  volumeWriteOps: "absent",
+  volumeTrimmedBytes: "absent",
+  volumeChangeRate: "absent",
+  volumeRpo: "conservative",
+
+  groupInfo: "kept",
+  groupState: "conservative",
+  groupRpo: "conservative",
+  groupRpoTarget: "kept",
+  groupRpoTargetRatio: "conservative",
+  groupRecoveryPoint: "kept",
+  groupBacklogBytes: "absent",
+  groupBacklogWrites: "absent",
+  groupChangeRate: "absent",
+  groupDrainRate: "absent",
+  groupDrainEta: "absent",
+  groupDrainEtaValid: "absent",
+  groupRpoAtRisk: "absent",
+  groupBottleneck: "absent",
+  groupLastBookmark: "kept",
+  groupBookmarkInterval: "kept",
+  groupSyncProgress: "absent",
+  groupSyncEta: "absent",
+  groupResyncRequired: "absent",
+  groupLastTestFailover: "kept",
+
+  journalCapacity: "kept",
+  journalUsed: "absent",
+  journalUtilization: "absent",
+  journalPending: "absent",
+  journalOldest: "absent",
+  journalNewest: "kept",
+  journalWindow: "absent",
+  journalWindowTarget: "kept",
+  journalWindowRatio: "absent",
+  journalFullEta: "absent",
+  journalTrimmedBytes: "absent",
+  journalStoreCapacity: "kept",
+
+  linkState: "conservative",
+  linkUp: "absent",
+  linkWireBytes: "absent",
+  linkRawBytes: "absent",
+  linkThroughput: "absent",
+  linkLimit: "kept",
+  linkUtilization: "absent",
+  linkCompressionRatio: "absent",
+  linkRtt: "absent",
+  linkReconnects: "absent",
+  linkAuthFailures: "absent",
+
+  interfaceInBytes: "absent",
+  interfaceOutBytes: "absent",
+  interfaceSpeed: "kept",
+  interfaceUtilization: "absent",
+
+  sourceUp: "kept",
+  sourceCollectDuration: "kept",
+  sourceLastSuccess: "kept",
+  sourceDataAge: "kept",
+  sourceSamples: "kept",
+  sourceErrors: "kept",
+
+  notifications: "kept",
+  buildInfo: "kept",
+  historyBufferedPoints: "kept",
+  historyBufferCapacity: "kept",
+  historyWrittenPoints: "kept",
+  historyWriteFailures: "kept",
+  historyDroppedPoints: "kept",
+};
+
+/** Which sources are stale at `now`, as a key: renderings of one snapshot differ only by it and by `now`. */
+export function staleKey(snapshot: ModelSnapshot, now: number): string {
+  return [...staleSources(snapshot.sources, now)].join(",");
+}
+
+/** The snapshot without the entities of stale sources; the snapshot itself while every source is fresh. */
+const withoutStaleCache = new WeakMap<ModelSnapshot, { key: string; fresh: ModelSnapshot }>();
+function withoutStale(s: ModelSnapshot, now: number): ModelSnapshot {
+  const stale = staleSources(s.sources, now);
+  if (stale.size === 0) return s;
+  const key = [...stale].join(",");
+  const held = withoutStaleCache.get(s);
+  if (held?.key === key) return held.fresh;
+  const keep = <T extends { source: string }>(items: readonly T[]) => items.filter((x) => !stale.has(x.source));
+  const fresh: ModelSnapshot = {
+    ...s,
+    groups: keep(s.groups),
+    volumes: keep(s.volumes),
+    journals: keep(s.journals),
+    links: keep(s.links),
+    interfaces: keep(s.interfaces),
+  };
+  withoutStaleCache.set(s, { key, fresh });
+  return fresh;
+}
+
+const rpoNow = (s: ModelSnapshot, now: number) => {
+  const stale = staleSources(s.sources, now);
+  return (source: string, observedAt: number, rpo: number) => rpoAt(rpo, observedAt, now, stale.has(source));
+};
+const staleAt = (s: ModelSnapshot, now: number) => {
+  const stale = staleSources(s.sources, now);
+  return (x: { source: string }) => stale.has(x.source);
+};
+
+const readers: Record<MetricKey, Extractor> = {
   volumeSize: (s, _, emit) => perVolume(s, emit, (v) => v.raw.sizeBytes),
   volumeWrittenBytes: (s, _, emit) => perVolume(s, emit, (v) => v.writtenBytesTotal),
   volumeWriteOps: (s, _, emit) => perVolume(s, emit, (v) => v.writeOpsTotal),
   volumeTrimmedBytes: (s, _, emit) => perVolume(s, emit, (v) => v.trimmedBytesTotal),
   volumeChangeRate: (s, _, emit) => perVolume(s, emit, (v) => v.changeRateBytesPerSecond),
-  volumeRpo: (s, _, emit) => perVolume(s, emit, (v) => v.rpoSeconds),
+  volumeRpo: (s, now, emit) => {
+    const rpo = rpoNow(s, now);
+    perVolume(s, emit, (v) => rpo(v.source, v.observedTimestamp, v.rpoSeconds));
+  },
 
   groupInfo: (s, _, emit) => labelled(s.groups, groupLabels, (g, l) => emit([...l, g.raw.mode, g.raw.peerSite], 1)),
-  groupState: (s, _, emit) => enumSet(s.groups, emit, groupLabels, GROUP_STATES, (g) => g.derived.state),
-  groupRpo: (s, _, emit) => perGroup(s, emit, (g) => g.derived.rpoSeconds),
+  groupState: (s, now, emit) => {
+    const stale = staleAt(s, now);
+    enumSet(s.groups, emit, groupLabels, GROUP_STATES, (g) => (stale(g) ? "unknown" : g.raw.state));
+  },
+  groupRpo: (s, now, emit) => {
+    const rpo = rpoNow(s, now);
+    perGroup(s, emit, (g) => rpo(g.source, g.derived.observedTimestamp, g.derived.rpoSeconds));
+  },
   groupRpoTarget: (s, _, emit) => perGroup(s, emit, (g) => g.raw.rpoTargetSeconds),
-  groupRpoTargetRatio: (s, _, emit) => perGroup(s, emit, (g) => g.derived.rpoTargetRatio),
+  groupRpoTargetRatio: (s, now, emit) => {
+    const rpo = rpoNow(s, now);
+    perGroup(s, emit, (g) =>
+      rpoTargetRatio(rpo(g.source, g.derived.observedTimestamp, g.derived.rpoSeconds), g.raw.rpoTargetSeconds),
+    );
+  },
   groupRecoveryPoint: (s, _, emit) => perGroup(s, emit, (g) => g.derived.recoveryPointTimestamp),
   groupBacklogBytes: (s, _, emit) =>
     labelled(s.groups, groupLabels, (g, l) => {
@@ -152,7 +294,10 @@ export const extractors: Record<MetricKey, Extractor> = {
     }),
   journalStoreCapacity: (s, _, emit) => perJournal(s, emit, (j) => j.raw.storeCapacityBytes),
 
-  linkState: (s, _, emit) => enumSet(s.links, emit, linkLabels, LINK_STATES, (l) => l.derived.state),
+  linkState: (s, now, emit) => {
+    const stale = staleAt(s, now);
+    enumSet(s.links, emit, linkLabels, LINK_STATES, (l) => (stale(l) ? "unknown" : l.raw.state));
+  },
   linkUp: (s, _, emit) => perLink(s, emit, (l) => bool(l.derived.state === "up")),
   linkWireBytes: (s, _, emit) => perLink(s, emit, (l) => l.derived.wireBytesTotal),
   linkRawBytes: (s, _, emit) => perLink(s, emit, (l) => l.derived.rawBytesTotal),
@@ -190,6 +335,18 @@ export const extractors: Record<MetricKey, Extractor> = {
   historyDroppedPoints: () => {},
   buildInfo: (_s, _, emit) => emit([VERSION], 1),
 };
+
+const dropStale =
+  (read: Extractor): Extractor =>
+  (s, now, emit) =>
+    read(withoutStale(s, now), now, emit);
+
+export const extractors = Object.fromEntries(
+  (Object.keys(readers) as MetricKey[]).map((key) => [
+    key,
+    WHEN_STALE[key] === "absent" ? dropStale(readers[key]) : readers[key],
+  ]),
+) as Record<MetricKey, Extractor>;
 
 /** One sample of a catalogue metric: its name, its labels by name, its value. */
 export interface SeriesSample {

@@ -22,7 +22,10 @@ export interface VolumeView extends GroupPlace {
   writeOpsTotal: number;
   trimmedBytesTotal: number;
   changeRateBytesPerSecond: number;
+  /** As observed at observedTimestamp; the figure at a later instant is derive/rpo.ts rpoAt. */
   rpoSeconds: number;
+  /** Source time the volume's figures were observed. */
+  observedTimestamp: number;
 }
 
 export interface DrainForecast {
@@ -37,14 +40,17 @@ export interface DrainForecast {
 }
 
 export interface GroupDerived extends DrainForecast {
-  /** Maximum of the group's own RPO and its volumes' RPO. */
+  /** Maximum of the group's own RPO and its volumes' RPO, as observed at observedTimestamp. */
   rpoSeconds: number;
+  /** Source time the group's figures were observed. */
+  observedTimestamp: number;
   rpoTargetRatio: number;
   recoveryPointTimestamp: number;
   changeRateBytesPerSecond: number;
   backlogBytes: number;
   /** Where the backlog mostly sits (domain.md §9.1); `none` without backlog. */
   bottleneck: BacklogLocation | "none";
+  /** The state measured (raw.state), or `unknown` while the source is stale (derive/staleness.ts). */
   state: GroupState;
 }
 
@@ -112,6 +118,8 @@ export interface SourceHealth {
   lastSuccessTimestamp: number;
   /** Source time of the newest data held; 0 when none. Data age = now − this (derive/staleness.ts). */
   dataTimestamp: number;
+  /** Data older than this (one heartbeat interval plus the source's timeout) is stale. */
+  staleAfterSeconds: number;
   lastCollectDurationSeconds: number;
   samplesIngestedTotal: number;
   errorsTotal: number;

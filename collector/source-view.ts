@@ -21,6 +21,19 @@ export interface SourceView {
 
 export const EMPTY_SOURCE_VIEW: SourceView = { groups: [], volumes: [], journals: [], links: [], interfaces: [] };
 
+/**
+ * The view of a source that stopped reporting, as subscribers of the snapshot see it: its groups
+ * and links in state `unknown` (raw.state keeps what was last measured). The figures that are
+ * functions of time are made conservative where they are read (collector/series.ts).
+ */
+export function staleSourceView(view: SourceView): SourceView {
+  return {
+    ...view,
+    groups: view.groups.map((g) => ({ ...g, derived: { ...g.derived, state: "unknown" } })),
+    links: view.links.map((l) => ({ ...l, derived: { ...l.derived, state: "unknown" } })),
+  };
+}
+
 export function buildSourceView(source: string, snap: SourceSnapshot, memory: SeriesMemory): SourceView {
   const view: SourceView = { groups: [], volumes: [], journals: [], links: [], interfaces: [] };
   const t = snap.timestamp;
@@ -39,6 +52,7 @@ const INTERFACE = { receive: 0, transmit: 1 } as const;
 
 function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number, memory: SeriesMemory): void {
   const m = memory.entity(`g|${place.tenant}|${place.site}|${place.group}`);
+  const observed = g.observedTimestamp ?? t;
   let changeRate = 0;
   const volumeRpos: number[] = [];
   for (const v of g.volumes) {
@@ -59,16 +73,18 @@ function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number
       trimmedBytesTotal: vm.total(VOLUME.trimmed, v.trimmedBytesTotal ?? 0),
       changeRateBytesPerSecond: written.rate,
       rpoSeconds: v.rpoSeconds ?? 0,
+      observedTimestamp: observed,
     });
   }
   const rpo = groupRpoSeconds(g.rpoSeconds, volumeRpos);
   const backlogBytes = totalBacklog(g.backlogBytes);
-  const { volumes: _volumes, journal, ...raw } = g;
+  const { volumes: _volumes, journal, observedTimestamp: _observed, ...raw } = g;
   view.groups.push({
     ...place,
     raw,
     derived: {
       rpoSeconds: rpo,
+      observedTimestamp: observed,
       rpoTargetRatio: rpoTargetRatio(rpo, g.rpoTargetSeconds),
       recoveryPointTimestamp: recoveryPointTimestamp(g.recoveryPointTimestamp, t, rpo),
       changeRateBytesPerSecond: changeRate,

@@ -19,6 +19,11 @@ export interface SourceAdapter {
   /** Unique per collector; becomes the `source` label. */
   readonly name: string;
   readonly kind: SourceKind;
+  /**
+   * One heartbeat interval plus the source's timeout: data older than this is stale, and every
+   * figure that depends on it turns conservative (collector/derive/staleness.ts).
+   */
+  readonly staleAfterSeconds: number;
   start(sink: SourceSink): void;
   stop(): Promise<void>;
 }

@@ -4,13 +4,14 @@
  * make ~75,000 series, ~150 ms of rendering and compression. Each snapshot is rendered once per
  * format, ahead of the scrapes (`prepare`, in slices that let scrapes through), into bytes per
  * family, gzipped once too when scrapers ask for gzip; a scrape writes those bytes, with only the
- * time-dependent families (source data age) rendered per scrape. While the next snapshot is being
+ * time-dependent families (RPO, source data age) rendered per scrape, and the whole snapshot
+ * rendered again when the set of stale sources differs at the scrape instant. While the next snapshot is being
  * prepared, scrapes get the last complete one (`servable`), so no scrape waits for a render.
  * Families are emitted even when empty, in catalogue order, as prom-client does.
  */
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { Registry } from "prom-client";
-import { type Extractor, extractors, TIME_DEPENDENT } from "../collector/series.ts";
+import { type Extractor, extractors, staleKey, TIME_DEPENDENT } from "../collector/series.ts";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
 import { labelNames, type MetricDef, type MetricKey, metrics } from "../model/metrics.ts";
 import { type GzipSegment, gzipMember, gzipSegment, gzipSegmentAsync } from "./gzip-segments.ts";
@@ -113,6 +114,8 @@ const EOF = Buffer.from("# EOF\n");
 /** One format's rendering of one snapshot: per family its bytes, null where rendered per scrape. */
 interface Rendered {
   snapshot: ModelSnapshot;
+  /** Which sources were stale when it was rendered (collector/series.ts staleKey). */
+  stale: string;
   text: (Buffer | null)[];
   gzip: (GzipSegment | null)[] | null;
 }
@@ -148,7 +151,7 @@ export function createExposition(overrides: ExtractorOverrides = {}): Exposition
   const renderNow = (snapshot: ModelSnapshot, now: number, format: ExpositionFormat): Rendered => {
     const text = plan.map((f) => (f.perScrape ? null : renderFamily(f, snapshot, now, format)));
     if (format === "openmetrics") text.push(EOF);
-    return { snapshot, text, gzip: null };
+    return { snapshot, stale: staleKey(snapshot, now), text, gzip: null };
   };
   const gzipped = (r: Rendered) => {
     r.gzip ??= r.text.map((b) => (b ? gzipSegment(b) : null));
@@ -156,7 +159,7 @@ export function createExposition(overrides: ExtractorOverrides = {}): Exposition
   };
 
   const renderSliced = async (snapshot: ModelSnapshot, now: number, format: ExpositionFormat, gzip: boolean) => {
-    const r: Rendered = { snapshot, text: [], gzip: gzip ? [] : null };
+    const r: Rendered = { snapshot, stale: staleKey(snapshot, now), text: [], gzip: gzip ? [] : null };
     for (const f of plan) {
       const text = f.perScrape ? null : renderFamily(f, snapshot, now, format);
       r.text.push(text);
@@ -192,7 +195,7 @@ export function createExposition(overrides: ExtractorOverrides = {}): Exposition
   return {
     render(snapshot, now, format, encoding = "identity") {
       let r = complete.get(format);
-      if (r?.snapshot !== snapshot) {
+      if (r?.snapshot !== snapshot || r.stale !== staleKey(snapshot, now)) {
         r = renderNow(snapshot, now, format);
         keep(format, r);
       }

@@ -1,5 +1,6 @@
 /** Renders docs/metrics.md from the metric catalogue (model/metrics.ts); `rpowatch generate` writes it. */
-import { ENTITY_LABELS, type Entity, METRIC_LIST, type MetricDef } from "../model/metrics.ts";
+import { WHEN_STALE, type WhenStale } from "../collector/series.ts";
+import { ENTITY_LABELS, type Entity, METRIC_LIST, type MetricDef, type MetricKey, metrics } from "../model/metrics.ts";
 
 const SECTIONS: Record<Entity, string> = {
   volume: "Volumes",
@@ -47,5 +48,33 @@ export function renderMetricsDoc(): string {
     lines.push("");
   }
   lines.push(`${METRIC_LIST.length} metrics. Label order on every series: entity labels, then extra labels.`, "");
+  lines.push(...staleSection());
   return lines.join("\n");
+}
+
+const STALE_MEANING: Record<WhenStale, string> = {
+  conservative:
+    "Turned conservative: RPO keeps growing from its last known value by the time elapsed (a lower bound of the data at risk, even from 0), and the RPO ratio with it; group and link state read `unknown`.",
+  absent: "Absent: these cannot be bounded, so they are removed rather than frozen.",
+  kept: "Kept: configured facts, last known values that can only err on the safe side (a recovery point or bookmark at least this old), and the source's own health.",
+};
+
+/** What happens to each figure when its source stops reporting (collector/series.ts WHEN_STALE). */
+function staleSection(): string[] {
+  const lines = [
+    "## When a source stops reporting",
+    "",
+    "A source is stale when it is down or its newest data is older than one heartbeat interval plus its",
+    "timeout (`rpowatch_source_data_age_seconds` above that bound; engine: stream interval 1 s or `pollInterval`,",
+    "whichever is longer, plus `timeout`; SNMP: `interval` + `timeout` × (`retries` + 1); PostgreSQL:",
+    "`interval` + `timeout`; push: `heartbeat`). From the first scrape after that instant, the figures of",
+    "its entities are never healthier than measured:",
+    "",
+  ];
+  for (const policy of ["conservative", "absent", "kept"] as const) {
+    const keys = (Object.keys(WHEN_STALE) as MetricKey[]).filter((k) => WHEN_STALE[k] === policy);
+    lines.push(`- ${STALE_MEANING[policy]} ${keys.map((k) => `\`${metrics[k].name}\``).join(", ")}.`);
+  }
+  lines.push("");
+  return lines;
 }

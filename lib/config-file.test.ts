@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ConfigError, parseByteSize, parseConfig, parseDuration, resolveSecret } from "./config-file.ts";
+import { ConfigError, parseConfig, resolveSecret } from "./config-file.ts";
+import { parseByteSize, parseDuration } from "./units.ts";
 
 const schema = z
   .object({ name: z.string(), port: z.number().int().max(65535), nested: z.object({ on: z.boolean() }) })

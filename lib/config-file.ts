@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { parseByteSize, parseDuration } from "./units.ts";
 
 /** One problem found in a configuration file: where it is and why it is wrong. */
 export interface ConfigIssue {
@@ -107,13 +108,6 @@ export const duration = z
   ])
   .transform((v) => (typeof v === "number" ? v : parseDuration(v)));
 
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(text);
-  if (!m) throw new Error(`not a duration: ${text}`);
-  return Number(m[1]) * UNIT_SECONDS[m[2]!]!;
-}
-
 /** Sizes in config files: a number of bytes, or a string such as `64MiB`, `10GB`, `512KiB`. */
 export const byteSize = z
   .union([
@@ -123,20 +117,3 @@ export const byteSize = z
       .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/, "expected a size such as 512KiB, 64MiB or 10GB"),
   ])
   .transform((v) => (typeof v === "number" ? v : parseByteSize(v)));
-
-const UNIT_BYTES: Record<string, number> = {
-  B: 1,
-  KB: 1e3,
-  MB: 1e6,
-  GB: 1e9,
-  TB: 1e12,
-  KiB: 1024,
-  MiB: 1024 ** 2,
-  GiB: 1024 ** 3,
-  TiB: 1024 ** 4,
-};
-export function parseByteSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/.exec(text);
-  if (!m) throw new Error(`not a size: ${text}`);
-  return Math.round(Number(m[1]) * UNIT_BYTES[m[2]!]!);
-}

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type Server } from "node:net";
 import { describe, expect, it } from "vitest";
-import { freePorts } from "./ports.ts";
+import { freePorts, withFreePort } from "./ports.ts";
 
 describe("freePorts", () => {
   it("hands out distinct, bindable ports below the kernel's ephemeral range", async () => {
@@ -17,5 +17,39 @@ describe("freePorts", () => {
       await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", resolve));
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+const listen = (port: number): Promise<Server> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject).listen(port, "127.0.0.1", () => resolve(server));
+  });
+
+describe("withFreePort", () => {
+  it("starts the service again on another port when its port was taken between picking and binding", async () => {
+    const thieves: Server[] = [];
+    const tried: number[] = [];
+    const service = await withFreePort(async (port) => {
+      tried.push(port);
+      // Another process binds the first port picked before the service does.
+      if (tried.length === 1) thieves.push(await listen(port));
+      return listen(port);
+    });
+    const address = service.address();
+    expect(tried).toHaveLength(2);
+    expect(typeof address === "object" && address?.port).toBe(tried[1]);
+    for (const s of [service, ...thieves]) await new Promise((resolve) => s.close(resolve));
+  });
+
+  it("passes any other failure on at once", async () => {
+    let calls = 0;
+    await expect(
+      withFreePort(async () => {
+        calls++;
+        throw new Error("config file invalid");
+      }),
+    ).rejects.toThrow("config file invalid");
+    expect(calls).toBe(1);
   });
 });

@@ -31,6 +31,9 @@ function tryListen(host: string, port: number): Promise<Server | null> {
 /**
  * Finds `count` distinct free TCP ports on a loopback address, chosen at random below the
  * ephemeral range. All are held open until each is known, so one call never returns a port twice.
+ * They are released on return: another process may take one before the caller binds it. A service
+ * that can bind port 0 and report the port it got does not need this; one that must be told its
+ * ports up front is started through withFreePorts, which retries when that happened.
  */
 export async function freePorts(count: number, host = "127.0.0.1"): Promise<number[]> {
   const span = ephemeralRangeStart() - LOWEST_PORT;
@@ -54,4 +57,32 @@ export async function freePorts(count: number, host = "127.0.0.1"): Promise<numb
 export async function freePort(host = "127.0.0.1"): Promise<number> {
   const [port] = await freePorts(1, host);
   return port!;
+}
+
+/** How a service says that a port it was given is taken (Node, Go, Python, PostgreSQL, net-snmp). */
+const ADDRESS_IN_USE = /EADDRINUSE|address already in use|Errno 98|Error opening specified endpoint/i;
+
+/**
+ * Starts a service that must be told its ports up front: `start` gets `count` free ports; when it
+ * fails because one of them was taken meanwhile (its error says so), it runs again with new ports.
+ * Any other failure is the caller's.
+ */
+export async function withFreePorts<T>(
+  count: number,
+  start: (ports: number[]) => Promise<T>,
+  attempts = 8,
+  host = "127.0.0.1",
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePorts(count, host));
+    } catch (err) {
+      if (attempt >= attempts || !ADDRESS_IN_USE.test(String((err as Error)?.message ?? err))) throw err;
+    }
+  }
+}
+
+/** withFreePorts for one port. */
+export function withFreePort<T>(start: (port: number) => Promise<T>, attempts?: number, host?: string): Promise<T> {
+  return withFreePorts(1, ([port]) => start(port!), attempts, host);
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { packagePath } from "./package-root.ts";
 
 /** The package version, read once from package.json. */
-export const VERSION: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
+export const VERSION: string = JSON.parse(readFileSync(packagePath("package.json"), "utf8")).version;

@@ -30,7 +30,10 @@ export interface AlertDef {
    */
   threshold: number | { metric: string; factor: number };
   summary: string;
-  /** May use `{{ $labels.NAME }}` and `{{ $value }}`; the generators print the value per valueUnit. */
+  /**
+   * May use `{{ $labels.NAME }}`, `{{ $value }}` and `{{ if $labels.NAME }}…{{ else }}…{{ end }}`
+   * (the first text when the label is set); the generators print the value per valueUnit.
+   */
   description: string;
   /** Stable sub-identifier under rpowatchNotifications; never reused. */
   oid: number;
@@ -67,7 +70,7 @@ export const alerts = {
     for: "5m",
     valueUnit: "seconds",
     threshold: { metric: m.groupRpoTarget.name, factor: 1 },
-    summary: "RPO of group {{ $labels.group }} exceeds its target",
+    summary: "RPO of group {{ $labels.group }} at site {{ $labels.site }} exceeds its target",
     description:
       "Group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has {{ $value }} s of data at risk, more than its RPO target. A failover now would lose more data than the business accepts.",
     oid: 1,
@@ -81,7 +84,7 @@ export const alerts = {
     for: "5m",
     valueUnit: "seconds",
     threshold: { metric: m.groupRpoTarget.name, factor: 0.8 },
-    summary: "RPO of group {{ $labels.group }} is above 80% of its target",
+    summary: "RPO of group {{ $labels.group }} at site {{ $labels.site }} is above 80% of its target",
     description:
       "Group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has {{ $value }} s of data at risk, above 80% of its RPO target.",
     oid: 2,
@@ -94,7 +97,7 @@ export const alerts = {
     for: "10m",
     valueUnit: "boolean",
     threshold: 1,
-    summary: "RPO of group {{ $labels.group }} is forecast to breach its target",
+    summary: "RPO of group {{ $labels.group }} at site {{ $labels.site }} is forecast to breach its target",
     description:
       "The backlog of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) will not drain before the RPO passes its target, or it is not draining at all.",
     oid: 3,
@@ -107,7 +110,7 @@ export const alerts = {
     for: "10m",
     valueUnit: "bytes",
     threshold: 0,
-    summary: "Replication of group {{ $labels.group }} makes no progress",
+    summary: "Replication of group {{ $labels.group }} at site {{ $labels.site }} makes no progress",
     description:
       "Group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has {{ $value }} bytes pending and nothing reaches the recovery site.",
     oid: 4,
@@ -120,7 +123,7 @@ export const alerts = {
     for: "3h",
     valueUnit: "bytes",
     threshold: 0,
-    summary: "Backlog of group {{ $labels.group }} keeps growing",
+    summary: "Backlog of group {{ $labels.group }} at site {{ $labels.site }} keeps growing",
     description:
       "For 3 hours, group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) changed faster than the recovery site drained it, by {{ $value }} bytes per second on average.",
     oid: 5,
@@ -147,7 +150,7 @@ export const alerts = {
     for: "15m",
     valueUnit: "ratio",
     threshold: 0.9,
-    summary: "Replication link {{ $labels.link }} uses over 90% of its limit",
+    summary: "Replication link {{ $labels.link }} at site {{ $labels.site }} uses over 90% of its limit",
     description:
       "Link {{ $labels.link }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) averaged {{ $value }} of its bandwidth limit over the last hour; peaks will be clipped and RPO will grow.",
     oid: 7,
@@ -160,7 +163,7 @@ export const alerts = {
     for: "15m",
     valueUnit: "bytes",
     threshold: { metric: m.journalCapacity.name, factor: 1 },
-    summary: "Journal of group {{ $labels.group }} will be full within 24 hours",
+    summary: "Journal of group {{ $labels.group }} at site {{ $labels.site }} will be full within 24 hours",
     description:
       "At the fill rate of the last 6 hours the journal of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) reaches {{ $value }} bytes in 24 hours, past its capacity; history will then be trimmed for space.",
     oid: 8,
@@ -173,7 +176,7 @@ export const alerts = {
     for: "15m",
     valueUnit: "ratio",
     threshold: 0.85,
-    summary: "Protection window of group {{ $labels.group }} is below 85% of the policy",
+    summary: "Protection window of group {{ $labels.group }} at site {{ $labels.site }} is below 85% of the policy",
     description:
       "The journal of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) covers {{ $value }} of the required protection window.",
     oid: 9,
@@ -186,7 +189,7 @@ export const alerts = {
     for: "15m",
     valueUnit: "ratio",
     threshold: 0.75,
-    summary: "Protection window of group {{ $labels.group }} is below 75% of the policy",
+    summary: "Protection window of group {{ $labels.group }} at site {{ $labels.site }} is below 75% of the policy",
     description:
       "The journal of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) covers only {{ $value }} of the required protection window; older recovery points are gone.",
     oid: 10,
@@ -200,7 +203,7 @@ export const alerts = {
     for: "1m",
     valueUnit: "boolean",
     threshold: 1,
-    summary: "Group {{ $labels.group }} fell into bitmap mode",
+    summary: "Group {{ $labels.group }} at site {{ $labels.site }} fell into bitmap mode",
     description:
       "The source of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) tracks only changed regions: no new recovery points are made and a resync must follow.",
     oid: 11,
@@ -213,7 +216,7 @@ export const alerts = {
     for: "30m",
     valueUnit: "boolean",
     threshold: 1,
-    summary: "Group {{ $labels.group }} needs a resync",
+    summary: "Group {{ $labels.group }} at site {{ $labels.site }} needs a resync",
     description:
       "Group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has needed a resync for 30 minutes (after bitmap mode, a resize or a divergence).",
     oid: 12,
@@ -226,7 +229,7 @@ export const alerts = {
     for: "5m",
     valueUnit: "ratio",
     threshold: 0,
-    summary: "Sync of group {{ $labels.group }} is not progressing",
+    summary: "Sync of group {{ $labels.group }} at site {{ $labels.site }} is not progressing",
     description:
       "The initial sync or resync of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has stayed at {{ $value }} for over 30 minutes.",
     oid: 13,
@@ -239,7 +242,7 @@ export const alerts = {
     for: "5m",
     valueUnit: "seconds",
     threshold: { metric: m.groupBookmarkInterval.name, factor: 2 },
-    summary: "No consistency point for group {{ $labels.group }} within twice its interval",
+    summary: "No consistency point for group {{ $labels.group }} at site {{ $labels.site }} within twice its interval",
     description:
       "The newest bookmark of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) is {{ $value }} s old; application-consistent recovery is that far behind.",
     oid: 14,
@@ -249,7 +252,9 @@ export const alerts = {
     subject: "source",
     severity: "critical",
     expr: `${m.sourceUp.name} == 0`,
-    for: "2m",
+    // Short enough that a dead site pages within 30 s on both paths (alerts/paging-budget.ts), long
+    // enough to ride out one failed poll: a killed engine is marked down at once (its stream closes).
+    for: "10s",
     valueUnit: "boolean",
     threshold: 1,
     summary: "Collector cannot read source {{ $labels.source }}",
@@ -302,13 +307,17 @@ export const alerts = {
     name: "DrTestOverdue",
     subject: "group",
     severity: "warning",
-    expr: `time() - ${m.groupLastTestFailover.name} > ${31 * DAY}`,
+    // Two branches: a drill on record more than 31 days old, or no drill on record at all (the
+    // timestamp is absent, not 0), labelled last_test="never" with the value +Inf; a group whose
+    // state is unknown is left out, its record may be missing only because its source is.
+    expr: `time() - ${m.groupLastTestFailover.name} > ${31 * DAY} or label_replace(max without(state) (${m.groupState.name}{state!="unknown"} == 1) unless ${BY_GROUP} ${m.groupLastTestFailover.name}, "last_test", "never", "", "") * 0 + Inf`,
     for: "1h",
     valueUnit: "seconds",
     threshold: 31 * DAY,
-    summary: "Group {{ $labels.group }} has had no successful DR test in 31 days",
+    summary:
+      "Group {{ $labels.group }} at site {{ $labels.site }} {{ if $labels.last_test }}has never been tested{{ else }}has had no successful DR test in 31 days{{ end }}",
     description:
-      "The last successful test failover of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) was {{ $value }} s ago; drills are due monthly.",
+      "{{ if $labels.last_test }}Group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) was never tested: no test failover is on record{{ else }}The last successful test failover of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) was {{ $value }} s ago{{ end }}; drills are due monthly.",
     oid: 19,
   }),
   groupStateUnknown: def({

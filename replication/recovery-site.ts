@@ -1,5 +1,5 @@
 /**
- * A recovery site: one journal per group (replication/recovery), the link receiver feeding them,
+ * A recovery site: one journal per group (replication/journal), the link receiver feeding them,
  * and a status whose RPO is an upper bound (domain.md §1.6): time since the last contact plus
  * the production site's RPO at that contact.
  */
@@ -9,18 +9,18 @@ import type { Logger } from "../lib/log.ts";
 import type { GroupConfig, SiteConfig } from "./config.ts";
 import { EventHub } from "./control/event-hub.ts";
 import { ApiError, type SiteControl } from "./control/site-control.ts";
+import { Journal } from "./journal/journal.ts";
 import { LinkTracker } from "./link/link-status.ts";
 import { type PeerView, Receiver } from "./link/receiver.ts";
 import { splitHostPort } from "./link/shipper.ts";
 import { loadLinkTls } from "./link/tls.ts";
-import { RecoveryGroup } from "./recovery/group.ts";
 import { type BookmarkStatus, type EngineGroupState, type GroupStatus, type SiteStatus, syncStatus } from "./status.ts";
 
 export class RecoverySite implements SiteControl {
   readonly role = "recovery";
   readonly events: EventHub;
   private readonly startedAt = Date.now() / 1000;
-  private readonly groups = new Map<string, { config: GroupConfig; journal: RecoveryGroup; state: EngineGroupState }>();
+  private readonly groups = new Map<string, { config: GroupConfig; journal: Journal; state: EngineGroupState }>();
   private receiver: Receiver | null = null;
   private readonly tracker: LinkTracker;
 
@@ -37,7 +37,7 @@ export class RecoverySite implements SiteControl {
     const { config } = this;
     const psk = resolveSecret(config.link.psk);
     for (const gc of config.groups) {
-      const journal = await RecoveryGroup.open({
+      const journal = await Journal.open({
         dir: join(config.dataDir, "groups", gc.name),
         group: gc,
         logger: this.logger.child({ group: gc.name }),
@@ -138,7 +138,7 @@ export class RecoverySite implements SiteControl {
     await j.releaseSource();
   }
 
-  private refreshState(name: string, g: { journal: RecoveryGroup; state: EngineGroupState }): void {
+  private refreshState(name: string, g: { journal: Journal; state: EngineGroupState }): void {
     const j = g.journal;
     const to: EngineGroupState = j.fault
       ? "error"

@@ -11,7 +11,10 @@ import { ProductionSite } from "./production-site.ts";
 import { RecoverySite } from "./recovery-site.ts";
 
 export interface RunningSite {
+  /** Ports bound (the configured ones, or those the system chose for port 0). */
   controlPort: number;
+  nbdPort?: number;
+  linkPort?: number;
   stop(): Promise<void>;
 }
 
@@ -23,8 +26,9 @@ export async function startSite(config: SiteConfig, version: string, logger: Log
   const control = new ControlServer(site, logger);
   const [host, port] = splitHostPort(config.control.listen);
   let controlPort: number;
+  let bound: { nbdPort?: number; linkPort?: number };
   try {
-    await site.start();
+    bound = await site.start();
     controlPort = await control.listen(host, port);
   } catch (err) {
     // A half-started site must not linger (an NBD export without its API, a link without status).
@@ -34,6 +38,7 @@ export async function startSite(config: SiteConfig, version: string, logger: Log
   }
   return {
     controlPort,
+    ...bound,
     async stop() {
       await control.close();
       await site.stop();

@@ -70,6 +70,18 @@ export interface JournalStatus {
   storeCapacityBytes: number;
   /** Records whose checksum failed; reported, never applied. */
   corruptRecordsTotal: number;
+  /** Points held by readers (point-in-time images, reads in progress); retention keeps what they need. */
+  pins: PinStatus[];
+}
+
+export interface PinStatus {
+  /** Who holds the point (e.g. an image export's name, or `read` for one read). */
+  holder: string;
+  seq: number;
+  /** Source time of the point. */
+  timestamp: number;
+  /** When the pin was taken (reporting site's clock). */
+  sinceTimestamp: number;
 }
 
 export interface GroupStatus {

@@ -28,10 +28,13 @@ export function dateAndTime(date: Date): Buffer {
   return b;
 }
 
-/** Whole seconds for an Unsigned32, clamped: a bad or huge value must not break the trap. */
+/**
+ * Whole seconds for an Unsigned32, clamped: a bad or huge value must not break the trap. +Inf (a
+ * drill never run) is the largest value, not 0; the text varbind says "+Inf" either way.
+ */
 function seconds(text: string | undefined): number {
-  const v = Number(text);
-  return Number.isFinite(v) ? Math.min(Math.max(Math.round(v), 0), 0xffffffff) : 0;
+  const v = text === "+Inf" ? Number.POSITIVE_INFINITY : Number(text);
+  return Number.isNaN(v) ? 0 : Math.min(Math.max(Math.round(v), 0), 0xffffffff);
 }
 
 /** The event time: when the alert started, or for a clear when it ended. */

@@ -218,8 +218,8 @@ export const CASES: AlertTestCase[] = [
     name: "collections from the engine start failing",
     interval: "1m",
     series: [{ series: sel(m.sourceUp.name, SRC), values: "1 0x10" }],
-    firing: [{ at: "3m", instances: [{ labels: SRC, value: 0, threshold: 1 }] }],
-    silent: ["0m", "2m"],
+    firing: [{ at: "2m", instances: [{ labels: SRC, value: 0, threshold: 1 }] }],
+    silent: ["0m", "1m"],
   },
   {
     alert: "sourceDataStale",
@@ -302,5 +302,30 @@ export const CASES: AlertTestCase[] = [
     ],
     firing: [{ at: "70m", instances: [{ labels: DB, value: 2682200, threshold: 2678400 }] }],
     silent: ["60m"],
+  },
+  {
+    alert: "drTestOverdue",
+    name: "db and web have no drill on record and say so; web's drill is recorded at 80m, which clears it; lost's state is unknown",
+    interval: "1m",
+    series: [
+      { series: sel(m.groupState.name, { ...DB, state: "active" }), values: "1x110" },
+      { series: sel(m.groupState.name, { ...WEB, state: "active" }), values: "1x110" },
+      { series: sel(m.groupLastTestFailover.name, WEB), values: "_x80 4800x30" },
+      { series: sel(m.groupState.name, { ...DB, group: "lost", state: "unknown" }), values: "1x110" },
+    ],
+    firing: [
+      {
+        at: "70m",
+        instances: [
+          { labels: { ...DB, last_test: "never" }, value: Number.POSITIVE_INFINITY, threshold: 2678400 },
+          { labels: { ...WEB, last_test: "never" }, value: Number.POSITIVE_INFINITY, threshold: 2678400 },
+        ],
+      },
+      {
+        at: "100m",
+        instances: [{ labels: { ...DB, last_test: "never" }, value: Number.POSITIVE_INFINITY, threshold: 2678400 }],
+      },
+    ],
+    silent: ["50m"],
   },
 ];

@@ -1,6 +1,30 @@
+import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
-import { listBenches, runBenches } from "../../bench/run.ts";
 import { ExitCode } from "../../lib/exit-codes.ts";
+import { packagePath } from "../../lib/package-root.ts";
+
+/** What bench/run.ts offers the command. */
+interface BenchRunner {
+  listBenches(): Promise<string[]>;
+  /** Runs the named benchmarks (all when none) and resolves with the names of those that failed. */
+  runBenches(names: string[], progress: (line: string) => void): Promise<string[]>;
+}
+
+/**
+ * Benchmarks run from the sources (they write bench/results/ beside them), through the TypeScript
+ * loader tsx: a development dependency, registered only here.
+ */
+async function loadBenchRunner(): Promise<BenchRunner | null> {
+  let register: () => unknown;
+  try {
+    ({ register } = await import("tsx/esm/api"));
+  } catch {
+    process.stderr.write("rpowatch bench: benchmarks need the development dependencies (npm ci, tsx)\n");
+    return null;
+  }
+  register();
+  return import(pathToFileURL(packagePath("bench/run.ts")).href);
+}
 
 export function registerBench(program: Command): void {
   program
@@ -9,7 +33,12 @@ export function registerBench(program: Command): void {
     .argument("[names...]", "benchmarks to run (default: all)")
     .option("--list", "list the benchmarks and exit")
     .action(async (names: string[], opts: { list?: boolean }) => {
-      const known = await listBenches();
+      const runner = await loadBenchRunner();
+      if (!runner) {
+        process.exitCode = ExitCode.failure;
+        return;
+      }
+      const known = await runner.listBenches();
       if (opts.list) {
         process.stdout.write(`${known.join("\n")}\n`);
         return;
@@ -22,7 +51,7 @@ export function registerBench(program: Command): void {
         process.exitCode = ExitCode.usage;
         return;
       }
-      const failed = await runBenches(names, (line) => process.stdout.write(`${line}\n`));
+      const failed = await runner.runBenches(names, (line) => process.stdout.write(`${line}\n`));
       if (failed.length > 0) process.exitCode = ExitCode.failure;
     });
 }

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { createLogger, type LogLevel } from "../../lib/log.ts";
-import { loadStackConfig, untilSignal } from "../stack/load-config.ts";
-import { startMonitoring } from "../stack/monitoring.ts";
+import type { LogLevel } from "../../lib/log-levels.ts";
 
 export function registerCollect(program: Command): void {
   program
@@ -11,6 +9,11 @@ export function registerCollect(program: Command): void {
     )
     .requiredOption("--config <file>", "stack configuration file (see docs/config.md)")
     .action(async (opts: { config: string }) => {
+      const [{ createLogger }, { loadStackConfig, untilSignal }, { startMonitoring }] = await Promise.all([
+        import("../../lib/log.ts"),
+        import("../stack/load-config.ts"),
+        import("../stack/monitoring.ts"),
+      ]);
       const config = loadStackConfig(opts.config);
       if (!config) return;
       const logger = createLogger(program.opts<{ logLevel: LogLevel }>().logLevel);

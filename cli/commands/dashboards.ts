@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
-import { buildFiles } from "../../dashboards/build.ts";
 import { DEFAULT_PROVISIONING } from "../../dashboards/provisioning.ts";
 
 export function registerDashboards(program: Command): void {
@@ -26,6 +25,7 @@ export function registerDashboards(program: Command): void {
         influxDatabase: string;
         dashboardsPath: string;
       }) => {
+        const { buildFiles } = await import("../../dashboards/build.ts");
         const files = buildFiles({
           prometheusUrl: opts.prometheusUrl,
           influxUrl: opts.influxUrl,

@@ -3,12 +3,11 @@
  * SIGINT/SIGTERM. A config with errors is refused before anything starts (exit code 3).
  */
 import type { Command } from "commander";
-import { ConfigError, formatIssues, loadConfigFile } from "../../lib/config-file.ts";
 import { ExitCode } from "../../lib/exit-codes.ts";
-import { createLogger, type LogLevel } from "../../lib/log.ts";
+import { formatHostPort, parseHostPort } from "../../lib/host-port.ts";
+import type { LogLevel } from "../../lib/log-levels.ts";
 import { VERSION } from "../../lib/version.ts";
-import { siteConfig } from "../../replication/config.ts";
-import { startSite } from "../../replication/site.ts";
+import { formatListening } from "../stack/engine-listening.ts";
 
 export function registerEngine(program: Command): void {
   program
@@ -19,7 +18,19 @@ export function registerEngine(program: Command): void {
       "--stop-with-stdin",
       "also stop when standard input closes, so a supervisor (rpowatch start) takes the site down with it even if killed",
     )
+    .addHelpText(
+      "after",
+      "\nOnce it serves, prints one line on stdout with the addresses it bound (a port 0 in the site file\n" +
+        'binds any free port): listening {"control":"127.0.0.1:41234","nbd":"127.0.0.1:41235"}\n',
+    )
     .action(async (opts: { config: string; stopWithStdin?: boolean }) => {
+      const [{ ConfigError, formatIssues, loadConfigFile }, { createLogger }, { siteConfig }, { startSite }] =
+        await Promise.all([
+          import("../../lib/config-file.ts"),
+          import("../../lib/log.ts"),
+          import("../../replication/config.ts"),
+          import("../../replication/site.ts"),
+        ]);
       let config: ReturnType<typeof siteConfig.parse>;
       try {
         config = loadConfigFile(siteConfig, opts.config);
@@ -40,7 +51,17 @@ export function registerEngine(program: Command): void {
         process.exitCode = ExitCode.failure;
         return;
       }
-      logger.info({ site: config.site, role: config.role, controlPort: site.controlPort }, "engine running");
+      const at = (configured: string | undefined, port: number | undefined) =>
+        configured === undefined || port === undefined
+          ? undefined
+          : formatHostPort({ host: parseHostPort(configured).host, port });
+      const listening = {
+        control: at(config.control.listen, site.controlPort)!,
+        nbd: at(config.nbd?.listen, site.nbdPort),
+        link: at(config.link.listen, site.linkPort),
+      };
+      logger.info({ site: config.site, role: config.role, ...listening }, "engine running");
+      process.stdout.write(`${formatListening(listening)}\n`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           logger.info({ signal }, "stopping");

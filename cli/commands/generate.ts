@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
-import { buildArtefacts } from "../docs/artefacts.ts";
 
 export function registerGenerate(program: Command): void {
   program
@@ -9,7 +8,8 @@ export function registerGenerate(program: Command): void {
     .description("write every generated file (docs references, rules, MIB, dashboards) under a directory")
     .option("--out <dir>", "repository root to write into", ".")
     .action(async (opts: { out: string }) => {
-      for (const artefact of buildArtefacts()) {
+      const { buildArtefacts } = await import("../docs/artefacts.ts");
+      for (const artefact of buildArtefacts(program)) {
         const target = join(opts.out, artefact.path);
         await mkdir(dirname(target), { recursive: true });
         await writeFile(target, artefact.content);

@@ -1,10 +1,8 @@
 import type { Command } from "commander";
-import { createLogger, type LogLevel } from "../../lib/log.ts";
-import { WorkloadGenerator } from "../../replication/workload/generator.ts";
-import { startEngine } from "../stack/engine-process.ts";
-import { loadStackConfig, untilSignal } from "../stack/load-config.ts";
-import { splitHostPort, startMonitoring } from "../stack/monitoring.ts";
-import { writeEmbeddedSites } from "../stack/site-files.ts";
+import type { SourceConfig } from "../../collector/config.ts";
+import { parseHostPort } from "../../lib/host-port.ts";
+import type { LogLevel } from "../../lib/log-levels.ts";
+import type { EmbeddedSite } from "../stack/site-files.ts";
 
 export function registerStart(program: Command): void {
   program
@@ -14,6 +12,21 @@ export function registerStart(program: Command): void {
     )
     .option("--config <file>", "stack configuration file (default: embedded defaults; see docs/config.md)")
     .action(async (opts: { config?: string }) => {
+      const [
+        { createLogger },
+        { WorkloadGenerator },
+        { startEngine },
+        { loadStackConfig, untilSignal },
+        { startMonitoring },
+        { embeddedSiteFiles },
+      ] = await Promise.all([
+        import("../../lib/log.ts"),
+        import("../../replication/workload/generator.ts"),
+        import("../stack/engine-process.ts"),
+        import("../stack/load-config.ts"),
+        import("../stack/monitoring.ts"),
+        import("../stack/site-files.ts"),
+      ]);
       const config = loadStackConfig(opts.config);
       if (!config) return;
       const logLevel = program.opts<{ logLevel: LogLevel }>().logLevel;
@@ -25,17 +38,17 @@ export function registerStart(program: Command): void {
       };
 
       try {
-        const extraSources = [];
+        const extraSources: SourceConfig[] = [];
         if (config.embedded.enabled) {
-          const sites = await writeEmbeddedSites(config);
-          for (const site of [sites.recovery, sites.production]) {
+          const files = await embeddedSiteFiles(config);
+          const started = async (site: EmbeddedSite) => {
             const engine = await startEngine(site, logLevel);
             stoppers.push(engine.stop);
-            say(`engine site ${site.name} (${site.role}): control ${site.controlUrl}, log ${site.logFile}`);
+            say(`engine site ${site.name} (${site.role}): control ${engine.controlUrl}, log ${site.logFile}`);
             extraSources.push({
               kind: "engine" as const,
               name: `engine-${site.name}`,
-              url: site.controlUrl,
+              url: engine.controlUrl,
               tenant: config.tenant,
               pollInterval: 5,
               timeout: 5,
@@ -43,25 +56,29 @@ export function registerStart(program: Command): void {
               reconnectMin: 0.5,
               reconnectMax: 30,
             });
-          }
-          const nbd = splitHostPort(sites.production.nbd!);
+            return engine;
+          };
+          const recovery = await started(await files.writeRecovery());
+          const production = await started(await files.writeProduction(recovery.listening.link!));
+          const nbd = parseHostPort(production.listening.nbd!);
           const workload = new WorkloadGenerator({
             host: nbd.host,
             port: nbd.port,
-            exports: sites.exports,
+            exports: files.exports,
             profile: config.embedded.profile,
             profileOptions: { averageRate: config.embedded.rate },
             logger,
           });
           workload.start();
           stoppers.push(() => workload.stop());
-          say(
-            `workload: ${config.embedded.profile} ${config.embedded.rate} B/s per volume on nbd://${sites.production.nbd}/{${sites.exports.join(",")}}`,
-          );
+          say(`workload: ${config.embedded.profile}, ${config.embedded.rate} B/s per volume`);
+          // One address a line, as NBD clients take it: qemu-io, nbdcopy, nbdinfo, qemu-img.
+          for (const volume of files.exports) say(`volume ${volume}: nbd://${production.listening.nbd}/${volume}`);
         }
         const monitoring = await startMonitoring(config, logger, extraSources);
         stoppers.push(monitoring.stop);
-        say(`exporter: ${monitoring.exporter.url}/ (NOC page), ${monitoring.exporter.url}/metrics`);
+        say(`NOC page: ${monitoring.exporter.url}/`);
+        say(`metrics: ${monitoring.exporter.url}/metrics`);
         say(`history: ${monitoring.history ? monitoring.history.location : "off"}`);
         say(`alert evaluator: ${monitoring.evaluator ? "on" : "off"}; Ctrl-C stops everything`);
       } catch (err) {

@@ -3,10 +3,10 @@
  * cycle) so replication and RPO monitoring have something to watch. Progress lines on stdout.
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { parseByteSize, parseDuration } from "../../lib/config-file.ts";
 import { ExitCode } from "../../lib/exit-codes.ts";
-import { createLogger, type LogLevel } from "../../lib/log.ts";
-import { type ExportWorkloadStats, WorkloadGenerator } from "../../replication/workload/generator.ts";
+import type { LogLevel } from "../../lib/log-levels.ts";
+import { parseByteSize, parseDuration } from "../../lib/units.ts";
+import type { ExportWorkloadStats } from "../../replication/workload/generator.ts";
 import { PROFILE_NAMES, type ProfileName } from "../../replication/workload/profile.ts";
 
 interface WorkloadCliOptions {
@@ -83,6 +83,10 @@ function progressLine(elapsed: number, now: ExportWorkloadStats[], last: ExportW
 }
 
 async function runWorkload(opts: WorkloadCliOptions): Promise<ExitCode> {
+  const [{ createLogger }, { WorkloadGenerator }] = await Promise.all([
+    import("../../lib/log.ts"),
+    import("../../replication/workload/generator.ts"),
+  ]);
   const generator = new WorkloadGenerator({
     ...opts.nbd,
     exports: opts.export,

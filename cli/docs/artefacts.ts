@@ -2,13 +2,14 @@
  * Every generated, checked-in file and the function that produces it. `rpowatch generate`
  * writes them; a test rebuilds them in memory and requires the checked-in bytes to match.
  */
+
+import type { Command } from "commander";
 import { buildAlertArtefacts } from "../../alerts/build.ts";
 import { buildAlertsDoc } from "../../alerts/docs.ts";
 import { stackConfig } from "../../config/schema.ts";
 import { dashboardArtefacts } from "../../dashboards/artefacts.ts";
 import { renderMetricsDoc } from "../../exporter/metrics-doc.ts";
 import { siteConfig } from "../../replication/config.ts";
-import { buildProgram } from "../program.ts";
 import { renderCliReference } from "./cli-doc.ts";
 import { renderConfigReference } from "./config-doc.ts";
 
@@ -44,9 +45,10 @@ function configDoc(): string {
   ].join("\n");
 }
 
-export function buildArtefacts(): Artefact[] {
+/** `program` is the whole `rpowatch` command (cli/program.ts), whose definitions docs/cli.md documents. */
+export function buildArtefacts(program: Command): Artefact[] {
   return [
-    { path: "docs/cli.md", content: renderCliReference(buildProgram()) },
+    { path: "docs/cli.md", content: renderCliReference(program) },
     { path: "docs/config.md", content: configDoc() },
     { path: "docs/metrics.md", content: renderMetricsDoc() },
     { path: "docs/alerts.md", content: buildAlertsDoc() },

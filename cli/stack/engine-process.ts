@@ -3,13 +3,17 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../../lib/package-root.ts";
+import { type EngineListening, findListening } from "./engine-listening.ts";
 import type { EmbeddedSite } from "./site-files.ts";
 
-const BIN = fileURLToPath(new URL("../../bin/rpowatch.js", import.meta.url));
+const BIN = packagePath("bin/rpowatch.js");
 
 export interface EngineProcess {
   site: EmbeddedSite;
+  /** Where the site listens (it binds free ports and prints them). */
+  listening: EngineListening;
+  controlUrl: string;
   /** Resolves when the process has exited. */
   exited: Promise<number | null>;
   stop(): Promise<void>;
@@ -20,7 +24,7 @@ async function logTail(file: string): Promise<string> {
   return text.split("\n").slice(-15).join("\n");
 }
 
-/** Starts the site and waits until its control API answers `GET /status`. */
+/** Starts the site and waits until it prints the addresses it serves on. */
 export async function startEngine(
   site: EmbeddedSite,
   logLevel: string,
@@ -34,6 +38,10 @@ export async function startEngine(
     [BIN, "--log-level", logLevel, "engine", "--stop-with-stdin", "--config", site.configFile],
     { stdio: ["pipe", "pipe", "pipe"] },
   );
+  let stdout = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -43,27 +51,26 @@ export async function startEngine(
   });
 
   const deadline = Date.now() + readyTimeoutMs;
-  for (;;) {
+  let listening = findListening(stdout);
+  while (!listening) {
     if (!running)
       throw new Error(
         `engine site ${site.name} exited during start-up; log ${site.logFile}:\n${await logTail(site.logFile)}`,
       );
-    const ok = await fetch(`${site.controlUrl}/status`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(
-        `engine site ${site.name} did not answer ${site.controlUrl}/status within ${readyTimeoutMs} ms; log:\n${await logTail(site.logFile)}`,
+        `engine site ${site.name} did not start serving within ${readyTimeoutMs} ms; log:\n${await logTail(site.logFile)}`,
       );
     }
-    await sleep(200);
+    await sleep(100);
+    listening = findListening(stdout);
   }
 
   return {
     site,
+    listening,
+    controlUrl: `http://${listening.control}`,
     exited,
     async stop() {
       if (!running) return;

@@ -18,6 +18,7 @@ import type { ExtractorOverrides } from "../../exporter/exposition.ts";
 import { createExporterApp, type RunningExporter } from "../../exporter/server.ts";
 import { type RunningHistory, startHistory } from "../../history/start.ts";
 import { HistoryStats } from "../../history/stats.ts";
+import { parseHostPort } from "../../lib/host-port.ts";
 import type { Logger } from "../../lib/log.ts";
 
 export interface Monitoring {
@@ -26,11 +27,6 @@ export interface Monitoring {
   exporter: RunningExporter;
   history: RunningHistory | null;
   stop(): Promise<void>;
-}
-
-export function splitHostPort(listen: string): { host: string; port: number } {
-  const split = listen.lastIndexOf(":");
-  return { host: listen.slice(0, split).replace(/^\[|\]$/g, ""), port: Number(listen.slice(split + 1)) };
 }
 
 /** Starts everything; `extraSources` are added to `collector.sources` (the embedded engine sites). */
@@ -68,7 +64,7 @@ export async function startMonitoring(
   for (const source of [...config.collector.sources, ...extraSources]) {
     collector.addSource(createSource(source, { logger, mount: app, pushRegistry }));
   }
-  const { host, port } = splitHostPort(config.exporter.listen);
+  const { host, port } = parseHostPort(config.exporter.listen);
   const exporter = await app.listen(host, port);
   const history = config.history.enabled
     ? await startHistory({

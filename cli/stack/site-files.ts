@@ -7,23 +7,24 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import type { StackConfig } from "../../config/schema.ts";
-import { freePorts } from "../../lib/ports.ts";
 
 export interface EmbeddedSite {
   name: string;
   role: "production" | "recovery";
   configFile: string;
-  controlUrl: string;
-  /** `host:port` of the NBD server (production only). */
-  nbd?: string;
   logFile: string;
 }
 
-export interface EmbeddedSites {
-  production: EmbeddedSite;
-  recovery: EmbeddedSite;
+/**
+ * The two site files, written one after the other: the recovery site binds free ports (port 0), and
+ * the production site's file can only name the link port the recovery site got.
+ */
+export interface EmbeddedSiteFiles {
   /** NBD export names the workload writes to. */
   exports: string[];
+  writeRecovery(): Promise<EmbeddedSite>;
+  /** `linkPeer`: the `host:port` the recovery site's link listens on. */
+  writeProduction(linkPeer: string): Promise<EmbeddedSite>;
 }
 
 /** Group and volume names of the embedded demo: g1…gN with volumes g1-v1…; deterministic. */
@@ -40,48 +41,37 @@ export function embeddedGroups(cfg: StackConfig["embedded"], tenant: string) {
   }));
 }
 
-export async function writeEmbeddedSites(cfg: StackConfig): Promise<EmbeddedSites> {
+export async function embeddedSiteFiles(cfg: StackConfig): Promise<EmbeddedSiteFiles> {
   const root = resolve(cfg.dataDir);
   await mkdir(join(root, "logs"), { recursive: true });
   // A fresh link key per run, readable only by us; the site files reference it, never contain it.
   const pskFile = join(root, "link.psk");
   await writeFile(pskFile, randomBytes(32).toString("hex"), { mode: 0o600 });
-  const [prodControl, drControl, nbd, link] = await freePorts(4);
   const groups = embeddedGroups(cfg.embedded, cfg.tenant);
   const linkSettings = { psk: { file: pskFile }, compression: "lz4", limit: cfg.embedded.linkLimit };
-
-  const production = {
-    site: "prod",
-    role: "production",
-    dataDir: join(root, "prod"),
-    control: { listen: `127.0.0.1:${prodControl}` },
-    nbd: { listen: `127.0.0.1:${nbd}` },
-    link: { ...linkSettings, peer: `127.0.0.1:${link}` },
-    groups,
-  };
-  const recovery = {
-    site: "dr",
-    role: "recovery",
-    dataDir: join(root, "dr"),
-    control: { listen: `127.0.0.1:${drControl}` },
-    link: { ...linkSettings, listen: `127.0.0.1:${link}` },
-    groups,
-  };
-  const site = async (cfgObject: typeof production | typeof recovery): Promise<EmbeddedSite> => {
-    const configFile = join(root, `${cfgObject.site}.yaml`);
-    await writeFile(configFile, stringify(cfgObject));
-    return {
-      name: cfgObject.site,
-      role: cfgObject.role as EmbeddedSite["role"],
-      configFile,
-      controlUrl: `http://${cfgObject.control.listen}`,
-      nbd: "nbd" in cfgObject ? cfgObject.nbd.listen : undefined,
-      logFile: join(root, "logs", `${cfgObject.site}.log`),
-    };
+  const write = async (role: EmbeddedSite["role"], site: { site: string } & Record<string, unknown>) => {
+    const configFile = join(root, `${site.site}.yaml`);
+    await writeFile(configFile, stringify({ ...site, groups }));
+    return { name: site.site, role, configFile, logFile: join(root, "logs", `${site.site}.log`) };
   };
   return {
-    production: await site(production),
-    recovery: await site(recovery),
     exports: groups.flatMap((g) => g.volumes.map((v) => v.name)),
+    writeRecovery: () =>
+      write("recovery", {
+        site: "dr",
+        role: "recovery",
+        dataDir: join(root, "dr"),
+        control: { listen: "127.0.0.1:0" },
+        link: { ...linkSettings, listen: "127.0.0.1:0" },
+      }),
+    writeProduction: (linkPeer) =>
+      write("production", {
+        site: "prod",
+        role: "production",
+        dataDir: join(root, "prod"),
+        control: { listen: "127.0.0.1:0" },
+        nbd: { listen: "127.0.0.1:0" },
+        link: { ...linkSettings, peer: linkPeer },
+      }),
   };
 }

@@ -6,6 +6,18 @@ export function groupRpoSeconds(reported: number, volumeRpos: readonly number[])
   return max;
 }
 
+/**
+ * RPO at `now` of a figure the source observed at `observedAt`. The write that was oldest pending
+ * then has aged by the time since, so a positive RPO is brought up to `now` (the engine computes
+ * its own figure the same way at any instant). Nothing pending then stays 0 while the source
+ * reports. Once the source is stale the data at risk is at least the last known RPO plus the time
+ * since: whatever was written after the last report is unaccounted for, so the figure grows
+ * instead of freezing, even from 0.
+ */
+export function rpoAt(rpoSeconds: number, observedAt: number, now: number, stale: boolean): number {
+  return stale || rpoSeconds > 0 ? rpoSeconds + Math.max(0, now - observedAt) : 0;
+}
+
 /** RPO divided by its target; a missing (0) target makes any data at risk a violation. */
 export function rpoTargetRatio(rpoSeconds: number, targetSeconds: number): number {
   if (targetSeconds > 0) return rpoSeconds / targetSeconds;

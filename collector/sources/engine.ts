@@ -12,9 +12,13 @@ import type { SourceAdapter, SourceSink } from "../source.ts";
 import type { EngineSourceConfig } from "./engine-config.ts";
 import { mapSiteStatus } from "./engine-map.ts";
 
+/** The engine's stream sends a snapshot every second (docs/engine-api.md). */
+const STREAM_SNAPSHOT_INTERVAL_SECONDS = 1;
+
 export class EngineSource implements SourceAdapter {
   readonly kind = "engine";
   readonly name: string;
+  readonly staleAfterSeconds: number;
   private sink: SourceSink | null = null;
   private socket: WebSocket | null = null;
   private streaming = false;
@@ -29,6 +33,7 @@ export class EngineSource implements SourceAdapter {
     private readonly logger?: Logger,
   ) {
     this.name = config.name;
+    this.staleAfterSeconds = Math.max(STREAM_SNAPSHOT_INTERVAL_SECONDS, config.pollInterval) + config.timeout;
     this.backoff = config.reconnectMin;
   }
 

@@ -113,6 +113,7 @@ export function createPostgresSource(config: PostgresSourceConfig, deps: Postgre
   return {
     name: config.name,
     kind: "postgres",
+    staleAfterSeconds: s.interval + s.timeout,
     start(sink) {
       loop = startPollLoop(s.interval, () => poll(sink));
     },

@@ -73,6 +73,7 @@ export function createPushSource(config: PushSourceConfig, deps: PushSourceDeps)
   const adapter: PushSourceAdapter = {
     name: config.name,
     kind: "push",
+    staleAfterSeconds: config.settings.heartbeat,
     start(s) {
       sink = s;
       deps.registry.add(adapter);

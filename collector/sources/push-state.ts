@@ -83,6 +83,7 @@ export class PushState {
 // Optional timestamps the client did not send are 0 ("unknown") in the model.
 function toGroup(g: PushGroup): GroupSample {
   return {
+    observedTimestamp: g.timestamp,
     tenant: g.tenant,
     site: g.site,
     name: g.group,

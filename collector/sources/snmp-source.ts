@@ -137,6 +137,7 @@ export function createSnmpSource(config: SnmpSourceConfig, deps: SnmpSourceDeps 
   return {
     name: config.name,
     kind: "snmp",
+    staleAfterSeconds: s.interval + s.timeout * (s.retries + 1),
     start(sink) {
       loop = startPollLoop(s.interval, () => poll(sink));
     },

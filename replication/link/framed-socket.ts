@@ -1,5 +1,11 @@
+/** Where a link's wire bytes are counted: every byte the framed socket sends or receives, once. */
+export interface WireCounter {
+  sent(bytes: number): void;
+  received(bytes: number): void;
+}
+
 /**
- * A socket speaking link frames: counts wire bytes, hands frames to one handler strictly in
+ * A socket speaking link frames: counts wire bytes (once the peer is authenticated), hands frames to one handler strictly in
  * order (a batch must be durable before the next is looked at), pauses reading while the handler
  * is behind, and turns any malformed input into a logged disconnect, never a crash.
  */
@@ -14,8 +20,8 @@ export class FramedSocket {
   private chain: Promise<void> = Promise.resolve();
   private queued = 0;
   private closedReason: string | null = null;
-  bytesIn = 0;
-  bytesOut = 0;
+  /** Set once the peer is authenticated: a stranger's bytes are not the link's. */
+  private wire: WireCounter | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -37,9 +43,10 @@ export class FramedSocket {
     this.handler = handler;
   }
 
-  /** The peer proved its key: from now on it may send frames up to a whole batch. */
-  authenticated(): void {
+  /** The peer proved its key: from now on it may send frames up to a whole batch, and bytes count into `wire`. */
+  authenticated(wire: WireCounter): void {
     this.reader.maxFrameBytes = MAX_FRAME_BYTES;
+    this.wire = wire;
   }
 
   /**
@@ -52,7 +59,7 @@ export class FramedSocket {
     let accepted = true;
     this.socket.cork();
     for (const part of parts) {
-      this.bytesOut += part.length;
+      this.wire?.sent(part.length);
       accepted = this.socket.write(part);
     }
     this.socket.uncork();
@@ -78,7 +85,7 @@ export class FramedSocket {
   async refuse(reason: string, closeReason = reason): Promise<void> {
     if (this.closed) return;
     const frame = jsonFrame(FrameType.refused, { reason });
-    this.bytesOut += frame.length;
+    this.wire?.sent(frame.length);
     await new Promise<void>((resolve) => {
       this.socket.once("close", resolve);
       this.socket.end(frame, resolve);
@@ -96,7 +103,7 @@ export class FramedSocket {
 
   private receive(chunk: Buffer): void {
     if (this.closed) return;
-    this.bytesIn += chunk.length;
+    this.wire?.received(chunk.length);
     let frames: Frame[];
     try {
       frames = this.reader.push(chunk);

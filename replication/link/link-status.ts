@@ -1,10 +1,11 @@
 /** Counters and state of one link end, shaped for LinkStatus in status.ts. */
 import type { EngineEvent, EngineLinkState, LinkStatus } from "../status.ts";
+import type { WireCounter } from "./framed-socket.ts";
 
-export class LinkTracker {
+export class LinkTracker implements WireCounter {
   state: EngineLinkState = "down";
-  wireBytesTotal = 0;
-  rawBytesTotal = 0;
+  private wireBytesTotal = 0;
+  private rawBytesTotal = 0;
   reconnectsTotal = 0;
   authFailuresTotal = 0;
   rttSeconds = 0;
@@ -28,6 +29,20 @@ export class LinkTracker {
     if (state === this.state) return;
     this.state = state;
     this.emit({ type: "link", link: this.name, state, reason });
+  }
+
+  /** Wire bytes are the production site's sent and the recovery site's received (framed-socket.ts counts them). */
+  sent(bytes: number): void {
+    if (this.role === "production") this.wireBytesTotal += bytes;
+  }
+
+  received(bytes: number): void {
+    if (this.role === "recovery") this.wireBytesTotal += bytes;
+  }
+
+  /** Record bytes before compression (production) or after decompression (recovery), plus resync blocks. */
+  countRaw(bytes: number): void {
+    this.rawBytesTotal += bytes;
   }
 
   contact(): void {

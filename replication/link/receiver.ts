@@ -154,7 +154,7 @@ export class Receiver {
     // One production site feeds a recovery site; a newer authenticated connection replaces an old one.
     this.active?.close("replaced by a new connection");
     this.active = link;
-    link.authenticated();
+    link.authenticated(o.tracker);
     o.tracker.peerSite = String(hello.site);
     const welcome: WelcomeMsg = { groups: {} };
     for (const [name, g] of o.groups)
@@ -173,7 +173,6 @@ export class Receiver {
 
   private async onFrame(link: FramedSocket, commits: Map<string, JournalCommitter>, frame: Frame): Promise<void> {
     this.o.tracker.contact();
-    this.o.tracker.wireBytesTotal += frame.payload.length + 5;
     switch (frame.type) {
       case FrameType.batch:
         return this.onBatch(link, commits, frame.payload);
@@ -186,7 +185,7 @@ export class Receiver {
       case FrameType.resyncBlock: {
         const { header, data } = parseBinary<BlockHeader>(frame.payload);
         await this.group(header.group).writeResyncBlock(String(header.volume), Number(header.offset), data);
-        this.o.tracker.rawBytesTotal += data.length;
+        this.o.tracker.countRaw(data.length);
         return;
       }
       default:
@@ -212,7 +211,7 @@ export class Receiver {
     if (records.length === 0 || header.firstSeq > committer.nextSeq)
       throw new ProtocolError(`batch starts at seq ${header.firstSeq}, expected at most ${committer.nextSeq}`);
     committer.nextSeq = Math.max(committer.nextSeq, records.at(-1)!.seq + 1);
-    this.o.tracker.rawBytesTotal += raw.length;
+    this.o.tracker.countRaw(raw.length);
     // Not awaited: the next batch may join this one's journal commit; the ack follows durability.
     committer
       .add(records)

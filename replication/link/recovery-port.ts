@@ -1,6 +1,6 @@
 /**
- * What the link receiver and the recovery site need from a group's journal (built in
- * replication/recovery by the journal engineer). Kept as an interface so the link depends on the
+ * What the link receiver and the recovery site need from a group's journal
+ * (replication/journal/journal.ts). Kept as an interface so the link depends on the
  * journal's contract, not on its internals.
  */
 import type { Bookmark, ReplicatedWrite } from "../records.ts";

@@ -169,7 +169,7 @@ export class Shipper {
     await link.send(jsonFrame(FrameType.proof, { proof: proof(o.psk, "production", nonce, challenge.msg.nonce) }));
     const welcome = await expectFrame<WelcomeMsg>(link, [FrameType.welcome, FrameType.refused]);
     if (welcome.type === FrameType.refused) throw refusedBy(welcome.msg);
-    link.authenticated();
+    link.authenticated(o.tracker);
     for (const g of o.groups) {
       const pos = welcome.msg.groups?.[g.name];
       if (!pos) throw new ProtocolError(`recovery site does not know group ${g.name}`);
@@ -270,8 +270,7 @@ class ActiveSession implements LinkSession {
     await this.o.bucket.take(wireBytes);
     if (this.link.closed) return;
     g.sentSeq = records.at(-1)!.seq;
-    this.o.tracker.wireBytesTotal += wireBytes;
-    this.o.tracker.rawBytesTotal += rawLength;
+    this.o.tracker.countRaw(rawLength);
     await this.link.send(frame);
   }
 
@@ -290,9 +289,7 @@ class ActiveSession implements LinkSession {
         rpoSeconds: g.rpo(rpoNow).group,
       })),
     };
-    const frame = jsonFrame(FrameType.heartbeat, msg);
-    this.o.tracker.wireBytesTotal += frame.length;
-    this.link.send(frame).catch(() => {});
+    this.link.send(jsonFrame(FrameType.heartbeat, msg)).catch(() => {});
   }
 
   onFrame(frame: Frame): void {
@@ -339,9 +336,7 @@ class ActiveSession implements LinkSession {
         if (reply.error) reject(new RequestRefused(`${body.op}: ${reply.error}`, reply.final === true));
         else resolve(reply);
       });
-      const frame = jsonFrame(FrameType.request, { ...body, id });
-      this.o.tracker.wireBytesTotal += frame.length;
-      this.link.send(frame).catch((err: Error) => {
+      this.link.send(jsonFrame(FrameType.request, { ...body, id })).catch((err: Error) => {
         this.requests.delete(id);
         clearTimeout(timer);
         reject(err);
@@ -351,10 +346,8 @@ class ActiveSession implements LinkSession {
 
   async sendBlock(group: string, volume: string, offset: number, data: Buffer): Promise<void> {
     const frame = blockFrame({ group, volume, offset }, data);
-    const wireBytes = frameLength(frame);
-    await this.o.bucket.take(wireBytes);
-    this.o.tracker.wireBytesTotal += wireBytes;
-    this.o.tracker.rawBytesTotal += data.length;
+    await this.o.bucket.take(frameLength(frame));
+    this.o.tracker.countRaw(data.length);
     await this.link.send(frame);
   }
 

@@ -2,9 +2,9 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { NbdExportBackend } from "./backend.ts";
 import { NbdClient, NbdHandshakeError, NbdRequestError } from "./client.ts";
 import { Errno } from "./protocol.ts";
-import type { NbdExportBackend } from "./server.ts";
 import { startTestServer, type TestNbdServer } from "./test-support.ts";
 
 const MiB = 1024 * 1024;

@@ -5,7 +5,9 @@
  */
 import type { Socket } from "node:net";
 import type { Logger } from "../../lib/log.ts";
+import type { NbdExportBackend } from "./backend.ts";
 import { ByteReader, ConnectionClosedError } from "./byte-reader.ts";
+import type { NbdServerCounters } from "./counters.ts";
 import {
   ClientFlag,
   Cmd,
@@ -32,7 +34,6 @@ import {
   type RequestHeader,
   TxFlag,
 } from "./protocol.ts";
-import type { NbdExportBackend, NbdServerCounters } from "./server.ts";
 
 /** What a connection needs from its server. */
 export interface ConnectionContext {

@@ -6,7 +6,7 @@
 import { fdatasync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { readAt, writeAt } from "../../lib/positional-io.ts";
-import type { NbdExportBackend } from "./server.ts";
+import type { NbdExportBackend } from "./backend.ts";
 
 export interface FileBackendOptions {
   name: string;

@@ -1,24 +1,14 @@
 /**
  * NBD server (fixed newstyle only) serving named exports over TCP. Each export is an
- * `NbdExportBackend`; the engine implements one to capture writes, tests use the file backend.
+ * `NbdExportBackend` (backend.ts); the engine implements one to capture writes, tests use the file backend.
  * See docs/nbd.md for what is supported; the protocol work per connection is in connection.ts.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "../../lib/log.ts";
+import type { NbdExportBackend } from "./backend.ts";
 import { ConnectionClosedError } from "./byte-reader.ts";
 import { Connection, type ConnectionContext, ProtocolError } from "./connection.ts";
-
-export interface NbdExportBackend {
-  readonly name: string;
-  readonly size: number; // bytes
-  readonly readOnly: boolean;
-  read(offset: number, length: number): Promise<Buffer>;
-  /** `data` is the payload as received, in consecutive parts: joining a 1 MiB payload would cost a copy. */
-  write(offset: number, data: readonly Buffer[], fua: boolean): Promise<void>;
-  flush(): Promise<void>; // everything completed before must be durable when this resolves
-  trim(offset: number, length: number, fua: boolean): Promise<void>;
-  writeZeroes(offset: number, length: number, fua: boolean): Promise<void>;
-}
+import type { NbdServerCounters } from "./counters.ts";
 
 export interface NbdServerOptions {
   lookup: (name: string) => NbdExportBackend | undefined;
@@ -30,18 +20,6 @@ export interface NbdServerOptions {
   maxInFlightBytes?: number;
   /** A client must finish option haggling within this time; default 30 s. */
   handshakeTimeoutMs?: number;
-}
-
-export interface NbdServerCounters {
-  connectionsTotal: number;
-  connectionsActive: number;
-  /** Connections closed because of a protocol violation (bad magic, bad flags, handshake timeout). */
-  protocolErrorsTotal: number;
-  requestsTotal: number;
-  /** Requests answered with a non-zero error. */
-  requestErrorsTotal: number;
-  bytesRead: number;
-  bytesWritten: number;
 }
 
 export class NbdServer {

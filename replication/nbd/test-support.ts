@@ -7,9 +7,11 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger, type LogLevel } from "../../lib/log.ts";
+import { createLogger } from "../../lib/log.ts";
+import type { LogLevel } from "../../lib/log-levels.ts";
+import type { NbdExportBackend } from "./backend.ts";
 import { FileBackend } from "./file-backend.ts";
-import { type NbdExportBackend, NbdServer } from "./server.ts";
+import { NbdServer } from "./server.ts";
 
 /** Debian package of each external tool the tests and benchmarks run. */
 export const TOOL_PACKAGES: Record<string, string> = {

@@ -4,7 +4,7 @@
  * Export names are the volume names, unique per site (checked at config load).
  */
 import { totalLength } from "../../lib/positional-io.ts";
-import type { NbdExportBackend } from "../nbd/server.ts";
+import type { NbdExportBackend } from "../nbd/backend.ts";
 import type { ProductionGroup } from "./production-group.ts";
 
 export class VolumeBackend implements NbdExportBackend {

@@ -2,10 +2,22 @@
  * End to end with real services (test/alerts/stack.ts): cutting the engine link raises the RPO
  * alert, restoring it clears it, seen as SNMP traps in snmptrapd and mail in an SMTP sink; first
  * through real Prometheus and Alertmanager with the generated files, then the built-in evaluator.
- * The RPO target is 3 s and every `for` 1 s, so it runs in seconds.
+ * The RPO target is 3 s and every `for` 1 s, so it runs in seconds. Then the production engine is
+ * killed: SourceDown pages through both paths with the catalogue's own `for` and the default
+ * timings (how fast is bench/alerts.bench.ts's business), and its restart clears the page.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type AlertStack, isRpoTrap, RPO_TARGET_SECONDS, startAlertStack, varbind } from "./stack.ts";
+import { PROMETHEUS_TIMINGS } from "../../alerts/paging-budget.ts";
+import {
+  type AlertStack,
+  isRpoTrap,
+  isSourceDownMail,
+  isSourceDownTrap,
+  mailFromNow,
+  RPO_TARGET_SECONDS,
+  startAlertStack,
+  varbind,
+} from "./stack.ts";
 
 let stack: AlertStack;
 
@@ -35,7 +47,12 @@ async function expectRaiseAndClear(): Promise<void> {
 }
 
 it("Prometheus path: link cut raises the RPO trap and mail, restore clears them", async () => {
-  const stopPath = await stack.startPrometheusPath({ scrapeInterval: "1s", evaluationInterval: "1s", groupWait: "1s" });
+  const stopPath = await stack.startPrometheusPath({
+    scrapeInterval: "1s",
+    evaluationInterval: "1s",
+    groupWait: "1s",
+    forOverride: "1s",
+  });
   await expectRaiseAndClear();
   await stopPath();
   await stack.pair.caughtUp();
@@ -47,5 +64,38 @@ it("built-in evaluator: the same raise and clear without Prometheus", async () =
     await expectRaiseAndClear();
   } finally {
     detach();
+  }
+});
+
+async function expectDeathPagedAndCleared(): Promise<void> {
+  const since = new Date();
+  const { trapd } = stack;
+  const mail = mailFromNow(stack.smtp);
+  await stack.killProduction();
+  const raise = await trapd.waitForTrap(isSourceDownTrap("firing", since), 90_000);
+  expect(varbind(raise, 3)).toBe("1"); // critical
+  await mail(isSourceDownMail("firing"), 30_000);
+
+  await stack.restartProduction();
+  const clear = await trapd.waitForTrap(isSourceDownTrap("resolved", since), 90_000);
+  expect(varbind(clear, 1)).toBe(varbind(raise, 1));
+  await mail(isSourceDownMail("resolved"), 30_000);
+}
+
+it("built-in evaluator: a killed production site pages SourceDown with the default timings", async () => {
+  const detach = stack.startEvaluatorPath({});
+  try {
+    await expectDeathPagedAndCleared();
+  } finally {
+    detach();
+  }
+});
+
+it("Prometheus path: a killed production site pages SourceDown with the recommended timings", async () => {
+  const stopPath = await stack.startPrometheusPath(PROMETHEUS_TIMINGS);
+  try {
+    await expectDeathPagedAndCleared();
+  } finally {
+    await stopPath();
   }
 });

@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { AlertEvaluator } from "../../alerts/evaluator.ts";
 import type { Notification } from "../../alerts/notifier/webhook.ts";
 import { webhookPayload } from "../../alerts/notifier/webhook.ts";
-import { group, journal, NOW, snapshot } from "./snapshots.ts";
+import type { GroupView } from "../../collector/snapshot.ts";
+import { group, journal, NOW, PLACE, snapshot } from "./snapshots.ts";
 
 function evaluator() {
   const sent: Notification[] = [];
@@ -31,7 +32,7 @@ describe("built-in evaluator", () => {
     expect(webhookPayload.safeParse(raised).success).toBe(true);
     expect(raised.alerts[0]).toMatchObject({
       labels: { alertname: "RpoThresholdExceeded", severity: "critical", tenant: "acme", group: "db" },
-      annotations: { value: "2400", threshold: "1800", summary: "RPO of group db exceeds its target" },
+      annotations: { value: "2400", threshold: "1800", summary: "RPO of group db at site dr exceeds its target" },
       startsAt: new Date(NOW * 1000).toISOString(),
     });
 
@@ -64,6 +65,47 @@ describe("built-in evaluator", () => {
     });
     ev.evaluate(snapshot({ groups: [group(0)] }), NOW + 40);
     expect(names(sent.slice(1))).toEqual(["resolved GroupStateUnknown"]);
+  });
+
+  it("DrTestOverdue says 'never tested' for a group without a drill record, and clears once one is recorded", () => {
+    const { sent, ev } = evaluator();
+    const { lastTestFailoverTimestamp: _, ...untested } = group(0).raw;
+    const never = { ...group(0), raw: untested as GroupView["raw"] };
+    ev.evaluate(snapshot({ groups: [never] }), NOW);
+    ev.evaluate(snapshot({ groups: [never] }), NOW + 3600);
+    expect(names(sent)).toEqual(["firing DrTestOverdue"]);
+    expect(sent[0]!.payload.alerts[0]).toMatchObject({
+      labels: { alertname: "DrTestOverdue", last_test: "never", site: "dr", group: "db" },
+      annotations: {
+        summary: "Group db at site dr has never been tested",
+        description:
+          "Group db (tenant acme, site dr) was never tested: no test failover is on record; drills are due monthly.",
+        value: "+Inf",
+      },
+    });
+    ev.evaluate(snapshot({ groups: [group(0)] }), NOW + 3700);
+    expect(names(sent.slice(1))).toEqual(["resolved DrTestOverdue"]);
+  });
+
+  it("DrTestOverdue leaves a group in state unknown alone: its record may be missing with its source", () => {
+    const { sent, ev } = evaluator();
+    const { lastTestFailoverTimestamp: _, ...untested } = group(0, "unknown").raw;
+    const lost = { ...group(0, "unknown"), raw: untested as GroupView["raw"] };
+    for (const t of [0, 3600]) ev.evaluate(snapshot({ groups: [lost] }), NOW + t);
+    expect(names(sent)).toEqual(["firing GroupStateUnknown"]);
+  });
+
+  it("forgets every series that vanished: memory stays bounded under churned groups", () => {
+    const { ev } = evaluator();
+    const generation = (n: number) =>
+      Array.from({ length: 20 }, (_, i) => group(2000, "initializing", { ...PLACE, group: `g${n}-${i}` }));
+    ev.evaluate(snapshot({ groups: generation(0) }), NOW);
+    const held = ev.seriesHeld();
+    expect(held).toBeGreaterThan(0);
+    for (let n = 1; n <= 200; n++) ev.evaluate(snapshot({ groups: generation(n) }), NOW + n);
+    expect(ev.seriesHeld()).toBe(held);
+    ev.evaluate(snapshot({}), NOW + 1000);
+    expect(ev.seriesHeld()).toBe(0);
   });
 
   it("mutes the protection-window alerts while the group is initializing", () => {

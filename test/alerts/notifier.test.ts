@@ -3,6 +3,7 @@
  * with STARTTLS and AUTH, fed through the webhook router on a real HTTP server.
  */
 import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertsConfig } from "../../alerts/config.ts";
@@ -36,11 +37,10 @@ let smtp: SmtpSinkInstance;
 async function serve(notifier: Notifier): Promise<{ url: string; server: Server }> {
   const app = express();
   app.use(createAlertmanagerWebhookRouter(notifier));
-  const port = await freePort();
   const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(port, "127.0.0.1", () => resolve(s));
+    const s = app.listen(0, "127.0.0.1", () => resolve(s));
   });
-  return { url: `http://127.0.0.1:${port}/api/v1/alertmanager`, server };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/alertmanager`, server };
 }
 
 const post = (url: string, body: unknown) =>

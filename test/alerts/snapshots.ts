@@ -37,6 +37,7 @@ export function group(rpo: number, state: GroupState = "active", place: GroupPla
     },
     derived: {
       rpoSeconds: rpo,
+      observedTimestamp: NOW,
       rpoTargetRatio: rpo / 1800,
       recoveryPointTimestamp: NOW,
       changeRateBytesPerSecond: 0,
@@ -112,6 +113,7 @@ export function source(name: string, up: boolean, dataTimestamp = NOW): SourceHe
     up,
     lastSuccessTimestamp: dataTimestamp,
     dataTimestamp,
+    staleAfterSeconds: 10,
     lastCollectDurationSeconds: 0.01,
     samplesIngestedTotal: 1,
     errorsTotal: up ? 0 : 1,

@@ -23,14 +23,16 @@ import { type Rig, startRig } from "../collector/support/exporter-rig.ts";
 import { EnginePair } from "../engine/harness.ts";
 import { startAlertmanager } from "../services/alertmanager.ts";
 import { startPrometheus } from "../services/prometheus.ts";
-import { type SmtpSinkInstance, startSmtpSink } from "../services/smtp-sink.ts";
+import { type Mail, type SmtpSinkInstance, startSmtpSink } from "../services/smtp-sink.ts";
 import { type ParsedTrap, type SnmptrapdInstance, startSnmptrapd } from "../services/snmptrapd.ts";
+import { waitFor } from "../support/process.ts";
 import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
 
 export const RPO_TARGET_SECONDS = 3;
 export const PRODUCTION_SITE = "prod-a";
 const COMMUNITY = "rpo-e2e";
 const RPO_OID = notificationOid(alerts.rpoThresholdExceeded);
+const SOURCE_DOWN_OID = notificationOid(alerts.sourceDown);
 
 export const varbind = (t: ParsedTrap, id: number) => t.varbinds.find((v) => v.oid === `${OBJECTS_OID}.${id}.0`)?.value;
 const trapOid = (t: ParsedTrap) => t.varbinds.find((v) => v.oid === "1.3.6.1.6.3.1.1.4.1.0")?.value;
@@ -43,10 +45,46 @@ export const isRpoTrap = (state: "firing" | "resolved", since: Date) => (t: Pars
   varbind(t, 5) === PRODUCTION_SITE &&
   varbind(t, 2) === (state === "firing" ? "1" : "2");
 
+/** The SourceDown trap of the production site's source (a killed engine). */
+export const isSourceDownTrap = (state: "firing" | "resolved", since: Date) => (t: ParsedTrap) =>
+  t.receivedAt >= since &&
+  trapOid(t) === SOURCE_DOWN_OID &&
+  varbind(t, 14) === PRODUCTION_SITE &&
+  varbind(t, 2) === (state === "firing" ? "1" : "2");
+
+/** The e-mail that reports the production site's source down (or up again). */
+export const isSourceDownMail = (state: "firing" | "resolved") => (m: { text: string | null }) =>
+  (m.text ?? "").includes(`${state === "firing" ? "CRITICAL" : "RESOLVED"} SourceDown (source=${PRODUCTION_SITE}`);
+
+/**
+ * Mail from now on: the returned wait skips every message the sink held when this was called, and
+ * reports when (ms since the epoch, to the 100 ms of its polling) it saw the one it waited for.
+ */
+export function mailFromNow(smtp: SmtpSinkInstance) {
+  const before = smtp.messages().length;
+  return async (predicate: (mail: Mail) => boolean, timeoutMs: number): Promise<{ mail: Mail; seenAt: number }> => {
+    const mail = await waitFor(() => smtp.messages().slice(before).find(predicate), {
+      timeoutMs,
+      what: "a matching mail",
+    });
+    return { mail, seenAt: Date.now() };
+  };
+}
+
 export interface PrometheusTimings {
   scrapeInterval: string;
   evaluationInterval: string;
-  groupWait: string;
+  /** The critical route's group_wait; the generated default when absent. */
+  groupWait?: string;
+  /** Replaces every rule's `for`; the catalogue's when absent. */
+  forOverride?: string;
+}
+
+export interface EvaluatorTimings {
+  /** Replaces every alert's `for`, in seconds; the catalogue's when absent. */
+  forSeconds?: number;
+  /** Seconds between evaluations besides those on new snapshots; the configuration's default when absent. */
+  intervalSeconds?: number;
 }
 
 export interface AlertStack {
@@ -58,10 +96,14 @@ export interface AlertStack {
   /** Cuts the link and writes, so acknowledged data waits at production and its RPO grows. */
   cutLinkAndWrite(): Promise<void>;
   restoreLink(): void;
+  /** kill -9 of the production engine: no shutdown code runs, its source goes down. */
+  killProduction(): Promise<void>;
+  /** Starts the production engine again and waits until replication has caught up. */
+  restartProduction(): Promise<void>;
   /** Starts Prometheus and Alertmanager with the generated rules and config; returns their stop. */
   startPrometheusPath(t: PrometheusTimings): Promise<() => Promise<void>>;
-  /** Attaches the built-in evaluator to the collector; returns its detach. */
-  startEvaluatorPath(): () => void;
+  /** Attaches the built-in evaluator to the collector (1 s `for` and interval unless given); returns its detach. */
+  startEvaluatorPath(t?: EvaluatorTimings): () => void;
   stop(): Promise<void>;
 }
 
@@ -127,9 +169,14 @@ export async function startAlertStack(): Promise<AlertStack> {
         await nbd.disconnect();
       },
       restoreLink: () => pair.proxy!.restore(),
+      killProduction: () => pair.kill9("production"),
+      async restartProduction() {
+        await pair.start("production");
+        await pair.caughtUp();
+      },
       async startPrometheusPath(t) {
         const rules = join(dir, "rules.yml");
-        await writeFile(rules, stringify(buildRules({ forOverride: "1s" }), { lineWidth: 0 }));
+        await writeFile(rules, stringify(buildRules({ forOverride: t.forOverride }), { lineWidth: 0 }));
         const amConfig = buildAlertmanagerConfig({
           rpowatchUrl: rig.running.url,
           groupWait: t.groupWait,
@@ -154,9 +201,9 @@ export async function startAlertStack(): Promise<AlertStack> {
         cleanups.push(stopPath);
         return stopPath;
       },
-      startEvaluatorPath() {
-        const evaluator = new AlertEvaluator({ notify: (n) => notifier.dispatch(n), forSeconds: 1 });
-        return evaluator.attach(rig.collector, 1);
+      startEvaluatorPath(t = { forSeconds: 1, intervalSeconds: 1 }) {
+        const evaluator = new AlertEvaluator({ notify: (n) => notifier.dispatch(n), forSeconds: t.forSeconds });
+        return evaluator.attach(rig.collector, t.intervalSeconds ?? config.evaluator.interval);
       },
     };
   } catch (err) {

@@ -1,14 +1,23 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const BIN = new URL("../../bin/rpowatch.js", import.meta.url).pathname;
 
+const MODULE_TRACE = new URL("./support/module-trace.mjs", import.meta.url).pathname;
+
 function rpowatch(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run([BIN, ...args]);
+}
+
+function run(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], (err, stdout, stderr) => {
+    execFile(process.execPath, argv, { env }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -28,6 +37,29 @@ describe("rpowatch CLI", () => {
     const { code, stdout } = await rpowatch("--help");
     expect(code).toBe(0);
     for (const sub of ["check-config", "bench", "generate"]) expect(stdout).toContain(sub);
+  });
+
+  it("runs the compiled build with production dependencies only, and --help loads no part beyond the CLI", async () => {
+    const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8"));
+    const trace = join(dir, "help-modules.txt");
+    const { code, stdout, stderr } = await run(["--import", MODULE_TRACE, BIN, "--help"], {
+      ...process.env,
+      RPOWATCH_FORBIDDEN_PACKAGES: Object.keys(pkg.devDependencies).join(","),
+      RPOWATCH_MODULE_TRACE: trace,
+    });
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("Usage: rpowatch");
+    // What --help has to load: the CLI's own modules and commander; yaml comes with the dashboards
+    // command's defaults (dashboards/provisioning.ts). No engine, collector, exporter or alerts.
+    const loaded = (await readFile(trace, "utf8")).split("\n").filter((url) => url.startsWith("file:"));
+    const packages = new Set(loaded.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
+    expect([...packages].sort()).toEqual(["commander", "yaml"]);
+    const parts = new Set(loaded.flatMap((url) => /\/dist\/([^/]+)\//.exec(url)?.[1] ?? []));
+    for (const part of ["collector", "exporter", "alerts", "history", "reports"]) expect(parts).not.toContain(part);
+    expect(loaded.filter((url) => url.includes("/dist/replication/"))).toEqual([
+      expect.stringMatching(/replication\/workload\/profile\.js$/),
+    ]);
   });
 
   it("exits 2 on an unknown subcommand or option", async () => {

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { EmbeddedStore } from "../../history/embedded-store.ts";
-import { freePort } from "../../lib/ports.ts";
+import { runToolOk } from "../../replication/nbd/test-support.ts";
 import { waitFor } from "../support/process.ts";
 import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
 
@@ -28,11 +28,10 @@ describe("rpowatch start (the whole stack on embedded defaults)", () => {
 
   it("replicates the workload's writes, exports measured RPO and change rate, and stops cleanly on SIGINT", async () => {
     dir = await makeTempDir("start");
-    const port = await freePort();
     const config = join(dir, "stack.yaml");
     await writeFile(
       config,
-      `dataDir: ${join(dir, "data")}\nexporter: { listen: "127.0.0.1:${port}" }\ncollector: { rateWindow: 5s }\nembedded: { groups: 1, volumesPerGroup: 2, volumeSize: 16MiB, rate: 128KiB }\n`,
+      `dataDir: ${join(dir, "data")}\nexporter: { listen: "127.0.0.1:0" }\ncollector: { rateWindow: 5s }\nembedded: { groups: 1, volumesPerGroup: 2, volumeSize: 16MiB, rate: 128KiB }\n`,
     );
     child = spawn(process.execPath, [BIN, "--log-level", "warn", "start", "--config", config], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -43,7 +42,12 @@ describe("rpowatch start (the whole stack on embedded defaults)", () => {
     });
     const exited = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)));
 
-    const url = `http://127.0.0.1:${port}/metrics`;
+    // Port 0: the exporter binds a free port, and the stack prints where it serves.
+    const exporter = await waitFor(() => /NOC page: (http:\/\/127\.0\.0\.1:\d+)\/\n/.exec(stdout)?.[1], {
+      timeoutMs: 90_000,
+      what: "rpowatch start to print the exporter's URL",
+    });
+    const url = `${exporter}/metrics`;
     const metrics = await waitFor(
       async () => {
         const text = await fetch(url).then(
@@ -60,7 +64,17 @@ describe("rpowatch start (the whole stack on embedded defaults)", () => {
     );
     expect(stdout).toMatch(/engine site prod \(production\)/);
     expect(stdout).toMatch(/engine site dr \(recovery\)/);
-    expect(stdout).toContain(`http://127.0.0.1:${port}/metrics`);
+    expect(stdout).toContain(`metrics: ${url}\n`);
+    expect((await fetch(`${exporter}/`)).headers.get("content-type")).toMatch(/text\/html/);
+    // Each volume's address, as printed, is one an NBD client opens.
+    const volumes = [...stdout.matchAll(/^volume (\S+): (nbd:\/\/127\.0\.0\.1:\d+\/\S+)$/gm)];
+    expect(volumes.map((m) => m[1])).toEqual(["g1-v1", "g1-v2"]);
+    for (const [, volume, address] of volumes) {
+      expect(address).toMatch(new RegExp(`/${volume}$`));
+      expect(await runToolOk("qemu-io", ["-r", "-f", "raw", "-c", "read 0 4k", address!])).toMatch(
+        /read 4096\/4096 bytes/,
+      );
+    }
     // Two volumes at 128 KiB/s each: the measured group change rate is in that neighbourhood.
     const rate = sample(metrics, "rpowatch_group_change_rate_bytes_per_second", { site: "prod", group: "g1" })!;
     expect(rate).toBeGreaterThan(64 * 1024);

@@ -6,7 +6,13 @@ import type { ModelSnapshot } from "../../collector/snapshot.ts";
 import type { SourceAdapter } from "../../collector/source.ts";
 
 /** A source the test feeds through the collector's sink; start/stop have nothing to run. */
-const fedSource = (name: string): SourceAdapter => ({ name, kind: "push", start() {}, stop: async () => {} });
+const fedSource = (name: string): SourceAdapter => ({
+  name,
+  kind: "push",
+  staleAfterSeconds: 60,
+  start() {},
+  stop: async () => {},
+});
 
 function group(name: string, written: number[], backlog: number, rpo = 5): GroupSample {
   return {
@@ -66,6 +72,25 @@ describe("collector", () => {
     expect(g.etaSeconds).toBe(10); // 5 MB at 0.5 MB/s net
     expect(g).toMatchObject({ etaValid: true, rpoAtRisk: false, bottleneck: "production" });
     expect(s.sources[0]).toMatchObject({ up: true, samplesIngestedTotal: 6, lastSuccessTimestamp: 1010 });
+  });
+
+  it("publishes the groups of a source whose data turns stale as unknown, at that instant, and measured again after", async () => {
+    const source = { ...fedSource("p"), staleAfterSeconds: 0.3 };
+    const collector = new Collector({ sources: [source], rateWindowSeconds: 60 });
+    collector.start();
+    const published: ModelSnapshot[] = [];
+    collector.subscribe((next) => published.push(next));
+    const sink = collector.sinkFor("p");
+    sink.snapshot(snap(Date.now() / 1000, [group("db", [1], 0)]), { durationSeconds: 0, samples: 2 });
+    expect(collector.current().groups[0]!.derived.state).toBe("active");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await collector.stop();
+    // Nothing new came from the source; the collector published when its data turned stale.
+    expect(published).toHaveLength(2);
+    expect(published[1]!.groups[0]!.derived.state).toBe("unknown");
+    expect(published[1]!.groups[0]!.raw.state).toBe("active");
+    sink.snapshot(snap(Date.now() / 1000, [group("db", [1], 0)]), { durationSeconds: 0, samples: 2 });
+    expect(collector.current().groups[0]!.derived.state).toBe("active");
   });
 
   it("keeps the last data of a failed source, marked down, and counts the error", () => {

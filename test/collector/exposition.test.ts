@@ -8,7 +8,7 @@ import { groupStatus, siteStatus } from "./support/site-status.ts";
 
 function collectorWith(groupName: string) {
   const collector = new Collector({
-    sources: [{ name: "paris", kind: "push", start() {}, stop: async () => {} }],
+    sources: [{ name: "paris", kind: "push", staleAfterSeconds: 60, start() {}, stop: async () => {} }],
     rateWindowSeconds: 60,
   });
   const snap = mapSiteStatus(siteStatus([groupStatus(groupName, ["data"])], 1000), "acme");

@@ -17,7 +17,7 @@ type Frame = { type: "snapshot"; snapshot: ModelSnapshot } | { type: "delta"; de
 
 async function setup(authenticate?: Parameters<typeof createExporterApp>[0]["authenticate"]) {
   const collector = new Collector({
-    sources: [{ name: "paris", kind: "push", start() {}, stop: async () => {} }],
+    sources: [{ name: "paris", kind: "push", staleAfterSeconds: 60, start() {}, stop: async () => {} }],
     rateWindowSeconds: 60,
   });
   const feed = (status: ReturnType<typeof siteStatus>) => {

@@ -8,7 +8,7 @@ import { groupStatus, siteStatus } from "./support/site-status.ts";
 
 function snapshotOf(groups: string[]) {
   const collector = new Collector({
-    sources: [{ name: "paris", kind: "push", start() {}, stop: async () => {} }],
+    sources: [{ name: "paris", kind: "push", staleAfterSeconds: 60, start() {}, stop: async () => {} }],
     rateWindowSeconds: 60,
   });
   const status = siteStatus(
@@ -36,6 +36,26 @@ describe("series of a snapshot", () => {
       return `${s.metric}${labels.length ? `{${labels.join(",")}}` : ""} ${value(s.value)}`;
     });
     expect(lines).toEqual(exported);
+  });
+
+  it("turn conservative once the source's data is older than its heartbeat plus timeout (60 s here)", () => {
+    const snapshot = snapshotOf(["db"]);
+    const at = (now: number) => [...seriesSamples(snapshot, now)].filter((s) => s.labels.group === "db");
+    const value = (now: number, metric: string, labels: Record<string, string> = {}) =>
+      at(now).find((s) => s.metric === metric && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+
+    expect(value(1060, metrics.groupState.name, { state: "active" })).toBe(1);
+    // The oldest write pending at 1000 has aged 60 s more.
+    expect(value(1060, metrics.groupRpo.name)).toBe(62);
+    expect(value(1060, metrics.groupChangeRate.name)).toBe(0);
+
+    expect(value(1061, metrics.groupState.name, { state: "active" })).toBe(0);
+    expect(value(1061, metrics.groupState.name, { state: "unknown" })).toBe(1);
+    // The 2 s reported at 1000, plus everything since: a lower bound of the data at risk.
+    expect(value(1061, metrics.groupRpo.name)).toBe(63);
+    expect(value(1070, metrics.volumeRpo.name, { volume: "data" })).toBe(72);
+    expect(value(1061, metrics.groupChangeRate.name)).toBeUndefined();
+    expect(value(1061, metrics.groupRpoTarget.name)).toBeDefined();
   });
 
   it("brings time-dependent figures to the instant asked for", () => {

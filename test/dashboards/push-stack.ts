@@ -22,7 +22,7 @@ export interface PushStack {
 export async function startPushStack(): Promise<PushStack> {
   const registry = new PushRegistry();
   const source = createPushSource(
-    { kind: "push", name: "vendor", settings: { token: { env: "RPOWATCH_TEST_PUSH_TOKEN" } } },
+    { kind: "push", name: "vendor", settings: { token: { env: "RPOWATCH_TEST_PUSH_TOKEN" }, heartbeat: 60 } },
     { registry, env: { RPOWATCH_TEST_PUSH_TOKEN: TOKEN } },
   );
   const collector = new Collector({ sources: [source], rateWindowSeconds: 10 });

@@ -6,7 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { freePort } from "../../lib/ports.ts";
+import { withFreePort } from "../../lib/ports.ts";
 import { httpOk } from "../support/net.ts";
 import { cleanupOnFailure, type ServiceProcess, spawnService, waitFor } from "../support/process.ts";
 import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
@@ -30,35 +30,36 @@ export interface RpowatchStack {
 }
 
 export async function startRpowatchStack(opts: RpowatchStackOptions = {}): Promise<RpowatchStack> {
-  const dir = await makeTempDir("stack");
-  const port = await freePort();
-  const configFile = join(dir, "stack.yaml");
-  await writeFile(
-    configFile,
-    stringify({
-      dataDir: join(dir, "data"),
-      exporter: { listen: `127.0.0.1:${port}` },
-      collector: { rateWindow: "5s", sources: opts.sources ?? [] },
-      embedded: { groups: 1, volumesPerGroup: 2, volumeSize: "16MiB", rate: "128KiB", ...opts.embedded },
-      ...(opts.alerts && { alerts: opts.alerts }),
-    }),
-  );
-  const proc = spawnService({
-    name: "rpowatch start",
-    command: process.execPath,
-    args: [BIN, "--log-level", "warn", "start", "--config", configFile],
-    env: { ...process.env, ...opts.env },
-    // SIGINT is the clean stop: engines, workload and exporter shut down in order.
-    stopSignal: "SIGINT",
-    graceMs: 15_000,
+  return withFreePort(async (port) => {
+    const dir = await makeTempDir("stack");
+    const configFile = join(dir, "stack.yaml");
+    await writeFile(
+      configFile,
+      stringify({
+        dataDir: join(dir, "data"),
+        exporter: { listen: `127.0.0.1:${port}` },
+        collector: { rateWindow: "5s", sources: opts.sources ?? [] },
+        embedded: { groups: 1, volumesPerGroup: 2, volumeSize: "16MiB", rate: "128KiB", ...opts.embedded },
+        ...(opts.alerts && { alerts: opts.alerts }),
+      }),
+    );
+    const proc = spawnService({
+      name: "rpowatch start",
+      command: process.execPath,
+      args: [BIN, "--log-level", "warn", "start", "--config", configFile],
+      env: { ...process.env, ...opts.env },
+      // SIGINT is the clean stop: engines, workload and exporter shut down in order.
+      stopSignal: "SIGINT",
+      graceMs: 15_000,
+    });
+    const stop = async () => {
+      await proc.stop();
+      await removeTempDir(dir);
+    };
+    const url = `http://127.0.0.1:${port}`;
+    await cleanupOnFailure(stop, () =>
+      waitFor(() => httpOk(`${url}/healthz`), { timeoutMs: 60_000, what: "rpowatch start /healthz", process: proc }),
+    );
+    return { url, process: proc, stop };
   });
-  const stop = async () => {
-    await proc.stop();
-    await removeTempDir(dir);
-  };
-  const url = `http://127.0.0.1:${port}`;
-  await cleanupOnFailure(stop, () =>
-    waitFor(() => httpOk(`${url}/healthz`), { timeoutMs: 60_000, what: "rpowatch start /healthz", process: proc }),
-  );
-  return { url, process: proc, stop };
 }

@@ -6,15 +6,16 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePorts } from "../../lib/ports.ts";
+import { parseHostPort } from "../../lib/host-port.ts";
 import { runTool, runToolOk } from "../../replication/nbd/test-support.ts";
 import type { GroupStatus, SiteStatus } from "../../replication/status.ts";
-import { outputTail, type ServiceProcess, spawnService, waitFor } from "../support/process.ts";
+import { ENGINE_BIN, startEngineSite } from "../support/engine-site.ts";
+import { outputTail, type ServiceProcess, waitFor } from "../support/process.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
 
 export const PSK = "test-pre-shared-key-0123456789";
-export const BIN = join(import.meta.dirname, "../../bin/rpowatch.js");
+export const BIN = ENGINE_BIN;
 
 export interface PairOptions {
   volumeSize?: string;
@@ -36,11 +37,14 @@ export type Role = "production" | "recovery";
 export class EnginePair {
   proc: Record<Role, ServiceProcess | null> = { production: null, recovery: null };
   proxy: TcpProxy | null = null;
+  private proxyPort = 0;
   readonly configs: Record<Role, string>;
+
+  /** Ports the sites bound at their first start (0 until then); a restart binds the same ones. */
+  readonly ports = { control: { production: 0, recovery: 0 } as Record<Role, number>, nbd: 0, link: 0 };
 
   private constructor(
     readonly dir: string,
-    readonly ports: { control: Record<Role, number>; nbd: number; link: number },
     o: PairOptions,
   ) {
     const size = o.volumeSize ?? "16MiB";
@@ -56,10 +60,11 @@ export class EnginePair {
       "site: prod-a",
       "role: production",
       `dataDir: ${join(dir, "prod")}`,
-      `control: { listen: "127.0.0.1:${ports.control.production}" }`,
-      `nbd: { listen: "127.0.0.1:${ports.nbd}" }`,
+      'control: { listen: "127.0.0.1:0" }',
+      'nbd: { listen: "127.0.0.1:0" }',
       "link:",
-      `  peer: "127.0.0.1:${o.proxy ? 0 : ports.link}"`,
+      // Set when the recovery site has bound its link port (or to the proxy's port).
+      '  peer: "127.0.0.1:0"',
       "  psk: { env: RPOWATCH_PSK }",
       ...(o.productionLink ?? []).map((l) => `  ${l}`),
       ...(o.queueMaxBytes ? ["queue:", `  maxBytes: ${o.queueMaxBytes}`] : []),
@@ -69,9 +74,9 @@ export class EnginePair {
       "site: rec-b",
       "role: recovery",
       `dataDir: ${join(dir, "rec")}`,
-      `control: { listen: "127.0.0.1:${ports.control.recovery}" }`,
+      'control: { listen: "127.0.0.1:0" }',
       "link:",
-      `  listen: "127.0.0.1:${ports.link}"`,
+      '  listen: "127.0.0.1:0"',
       `  psk: { file: ${join(dir, "rec.psk")} }`,
       ...(o.recoveryLink ?? []).map((l) => `  ${l}`),
       ...group,
@@ -84,14 +89,11 @@ export class EnginePair {
 
   static async create(o: PairOptions = {}): Promise<EnginePair> {
     const dir = await makeTempDir("engine");
-    const [a, b, c, d] = (await freePorts(4)) as [number, number, number, number];
-    const ports = { control: { production: a, recovery: b }, nbd: c, link: d };
-    const pair = new EnginePair(dir, ports, o);
+    const pair = new EnginePair(dir, o);
     if (o.proxy) {
-      pair.proxy = new TcpProxy("127.0.0.1", ports.link);
-      const proxyPort = await pair.proxy.listen();
-      const file = pair.configs.production;
-      writeFileSync(file, readFileSync(file, "utf8").replace('peer: "127.0.0.1:0"', `peer: "127.0.0.1:${proxyPort}"`));
+      // Forwards to the recovery site's link once it has one (start("recovery")).
+      pair.proxy = new TcpProxy("127.0.0.1");
+      pair.proxyPort = await pair.proxy.listen();
     }
     return pair;
   }
@@ -120,14 +122,34 @@ export class EnginePair {
     return join(this.dir, role === "production" ? "prod" : "rec", "groups", "g1", "vol1.img");
   }
 
+  /**
+   * Starts a site: the first start binds free ports (port 0) and writes them into its site file,
+   * so a restart binds the same ones. The production site starts after the recovery site has once:
+   * it needs the link port.
+   */
   async start(role: Role): Promise<ServiceProcess> {
-    const proc = spawnService({
+    const file = this.configs[role];
+    if (role === "production") {
+      if (this.ports.link === 0)
+        throw new Error("start the recovery site first: the production site needs its link port");
+      const peer = this.proxy ? this.proxyPort : this.ports.link;
+      writeFileSync(file, readFileSync(file, "utf8").replace(/peer: "127\.0\.0\.1:\d+"/, `peer: "127.0.0.1:${peer}"`));
+    }
+    const { proc, listening } = await startEngineSite({
       name: `engine-${role}`,
-      command: process.execPath,
-      args: [BIN, "--log-level", "debug", "engine", "--config", this.configs[role]],
+      configFile: file,
       env: { ...process.env, RPOWATCH_PSK: PSK },
     });
     this.proc[role] = proc;
+    this.ports.control[role] = parseHostPort(listening.control).port;
+    if (listening.nbd) this.ports.nbd = parseHostPort(listening.nbd).port;
+    if (listening.link) this.ports.link = parseHostPort(listening.link).port;
+    this.proxy?.retarget(this.ports.link);
+    const held = readFileSync(file, "utf8")
+      .replace('control: { listen: "127.0.0.1:0" }', `control: { listen: "127.0.0.1:${this.ports.control[role]}" }`)
+      .replace('nbd: { listen: "127.0.0.1:0" }', `nbd: { listen: "127.0.0.1:${this.ports.nbd}" }`)
+      .replace('listen: "127.0.0.1:0"', `listen: "127.0.0.1:${this.ports.link}"`);
+    writeFileSync(file, held);
     await waitFor(() => this.status(role), { timeoutMs: 30_000, what: `${role} /status`, process: proc });
     return proc;
   }

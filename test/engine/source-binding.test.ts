@@ -7,11 +7,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePorts } from "../../lib/ports.ts";
+import { parseHostPort } from "../../lib/host-port.ts";
 import { FrameType } from "../../replication/link/framing.ts";
 import type { SiteStatus } from "../../replication/status.ts";
-import { type ServiceProcess, spawnService, waitFor } from "../support/process.ts";
-import { BIN, EnginePair, PSK, qemuIo } from "./harness.ts";
+import { startEngineSite } from "../support/engine-site.ts";
+import { type ServiceProcess, waitFor } from "../support/process.ts";
+import { EnginePair, PSK, qemuIo } from "./harness.ts";
 import { ManualPeer } from "./manual-peer.ts";
 
 describe("one production site per recovery journal", () => {
@@ -24,21 +25,21 @@ describe("one production site per recovery journal", () => {
 
   beforeAll(async () => {
     pair = await EnginePair.running({ volumeSize: "8MiB" });
-    const [control, nbd] = (await freePorts(2)) as [number, number];
-    otherControl = control;
     const text = readFileSync(pair.configs.production, "utf8")
       .replace("site: prod-a", "site: prod-z")
       .replace(/dataDir: .*/, `dataDir: ${join(pair.dir, "prod-z")}`)
-      .replace(/control: .*/, `control: { listen: "127.0.0.1:${control}" }`)
-      .replace(/nbd: .*/, `nbd: { listen: "127.0.0.1:${nbd}" }`);
+      .replace(/control: .*/, 'control: { listen: "127.0.0.1:0" }')
+      .replace(/nbd: .*/, 'nbd: { listen: "127.0.0.1:0" }');
     const file = join(pair.dir, "prod-z.yaml");
     writeFileSync(file, text);
-    other = spawnService({
+    const started = await startEngineSite({
       name: "engine-prod-z",
-      command: process.execPath,
-      args: [BIN, "engine", "--config", file],
+      configFile: file,
+      logLevel: "info",
       env: { ...process.env, RPOWATCH_PSK: PSK },
     });
+    other = started.proc;
+    otherControl = parseHostPort(started.listening.control).port;
     await waitFor(otherStatus, { timeoutMs: 30_000, what: "prod-z /status", process: other });
   });
 

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { freePort } from "../../lib/ports.ts";
+import { withFreePort } from "../../lib/ports.ts";
 import { requireBinary } from "../support/binaries.ts";
 import { startHttpService } from "../support/http-service.ts";
 import { runCommand } from "../support/process.ts";
@@ -29,35 +29,36 @@ export interface AlertmanagerInstance {
 /** Starts a real, non-clustered Alertmanager on 127.0.0.1 with the given configuration. */
 export async function startAlertmanager(opts: { configYaml: string }): Promise<AlertmanagerInstance> {
   const binary = requireBinary("/usr/bin/prometheus-alertmanager", "prometheus-alertmanager");
-  const dir = await makeTempDir("alertmanager");
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const configFile = join(dir, "alertmanager.yml");
-  await writeFile(configFile, opts.configYaml);
-  const { stop } = await startHttpService({
-    name: "alertmanager",
-    command: binary,
-    args: [
-      `--config.file=${configFile}`,
-      `--storage.path=${join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--cluster.listen-address=",
-      "--log.level=warn",
-    ],
-    dir,
-    readyUrl: `${url}/-/ready`,
+  return withFreePort(async (port) => {
+    const dir = await makeTempDir("alertmanager");
+    const url = `http://127.0.0.1:${port}`;
+    const configFile = join(dir, "alertmanager.yml");
+    await writeFile(configFile, opts.configYaml);
+    const { stop } = await startHttpService({
+      name: "alertmanager",
+      command: binary,
+      args: [
+        `--config.file=${configFile}`,
+        `--storage.path=${join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        "--cluster.listen-address=",
+        "--log.level=warn",
+      ],
+      dir,
+      readyUrl: `${url}/-/ready`,
+    });
+    return {
+      url,
+      port,
+      address: `127.0.0.1:${port}`,
+      stop,
+      async alerts() {
+        const response = await fetch(`${url}/api/v2/alerts`);
+        if (!response.ok) throw new Error(`alertmanager /api/v2/alerts: ${response.status}`);
+        return (await response.json()) as AlertmanagerAlert[];
+      },
+    };
   });
-  return {
-    url,
-    port,
-    address: `127.0.0.1:${port}`,
-    stop,
-    async alerts() {
-      const response = await fetch(`${url}/api/v2/alerts`);
-      if (!response.ok) throw new Error(`alertmanager /api/v2/alerts: ${response.status}`);
-      return (await response.json()) as AlertmanagerAlert[];
-    },
-  };
 }
 
 /** Validates an Alertmanager configuration with `amtool check-config`; throws with amtool's output if invalid. */

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { freePort } from "../../lib/ports.ts";
+import { withFreePorts } from "../../lib/ports.ts";
 import { requireBinary } from "../support/binaries.ts";
 import { httpOk } from "../support/net.ts";
 import { cleanupOnFailure, spawnService, waitFor } from "../support/process.ts";
@@ -30,14 +30,15 @@ export interface InfluxDBInstance {
 /** Starts a real InfluxDB 1.x on 127.0.0.1 with every listener on a free loopback port and temp storage. */
 export async function startInfluxDB(): Promise<InfluxDBInstance> {
   const binary = requireBinary("/usr/bin/influxd", "influxdb");
-  const dir = await makeTempDir("influxdb");
-  const [port, rpcPort] = [await freePort(), await freePort()];
-  const url = `http://127.0.0.1:${port}`;
-  const configFile = join(dir, "influxdb.conf");
-  // The top-level bind-address is the backup/restore RPC listener, which otherwise takes :8088 on all interfaces.
-  await writeFile(
-    configFile,
-    `reporting-disabled = true
+  return withFreePorts(2, async (ports) => {
+    const [port, rpcPort] = ports as [number, number];
+    const dir = await makeTempDir("influxdb");
+    const url = `http://127.0.0.1:${port}`;
+    const configFile = join(dir, "influxdb.conf");
+    // The top-level bind-address is the backup/restore RPC listener, which otherwise takes :8088 on all interfaces.
+    await writeFile(
+      configFile,
+      `reporting-disabled = true
 bind-address = "127.0.0.1:${rpcPort}"
 [meta]
   dir = "${join(dir, "meta")}"
@@ -51,40 +52,41 @@ bind-address = "127.0.0.1:${rpcPort}"
   bind-address = "127.0.0.1:${port}"
   log-enabled = false
 `,
-  );
-  const spawnInfluxd = () =>
-    spawnService({ name: "influxd", command: binary, args: ["-config", configFile], cwd: dir });
-  let proc = spawnInfluxd();
-  const stop = async () => {
-    await proc.stop();
-    await removeTempDir(dir);
-  };
-  const ready = () =>
-    cleanupOnFailure(stop, () =>
-      waitFor(() => httpOk(`${url}/ping`), { timeoutMs: 30_000, what: "influxd /ping", process: proc }),
     );
-  await ready();
-  return {
-    url,
-    port,
-    stop,
-    kill: () => proc.stop(),
-    async startAgain() {
-      proc = spawnInfluxd();
-      await ready();
-    },
-    async query(influxql, db) {
-      const params = new URLSearchParams({ q: influxql, ...(db && { db }) });
-      const response = await fetch(`${url}/query`, { method: "POST", body: params });
-      const body = (await response.json()) as { results?: InfluxResult[]; error?: string };
-      const failed = body.error ?? body.results?.find((r) => r.error)?.error;
-      if (!response.ok || failed) throw new Error(`influxdb query ${influxql}: ${failed ?? response.status}`);
-      return body.results ?? [];
-    },
-    async write(lines, db) {
-      const response = await fetch(`${url}/write?${new URLSearchParams({ db })}`, { method: "POST", body: lines });
-      if (response.status !== 204)
-        throw new Error(`influxdb write to ${db}: ${response.status} ${await response.text()}`);
-    },
-  };
+    const spawnInfluxd = () =>
+      spawnService({ name: "influxd", command: binary, args: ["-config", configFile], cwd: dir });
+    let proc = spawnInfluxd();
+    const stop = async () => {
+      await proc.stop();
+      await removeTempDir(dir);
+    };
+    const ready = () =>
+      cleanupOnFailure(stop, () =>
+        waitFor(() => httpOk(`${url}/ping`), { timeoutMs: 30_000, what: "influxd /ping", process: proc }),
+      );
+    await ready();
+    return {
+      url,
+      port,
+      stop,
+      kill: () => proc.stop(),
+      async startAgain() {
+        proc = spawnInfluxd();
+        await ready();
+      },
+      async query(influxql, db) {
+        const params = new URLSearchParams({ q: influxql, ...(db && { db }) });
+        const response = await fetch(`${url}/query`, { method: "POST", body: params });
+        const body = (await response.json()) as { results?: InfluxResult[]; error?: string };
+        const failed = body.error ?? body.results?.find((r) => r.error)?.error;
+        if (!response.ok || failed) throw new Error(`influxdb query ${influxql}: ${failed ?? response.status}`);
+        return body.results ?? [];
+      },
+      async write(lines, db) {
+        const response = await fetch(`${url}/write?${new URLSearchParams({ db })}`, { method: "POST", body: lines });
+        if (response.status !== 204)
+          throw new Error(`influxdb write to ${db}: ${response.status} ${await response.text()}`);
+      },
+    };
+  });
 }

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { freePort } from "../../lib/ports.ts";
+import { withFreePort } from "../../lib/ports.ts";
 import { requireBinary } from "../support/binaries.ts";
 import { startHttpService } from "../support/http-service.ts";
 import { type PromQueryApi, promQueryApi } from "../support/prom-api.ts";
@@ -32,35 +32,36 @@ export interface PrometheusInstance extends PromQueryApi {
 /** Starts a real Prometheus on 127.0.0.1 with a generated config and a temp TSDB. */
 export async function startPrometheus(opts: PrometheusOptions): Promise<PrometheusInstance> {
   const binary = requireBinary("/usr/bin/prometheus", "prometheus");
-  const dir = await makeTempDir("prometheus");
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const configFile = join(dir, "prometheus.yml");
-  await writeFile(configFile, stringify(prometheusConfig(opts)));
-  const { stop } = await startHttpService({
-    name: "prometheus",
-    command: binary,
-    args: [
-      `--config.file=${configFile}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--storage.tsdb.path=${join(dir, "data")}`,
-      "--web.enable-lifecycle",
-      "--log.level=warn",
-    ],
-    dir,
-    readyUrl: `${url}/-/ready`,
+  return withFreePort(async (port) => {
+    const dir = await makeTempDir("prometheus");
+    const url = `http://127.0.0.1:${port}`;
+    const configFile = join(dir, "prometheus.yml");
+    await writeFile(configFile, stringify(prometheusConfig(opts)));
+    const { stop } = await startHttpService({
+      name: "prometheus",
+      command: binary,
+      args: [
+        `--config.file=${configFile}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        `--storage.tsdb.path=${join(dir, "data")}`,
+        "--web.enable-lifecycle",
+        "--log.level=warn",
+      ],
+      dir,
+      readyUrl: `${url}/-/ready`,
+    });
+    return {
+      ...promQueryApi(url),
+      url,
+      port,
+      configFile,
+      stop,
+      async reload() {
+        const response = await fetch(`${url}/-/reload`, { method: "POST" });
+        if (!response.ok) throw new Error(`prometheus reload failed: ${response.status} ${await response.text()}`);
+      },
+    };
   });
-  return {
-    ...promQueryApi(url),
-    url,
-    port,
-    configFile,
-    stop,
-    async reload() {
-      const response = await fetch(`${url}/-/reload`, { method: "POST" });
-      if (!response.ok) throw new Error(`prometheus reload failed: ${response.status} ${await response.text()}`);
-    },
-  };
 }
 
 function prometheusConfig(opts: PrometheusOptions): object {

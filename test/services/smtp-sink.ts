@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../lib/ports.ts";
+import { withFreePort } from "../../lib/ports.ts";
 import { requireBinary } from "../support/binaries.ts";
 import { acceptsConnections } from "../support/net.ts";
 import { cleanupOnFailure, runCommand, spawnService, waitFor } from "../support/process.ts";
@@ -53,57 +53,58 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
       "aiosmtpd not found: install the Debian package python3-aiosmtpd (apt-get install python3-aiosmtpd)",
     );
   }
-  const dir = await makeTempDir("smtp");
-  const port = await freePort();
-  const mailFile = join(dir, "mail.jsonl");
-  const args = [SCRIPT, String(port), mailFile];
-  const cleanupDir = () => removeTempDir(dir);
-  if (opts.starttls) {
-    const openssl = requireBinary("/usr/bin/openssl", "openssl");
-    const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
-    await cleanupOnFailure(cleanupDir, () =>
-      runCommand(openssl, [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-subj",
-        "/CN=localhost",
-        "-days",
-        "1",
-        "-keyout",
-        key,
-        "-out",
-        cert,
-      ]),
+  return withFreePort(async (port) => {
+    const dir = await makeTempDir("smtp");
+    const mailFile = join(dir, "mail.jsonl");
+    const args = [SCRIPT, String(port), mailFile];
+    const cleanupDir = () => removeTempDir(dir);
+    if (opts.starttls) {
+      const openssl = requireBinary("/usr/bin/openssl", "openssl");
+      const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
+      await cleanupOnFailure(cleanupDir, () =>
+        runCommand(openssl, [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-subj",
+          "/CN=localhost",
+          "-days",
+          "1",
+          "-keyout",
+          key,
+          "-out",
+          cert,
+        ]),
+      );
+      args.push("--tls", cert, key);
+    }
+    if (opts.auth) args.push("--auth", opts.auth.user, opts.auth.password);
+    const proc = spawnService({ name: "smtp-sink", command: python, args, cwd: dir });
+    const stop = async () => {
+      await proc.stop();
+      await cleanupDir();
+    };
+    await cleanupOnFailure(stop, () =>
+      waitFor(() => acceptsConnections(port), { timeoutMs: 15_000, what: "SMTP port", process: proc }),
     );
-    args.push("--tls", cert, key);
-  }
-  if (opts.auth) args.push("--auth", opts.auth.user, opts.auth.password);
-  const proc = spawnService({ name: "smtp-sink", command: python, args, cwd: dir });
-  const stop = async () => {
-    await proc.stop();
-    await cleanupDir();
-  };
-  await cleanupOnFailure(stop, () =>
-    waitFor(() => acceptsConnections(port), { timeoutMs: 15_000, what: "SMTP port", process: proc }),
-  );
-  const messages = (): Mail[] =>
-    existsSync(mailFile)
-      ? readFileSync(mailFile, "utf8")
-          .split("\n")
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as Mail)
-      : [];
-  return {
-    host: "127.0.0.1",
-    port,
-    stop,
-    messages,
-    waitForMail: (predicate, timeoutMs) =>
-      waitFor(() => messages().find(predicate), { timeoutMs, what: "a matching mail", process: proc }),
-  };
+    const messages = (): Mail[] =>
+      existsSync(mailFile)
+        ? readFileSync(mailFile, "utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as Mail)
+        : [];
+    return {
+      host: "127.0.0.1",
+      port,
+      stop,
+      messages,
+      waitForMail: (predicate, timeoutMs) =>
+        waitFor(() => messages().find(predicate), { timeoutMs, what: "a matching mail", process: proc }),
+    };
+  });
 }

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { freePort } from "../../lib/ports.ts";
+import { withFreePort } from "../../lib/ports.ts";
 import { requireBinary } from "../support/binaries.ts";
 import { cleanupOnFailure, spawnService, waitFor } from "../support/process.ts";
 import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
@@ -49,55 +49,56 @@ const FORMAT = `${BEGIN}%P${FIELD}%V${VARBIND}%v${END}\n`;
 /** Starts a real snmptrapd on UDP 127.0.0.1 that logs every accepted trap and inform in parseable form. */
 export async function startSnmptrapd(opts: SnmptrapdOptions = {}): Promise<SnmptrapdInstance> {
   const binary = requireBinary("/usr/sbin/snmptrapd", "snmptrapd");
-  const dir = await makeTempDir("snmptrapd");
-  const port = await freePort();
-  const configFile = join(dir, "snmptrapd.conf");
-  const users = opts.v3Users ?? [];
-  await writeFile(
-    configFile,
-    [
-      `authCommunity log,execute,net ${opts.community ?? "public"}`,
-      ...users.map((u) => createUserLine(u, u.engineId)),
-      ...users.map((u) => `authUser log,execute,net ${u.user} priv`),
-      "",
-    ].join("\n"),
-  );
-  const traps: ParsedTrap[] = [];
-  let pending = "";
-  const proc = spawnService({
-    name: "snmptrapd",
-    command: binary,
-    // -f foreground, -Lo log to stdout, -n no DNS, -C only our config, -Oen numeric OIDs and enums.
-    args: ["-f", "-Lo", "-n", "-C", "-c", configFile, "-Oen", "-F", FORMAT, `udp:127.0.0.1:${port}`],
-    env: snmpDaemonEnv(dir),
-    cwd: dir,
-    onStdout(text) {
-      pending += text;
-      for (let end = pending.indexOf(END); end >= 0; end = pending.indexOf(END)) {
-        const begin = pending.lastIndexOf(BEGIN, end);
-        if (begin >= 0) traps.push(parseTrapRecord(pending.slice(begin + BEGIN.length, end)));
-        pending = pending.slice(end + END.length);
-      }
-    },
+  return withFreePort(async (port) => {
+    const dir = await makeTempDir("snmptrapd");
+    const configFile = join(dir, "snmptrapd.conf");
+    const users = opts.v3Users ?? [];
+    await writeFile(
+      configFile,
+      [
+        `authCommunity log,execute,net ${opts.community ?? "public"}`,
+        ...users.map((u) => createUserLine(u, u.engineId)),
+        ...users.map((u) => `authUser log,execute,net ${u.user} priv`),
+        "",
+      ].join("\n"),
+    );
+    const traps: ParsedTrap[] = [];
+    let pending = "";
+    const proc = spawnService({
+      name: "snmptrapd",
+      command: binary,
+      // -f foreground, -Lo log to stdout, -n no DNS, -C only our config, -Oen numeric OIDs and enums.
+      args: ["-f", "-Lo", "-n", "-C", "-c", configFile, "-Oen", "-F", FORMAT, `udp:127.0.0.1:${port}`],
+      env: snmpDaemonEnv(dir),
+      cwd: dir,
+      onStdout(text) {
+        pending += text;
+        for (let end = pending.indexOf(END); end >= 0; end = pending.indexOf(END)) {
+          const begin = pending.lastIndexOf(BEGIN, end);
+          if (begin >= 0) traps.push(parseTrapRecord(pending.slice(begin + BEGIN.length, end)));
+          pending = pending.slice(end + END.length);
+        }
+      },
+    });
+    const stop = async () => {
+      await proc.stop();
+      await removeTempDir(dir);
+    };
+    await cleanupOnFailure(stop, () =>
+      waitFor(() => proc.output().includes("NET-SNMP version"), {
+        timeoutMs: 15_000,
+        what: "snmptrapd start-up banner",
+        process: proc,
+      }),
+    );
+    return {
+      port,
+      stop,
+      traps: () => [...traps],
+      waitForTrap: (predicate, timeoutMs) =>
+        waitFor(() => traps.find(predicate), { timeoutMs, what: "a matching SNMP trap", process: proc }),
+    };
   });
-  const stop = async () => {
-    await proc.stop();
-    await removeTempDir(dir);
-  };
-  await cleanupOnFailure(stop, () =>
-    waitFor(() => proc.output().includes("NET-SNMP version"), {
-      timeoutMs: 15_000,
-      what: "snmptrapd start-up banner",
-      process: proc,
-    }),
-  );
-  return {
-    port,
-    stop,
-    traps: () => [...traps],
-    waitForTrap: (predicate, timeoutMs) =>
-      waitFor(() => traps.find(predicate), { timeoutMs, what: "a matching SNMP trap", process: proc }),
-  };
 }
 
 /** Parses one record: `%P` (e.g. "TRAP2, SNMP v2c, community public") then the varbinds. */

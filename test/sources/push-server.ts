@@ -24,11 +24,11 @@ export async function startPushServer(): Promise<PushHarness> {
   const registry = new PushRegistry();
   const env = { TOKEN_A: TOKEN, TOKEN_B: OTHER_TOKEN };
   const source = createPushSource(
-    { kind: "push", name: "vendor-a", settings: { token: { env: "TOKEN_A" } } },
+    { kind: "push", name: "vendor-a", settings: { token: { env: "TOKEN_A" }, heartbeat: 60 } },
     { registry, env },
   );
   const other = createPushSource(
-    { kind: "push", name: "vendor-b", settings: { token: { env: "TOKEN_B" }, tenants: ["beta"] } },
+    { kind: "push", name: "vendor-b", settings: { token: { env: "TOKEN_B" }, tenants: ["beta"], heartbeat: 60 } },
     { registry, env },
   );
   const sink = new RecordingSink();

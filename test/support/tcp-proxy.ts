@@ -18,9 +18,15 @@ export class TcpProxy {
 
   constructor(
     private readonly targetHost: string,
-    private readonly targetPort: number,
+    /** Unknown (0) until the target has bound its port: see retarget. */
+    private targetPort = 0,
   ) {
     this.server = createServer((client) => this.accept(client));
+  }
+
+  /** Forwards new connections to `port` (a target that bound a free port once it started). */
+  retarget(port: number): void {
+    this.targetPort = port;
   }
 
   listen(port = 0, host = "127.0.0.1"): Promise<number> {

@@ -6,29 +6,23 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { freePort } from "../../../lib/ports.ts";
+import { parseHostPort } from "../../../lib/host-port.ts";
+import { startEngineSite } from "../../support/engine-site.ts";
 import { httpOk } from "../../support/net.ts";
-import { cleanupOnFailure, type ServiceProcess, spawnService, waitFor } from "../../support/process.ts";
+import { cleanupOnFailure, type ServiceProcess, waitFor } from "../../support/process.ts";
 import { makeTempDir, removeTempDir } from "../../support/tempdir.ts";
 
 export interface EnginePair {
-  production: { url: string; nbdPort: number };
-  recovery: { url: string };
+  /** Each site's process too, for tests that kill or freeze a site. */
+  production: { url: string; nbdPort: number; process: ServiceProcess };
+  recovery: { url: string; process: ServiceProcess };
   /** Volume export names on the production site's NBD server. */
   volumes: string[];
   stop(): Promise<void>;
 }
 
-const CLI = new URL("../../../bin/rpowatch.js", import.meta.url).pathname;
-
 export async function startEnginePair(opts: { group?: string; volumes?: string[] } = {}): Promise<EnginePair> {
   const dir = await makeTempDir("engine-pair");
-  const [recoveryControl, productionControl, linkPort, nbdPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
   const volumes = opts.volumes ?? ["data", "logs"];
   const groups = [
     {
@@ -40,11 +34,12 @@ export async function startEnginePair(opts: { group?: string; volumes?: string[]
     },
   ];
   await writeFile(join(dir, "psk"), "test-pre-shared-key-0123456789abcdef\n");
+  // Port 0 everywhere: each site binds free ports and prints them (startEngineSite).
   const site = (name: string, role: string, extra: object) => ({
     site: name,
     role,
     dataDir: join(dir, name),
-    control: { listen: `127.0.0.1:${role === "production" ? productionControl : recoveryControl}` },
+    control: { listen: "127.0.0.1:0" },
     groups,
     ...extra,
   });
@@ -52,45 +47,38 @@ export async function startEnginePair(opts: { group?: string; volumes?: string[]
   const productionFile = join(dir, "paris.yaml");
   await writeFile(
     recoveryFile,
-    stringify(site("lyon", "recovery", { link: { listen: `127.0.0.1:${linkPort}`, psk: { file: join(dir, "psk") } } })),
-  );
-  await writeFile(
-    productionFile,
-    stringify(
-      site("paris", "production", {
-        nbd: { listen: `127.0.0.1:${nbdPort}` },
-        link: { peer: `127.0.0.1:${linkPort}`, psk: { file: join(dir, "psk") } },
-      }),
-    ),
+    stringify(site("lyon", "recovery", { link: { listen: "127.0.0.1:0", psk: { file: join(dir, "psk") } } })),
   );
   const procs: ServiceProcess[] = [];
   const stop = async () => {
     for (const p of procs.reverse()) await p.stop();
     await removeTempDir(dir);
   };
-  const spawnSite = (name: string, file: string) =>
-    spawnService({
-      name: `engine ${name}`,
-      command: process.execPath,
-      args: [CLI, "--log-level", "warn", "engine", "--config", file],
-    });
+  const startSite = async (name: string, configFile: string) => {
+    const started = await startEngineSite({ name: `engine ${name}`, configFile, logLevel: "warn" });
+    procs.push(started.proc);
+    const url = `http://${started.listening.control}`;
+    await waitFor(() => httpOk(`${url}/status`), { timeoutMs: 30_000, what: `${name} /status`, process: started.proc });
+    return { url, listening: started.listening, process: started.proc };
+  };
   return cleanupOnFailure(stop, async () => {
-    const recovery = spawnSite("lyon", recoveryFile);
-    procs.push(recovery);
-    const recoveryUrl = `http://127.0.0.1:${recoveryControl}`;
-    await waitFor(() => httpOk(`${recoveryUrl}/status`), {
-      timeoutMs: 30_000,
-      what: "lyon /status",
-      process: recovery,
-    });
-    const production = spawnSite("paris", productionFile);
-    procs.push(production);
-    const productionUrl = `http://127.0.0.1:${productionControl}`;
-    await waitFor(() => httpOk(`${productionUrl}/status`), {
-      timeoutMs: 30_000,
-      what: "paris /status",
-      process: production,
-    });
-    return { production: { url: productionUrl, nbdPort }, recovery: { url: recoveryUrl }, volumes, stop };
+    const recovery = await startSite("lyon", recoveryFile);
+    await writeFile(
+      productionFile,
+      stringify(
+        site("paris", "production", {
+          nbd: { listen: "127.0.0.1:0" },
+          link: { peer: recovery.listening.link, psk: { file: join(dir, "psk") } },
+        }),
+      ),
+    );
+    const production = await startSite("paris", productionFile);
+    const nbdPort = parseHostPort(production.listening.nbd!).port;
+    return {
+      production: { url: production.url, nbdPort, process: production.process },
+      recovery: { url: recovery.url, process: recovery.process },
+      volumes,
+      stop,
+    };
   });
 }

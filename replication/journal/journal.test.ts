@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { RecoveryGroup, type RecoveryGroupOptions } from "./group.ts";
+import { Journal, type JournalOptions } from "./journal.ts";
 import {
   batches,
   expectedImages,
@@ -14,9 +14,9 @@ import {
   VOLUMES,
 } from "./test-support.ts";
 
-const open: RecoveryGroup[] = [];
-async function openGroup(dir: string, extra: Partial<RecoveryGroupOptions> = {}): Promise<RecoveryGroup> {
-  const g = await RecoveryGroup.open({
+const open: Journal[] = [];
+async function openGroup(dir: string, extra: Partial<JournalOptions> = {}): Promise<Journal> {
+  const g = await Journal.open({
     dir,
     group: groupConfig(),
     logger: silentLogger,
@@ -32,7 +32,7 @@ afterEach(async () => {
   await removeTempDirs();
 });
 
-async function expectImageAt(g: RecoveryGroup, writes: Parameters<typeof expectedImages>[0], seq: number) {
+async function expectImageAt(g: Journal, writes: Parameters<typeof expectedImages>[0], seq: number) {
   const expected = expectedImages(writes, seq);
   for (const v of VOLUMES) {
     const got = await g.readAt(v, seq, 0, VOLUME_BYTES);
@@ -40,7 +40,57 @@ async function expectImageAt(g: RecoveryGroup, writes: Parameters<typeof expecte
   }
 }
 
-describe("RecoveryGroup", () => {
+describe("Journal", () => {
+  it("reads old points exactly while distribution runs beside them: readers pin, they do not lock", async () => {
+    const writes = randomWrites(17, 400);
+    const g = await openGroup(await tempDir(), { autoDistribute: false });
+    const all = batches(writes, 18);
+    const third = Math.floor(all.length / 3);
+    for (const b of all.slice(0, third)) await g.appendBatch(b);
+    await g.catchUp();
+    for (const b of all.slice(third)) await g.appendBatch(b);
+    const oldPoints = [0, 13, g.appliedSeq - 1, g.appliedSeq, g.appliedSeq + 7, 350];
+    // Every read starts before distribution and overlaps its batches; each must still be exact.
+    const reads = oldPoints.flatMap((seq) =>
+      VOLUMES.map(async (v) => ({ seq, v, got: await g.readAt(v, seq, 0, VOLUME_BYTES) })),
+    );
+    const distributed = g.catchUp();
+    for (const { seq, v, got } of await Promise.all(reads))
+      expect(got.equals(expectedImages(writes, seq).get(v)!), `${v} at seq ${seq}`).toBe(true);
+    await distributed;
+    expect(g.appliedSeq).toBe(400);
+    expect(g.journalStatus().pins).toEqual([]);
+  });
+
+  it("keeps a pinned point readable and listed in the status until it is released", async () => {
+    const writes = randomWrites(19, 200);
+    const g = await openGroup(await tempDir(), { autoDistribute: false });
+    for (const b of batches(writes.slice(0, 50), 20)) await g.appendBatch(b);
+    const pin = g.pin(40, "image vol-a@40");
+    expect(g.journalStatus().pins).toEqual([
+      { holder: "image vol-a@40", seq: 40, timestamp: 1_000_040, sinceTimestamp: 1_001_000 },
+    ]);
+    for (const b of batches(writes.slice(50), 21)) await g.appendBatch(b);
+    await g.catchUp();
+    const expected = expectedImages(writes, 40);
+    for (const v of VOLUMES) expect((await pin.read(v, 0, VOLUME_BYTES)).equals(expected.get(v)!), v).toBe(true);
+    expect(() => g.pin(201, "beyond")).toThrow(RangeError);
+    pin.release();
+    expect(g.journalStatus().pins).toEqual([]);
+    await expect(pin.read("vol-a", 0, 512)).rejects.toThrow(/no longer held/);
+  });
+
+  it("voids pins when a resync discards the history they point into", async () => {
+    const writes = randomWrites(23, 30);
+    const g = await openGroup(await tempDir());
+    await g.appendBatch(writes);
+    await g.catchUp();
+    const pin = g.pin(10, "drill");
+    await g.beginResync();
+    expect(g.journalStatus().pins).toEqual([]);
+    await expect(pin.read("vol-a", 0, 512)).rejects.toThrow(/discarded by a resync/);
+  });
+
   it("distributes random writes and rebuilds any point in the window, before and after reopen", async () => {
     const dir = await tempDir();
     const writes = randomWrites(7, 300);

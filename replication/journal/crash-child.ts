@@ -3,12 +3,12 @@
  * public API and prints `acked <seq>` after each batch is durable, until it is killed.
  * Usage: node --import tsx crash-child.ts <dir> <seed>
  */
-import { RecoveryGroup } from "./group.ts";
+import { Journal } from "./journal.ts";
 import { batches, groupConfig, randomWrites, silentLogger } from "./test-support.ts";
 
 const [dir, seed] = process.argv.slice(2);
 const writes = randomWrites(Number(seed), 5000);
-const group = await RecoveryGroup.open({
+const group = await Journal.open({
   dir: dir!,
   group: groupConfig(),
   logger: silentLogger,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { JournalFullError, type RecoveryEvent, RecoveryGroup } from "./group.ts";
+import { Journal, type JournalEvent, JournalFullError } from "./journal.ts";
+import { planTrim } from "./retention.ts";
 import {
   expectedImages,
   groupConfig,
@@ -12,15 +13,15 @@ import {
 } from "./test-support.ts";
 
 type Writes = ReturnType<typeof randomWrites>;
-const open: RecoveryGroup[] = [];
+const open: Journal[] = [];
 afterEach(async () => {
   for (const g of open.splice(0)) await g.close();
   await removeTempDirs();
 });
 
 async function setup(retention: { window: number; capacity: number }, clock: { now: number }) {
-  const events: RecoveryEvent[] = [];
-  const g = await RecoveryGroup.open({
+  const events: JournalEvent[] = [];
+  const g = await Journal.open({
     dir: await tempDir(),
     group: groupConfig(retention),
     logger: silentLogger,
@@ -33,12 +34,12 @@ async function setup(retention: { window: number; capacity: number }, clock: { n
   return { g, events };
 }
 
-async function expectImageAt(g: RecoveryGroup, writes: Writes, seq: number) {
+async function expectImageAt(g: Journal, writes: Writes, seq: number) {
   const expected = expectedImages(writes, seq);
   for (const v of VOLUMES) expect((await g.readAt(v, seq, 0, VOLUME_BYTES)).equals(expected.get(v)!), v).toBe(true);
 }
 
-async function appendDistributed(g: RecoveryGroup, writes: Writes) {
+async function appendDistributed(g: Journal, writes: Writes) {
   for (let i = 0; i < writes.length; i += 5) {
     await g.appendBatch(writes.slice(i, i + 5));
     await g.catchUp();
@@ -99,6 +100,29 @@ describe("journal retention", () => {
     await expectImageAt(g, writes, 250);
   });
 
+  it("never trims what a pinned reader may read, by time or by space; released, retention goes on", async () => {
+    const clock = { now: 1_000_000 };
+    const capacity = 512 * 1024;
+    const { g } = await setup({ window: 100, capacity }, clock);
+    const writes = randomWrites(85, 250);
+    await appendDistributed(g, writes.slice(0, 15));
+    const pin = g.pin(10, "test failover");
+    await appendDistributed(g, writes.slice(15));
+    clock.now = 2_000_000; // every point is past the time window, and the journal is over capacity
+    await g.enforceRetention();
+    const s = g.journalStatus();
+    expect(s.usedBytes).toBeGreaterThan(capacity);
+    expect(g.recoverableRange().oldestSeq).toBeLessThanOrEqual(10);
+    const expected = expectedImages(writes, 10);
+    for (const v of VOLUMES) expect((await pin.read(v, 0, VOLUME_BYTES)).equals(expected.get(v)!), v).toBe(true);
+    expect(s.pins.map((p) => [p.holder, p.seq])).toEqual([["test failover", 10]]);
+
+    pin.release();
+    await g.enforceRetention();
+    expect(g.recoverableRange().oldestSeq).toBeGreaterThan(10);
+    expect(g.journalStatus().usedBytes).toBeLessThanOrEqual(capacity);
+  });
+
   it("refuses a batch that would leave more undistributed data than the capacity, and evicts none of it", async () => {
     const clock = { now: 1_000_300 };
     const capacity = 128 * 1024;
@@ -123,5 +147,32 @@ describe("journal retention", () => {
     await g.catchUp();
     await g.appendBatch([writes[seq]!]);
     expect(g.durableSeq).toBe(seq + 1);
+  });
+});
+
+describe("planTrim", () => {
+  const segment = (ordinal: number, maxUndoSeq: number) => ({
+    ordinal,
+    size: 100,
+    maxRedoSeq: maxUndoSeq,
+    maxUndoSeq,
+    maxUndoTimestamp: maxUndoSeq,
+  });
+  const segments = [segment(1, 10), segment(2, 20), segment(3, 30)];
+  const aged = { appliedSeq: 30, usedBytes: 300, capacityBytes: 1000, cutoffTimestamp: 100 };
+
+  it("stops at the first segment holding a record above the lowest pin's floor", () => {
+    expect(planTrim(segments, aged, []).steps.map((s) => s.ordinal)).toEqual([1, 2, 3]);
+    expect(planTrim(segments, aged, [{ floorSeq: 25 }, { floorSeq: 20 }]).steps.map((s) => s.ordinal)).toEqual([1, 2]);
+    expect(planTrim(segments, aged, [{ floorSeq: 5 }]).steps).toEqual([]);
+  });
+
+  it("says when pins hold a journal over capacity", () => {
+    const full = { ...aged, capacityBytes: 50, cutoffTimestamp: 0 };
+    expect(planTrim(segments, full, [{ floorSeq: 15 }])).toMatchObject({
+      blockedByPins: true,
+      blockedByUndistributed: false,
+    });
+    expect(planTrim(segments, aged, [{ floorSeq: 15 }]).blockedByPins).toBe(false);
   });
 });

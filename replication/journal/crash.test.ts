@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { RecoveryGroup, type RecoveryGroupOptions } from "./group.ts";
+import { Journal, type JournalOptions } from "./journal.ts";
 import { encodeRecords, RecordType } from "./record-codec.ts";
 import { scanSegment } from "./segment-scan.ts";
 import {
@@ -18,9 +18,9 @@ import {
 } from "./test-support.ts";
 
 type Writes = ReturnType<typeof randomWrites>;
-const open: RecoveryGroup[] = [];
-async function openGroup(dir: string, extra: Partial<RecoveryGroupOptions> = {}): Promise<RecoveryGroup> {
-  const g = await RecoveryGroup.open({
+const open: Journal[] = [];
+async function openGroup(dir: string, extra: Partial<JournalOptions> = {}): Promise<Journal> {
+  const g = await Journal.open({
     dir,
     group: groupConfig(),
     logger: silentLogger,
@@ -41,7 +41,7 @@ async function expectReplicas(dir: string, writes: Writes, seq: number) {
   for (const v of VOLUMES) expect((await readFile(join(dir, `${v}.img`))).equals(expected.get(v)!), v).toBe(true);
 }
 
-async function expectImageAt(g: RecoveryGroup, writes: Writes, seq: number) {
+async function expectImageAt(g: Journal, writes: Writes, seq: number) {
   const expected = expectedImages(writes, seq);
   for (const v of VOLUMES) expect((await g.readAt(v, seq, 0, VOLUME_BYTES)).equals(expected.get(v)!), v).toBe(true);
 }
@@ -67,7 +67,7 @@ async function flipByte(path: string, at: number) {
   await writeFile(path, buf);
 }
 
-describe("RecoveryGroup crash recovery", () => {
+describe("Journal crash recovery", () => {
   it("cuts a torn tail back to the last whole record", async () => {
     const dir = await tempDir();
     const writes = randomWrites(21, 21);

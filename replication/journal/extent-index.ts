@@ -1,0 +1,114 @@
+/**
+ * The journal's in-memory index: undistributed redo (in seq order and per volume), undo per
+ * volume, how many bytes wait for distribution, and per segment the newest seqs retention needs.
+ */
+import type { Extent } from "./extents.ts";
+import { emptyUsage, extentOf, type SegmentUsage } from "./journal-load.ts";
+import { encodedSize, type JournalRecord } from "./record-codec.ts";
+import type { TrimCandidate } from "./retention.ts";
+import type { SegmentFile } from "./segment-store.ts";
+import { SeqList } from "./seq-list.ts";
+
+export class ExtentIndex {
+  private readonly pending = new SeqList<Extent>();
+  private readonly pendingByVolume = new Map<string, SeqList<Extent>>();
+  private readonly undoByVolume = new Map<string, SeqList<Extent>>();
+  private readonly usage = new Map<number, SegmentUsage>();
+  private undistributed = 0;
+
+  constructor(volumes: readonly string[]) {
+    for (const v of volumes) {
+      this.pendingByVolume.set(v, new SeqList());
+      this.undoByVolume.set(v, new SeqList());
+    }
+  }
+
+  get undistributedBytes(): number {
+    return this.undistributed;
+  }
+
+  firstPendingSeq(): number | undefined {
+    return this.pending.first()?.seq;
+  }
+
+  /** Undistributed redo with lo < seq <= hi. */
+  pendingRange(lo: number, hi: number): Extent[] {
+    return this.pending.range(lo, hi);
+  }
+
+  /** A volume's undistributed redo with lo < seq <= hi (a copy: later distribution does not change it). */
+  pendingOf(volume: string, lo: number, hi: number): Extent[] {
+    return this.pendingByVolume.get(volume)!.range(lo, hi);
+  }
+
+  /** A volume's undo with lo < seq <= hi (a copy). */
+  undoOf(volume: string, lo: number, hi: number): Extent[] {
+    return this.undoByVolume.get(volume)!.range(lo, hi);
+  }
+
+  /** Undistributed redo; `ordinal` when it was just appended (on open, segment usage comes from the scan). */
+  addRedo(extent: Extent, ordinal?: number): void {
+    this.pending.push(extent);
+    this.pendingByVolume.get(extent.volume)!.push(extent);
+    this.undistributed += extent.bytes;
+    if (ordinal !== undefined) this.usageOf(ordinal).maxRedoSeq = extent.seq;
+  }
+
+  addUndo(extent: Extent, ordinal?: number): void {
+    this.undoByVolume.get(extent.volume)!.push(extent);
+    if (ordinal === undefined) return;
+    const usage = this.usageOf(ordinal);
+    usage.maxUndoSeq = extent.seq;
+    usage.maxUndoTimestamp = Math.max(usage.maxUndoTimestamp, extent.timestamp);
+  }
+
+  /** Redo through `applied` is on the replicas now. */
+  dropDistributed(applied: number): void {
+    for (const e of this.pending.dropThrough(applied)) this.undistributed -= e.bytes;
+    for (const list of this.pendingByVolume.values()) list.dropThrough(applied);
+  }
+
+  /** Undo through `base` left the window. */
+  dropUndoThrough(base: number): void {
+    for (const list of this.undoByVolume.values()) list.dropThrough(base);
+  }
+
+  usageOf(ordinal: number): SegmentUsage {
+    let u = this.usage.get(ordinal);
+    if (!u) {
+      u = emptyUsage();
+      this.usage.set(ordinal, u);
+    }
+    return u;
+  }
+
+  setUsage(ordinal: number, usage: SegmentUsage): void {
+    this.usage.set(ordinal, usage);
+  }
+
+  forgetSegment(ordinal: number): void {
+    this.usage.delete(ordinal);
+  }
+
+  trimCandidates(files: readonly SegmentFile[]): TrimCandidate[] {
+    return files.map((f) => ({ ordinal: f.ordinal, size: f.size, ...this.usageOf(f.ordinal) }));
+  }
+
+  clear(): void {
+    this.usage.clear();
+    this.pending.clear();
+    for (const list of [...this.pendingByVolume.values(), ...this.undoByVolume.values()]) list.clear();
+    this.undistributed = 0;
+  }
+}
+
+/** Index entries of records just appended in one piece at `where`. */
+export function extentsOf(records: readonly JournalRecord[], where: { ordinal: number; at: number }): Extent[] {
+  let at = where.at;
+  return records.map((r) => {
+    const size = encodedSize(r.volume, r.payload.length);
+    const extent = extentOf(r, where.ordinal, { at, size });
+    at += size;
+    return extent;
+  });
+}
