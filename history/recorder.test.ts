@@ -14,7 +14,9 @@ import { type HistorySample, type HistoryWriter, storable } from "./store.ts";
 let clock = 1_700_000_010;
 function collectorAt() {
   const collector = new Collector({
-    sources: [{ name: "paris", kind: "push", start() {}, stop: async () => {} }],
+    sources: [
+      { name: "paris", kind: "push", staleAfterSeconds: Number.POSITIVE_INFINITY, start() {}, stop: async () => {} },
+    ],
     rateWindowSeconds: 60,
     clock: () => clock,
   });
@@ -140,7 +142,8 @@ describe("history recording", () => {
     expect(others).toEqual([]);
     expect(series!.labels).toEqual({ tenant: "acme", site: "paris", group: "finance", source: "paris" });
     expect([...series!.timestamps]).toEqual([1_700_000_040, 1_700_000_100]);
-    expect([...series!.values]).toEqual([4, 9]);
+    // RPO as exported: the reported 4 s and 9 s plus the 2 s the data had aged at the collector's time.
+    expect([...series!.values]).toEqual([6, 11]);
     await recorder.stop();
   });
 });
