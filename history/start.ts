@@ -10,11 +10,14 @@ import type { HistoryConfig } from "./config.ts";
 import { EmbeddedStore } from "./embedded-store.ts";
 import { HistoryRecorder } from "./recorder.ts";
 import { type SeriesOverrides, SnapshotSamples } from "./snapshot-samples.ts";
+import type { HistoryReader } from "./store.ts";
 
 const MAINTENANCE_INTERVAL_MS = 60_000;
 
 export interface RunningHistory {
   recorder: HistoryRecorder;
+  /** Range queries over the store being written, for the stack's history routes. */
+  reader: HistoryReader;
   /** Where the history is kept, for the start-up message. */
   location: string;
   stop(): Promise<void>;
@@ -50,6 +53,7 @@ export async function startHistory(options: StartHistoryOptions): Promise<Runnin
   recorder.start();
   return {
     recorder,
+    reader: store,
     location,
     async stop() {
       clearInterval(timer);
