@@ -71,20 +71,27 @@ const rpoAbove =
       return g.derived.rpoSeconds > threshold ? { value: g.derived.rpoSeconds, threshold } : null;
     });
 
-/** null: the alert is about Prometheus' view of rpowatch and cannot be evaluated from inside it. */
+/**
+ * null: the alert is about Prometheus' view of rpowatch and cannot be evaluated from inside it, or
+ * its figures are not in the ModelSnapshot (the history buffer's are kept by the history writer).
+ */
 export const CHECKS: Record<AlertKey, Check | null> = {
   rpoThresholdExceeded: rpoAbove(1),
   rpoApproaching: rpoAbove(0.8),
   rpoAtRisk: (ctx) => perGroup(ctx, (g) => (g.derived.rpoAtRisk ? { value: 1, threshold: 1 } : null)),
   replicationStalled: (ctx) =>
     perGroup(ctx, (g) =>
-      g.derived.backlogBytes > 0 && g.derived.drainRateBytesPerSecond <= 0
+      g.derived.backlogBytes > 0 &&
+      g.derived.drainRateBytesPerSecond !== undefined &&
+      g.derived.drainRateBytesPerSecond <= 0
         ? { value: g.derived.backlogBytes, threshold: 0 }
         : null,
     ),
   backlogGrowing: (ctx) =>
     perGroup(ctx, (g) => {
-      const net = g.derived.changeRateBytesPerSecond - g.derived.drainRateBytesPerSecond;
+      const { changeRateBytesPerSecond: change, drainRateBytesPerSecond: drain } = g.derived;
+      if (change === undefined || drain === undefined) return null;
+      const net = change - drain;
       return net > 0 ? { value: net, threshold: 0 } : null;
     }),
   linkDown: (ctx) =>
@@ -124,7 +131,7 @@ export const CHECKS: Record<AlertKey, Check | null> = {
   consistencyPointStale: (ctx) =>
     perGroup(ctx, (g) => {
       const interval = g.raw.bookmarkIntervalSeconds;
-      const age = ctx.now - g.raw.lastBookmarkTimestamp;
+      const age = ctx.now - (g.raw.lastBookmarkTimestamp ?? 0);
       return interval > 0 && age > 2 * interval ? { value: age, threshold: 2 * interval } : null;
     }),
   sourceDown: (ctx) =>
@@ -140,6 +147,7 @@ export const CHECKS: Record<AlertKey, Check | null> = {
         : [];
     }),
   collectorTargetAbsent: null,
+  historyBufferFilling: null,
   journalOverAllocated: (ctx) => {
     const sites = new Map<string, { labels: Record<string, string>; allotted: number; store: number }>();
     for (const j of ctx.snapshot.journals) {

@@ -9,7 +9,10 @@ import type { BacklogLocation, GroupState, LinkState } from "../model/entities.t
 export interface VolumeSample {
   name: string;
   sizeBytes: number;
-  /** Monotonic counters as the source reports them; the collector folds resets into its own counters. */
+  /**
+   * Monotonic counters as the source reports them; the collector folds resets into its own counters.
+   * Every optional field is absent when the source does not measure it: never a 0 standing in for it.
+   */
   writtenBytesTotal?: number;
   writeOpsTotal?: number;
   trimmedBytesTotal?: number;
@@ -20,13 +23,16 @@ export interface JournalSample {
   capacityBytes: number;
   usedBytes: number;
   undistributedBytes: number;
-  oldestRecoverableTimestamp: number;
-  newestRecoverableTimestamp: number;
+  /** Absent while the journal holds no point. */
+  oldestRecoverableTimestamp?: number;
+  newestRecoverableTimestamp?: number;
   requiredWindowSeconds: number;
   achievedWindowSeconds: number;
   trimmedBytesByTime: number;
   trimmedBytesBySpace: number;
   storeCapacityBytes: number;
+  /** Records whose checksum failed; counted, never applied. Absent when the source does not check. */
+  corruptRecordsTotal?: number;
 }
 
 export interface GroupSample {
@@ -44,10 +50,12 @@ export interface GroupSample {
   peerSite: string;
   rpoSeconds: number;
   rpoTargetSeconds: number;
-  recoveryPointTimestamp: number;
+  /** Absent when the source does not report it (the collector then derives it from the RPO). */
+  recoveryPointTimestamp?: number;
   backlogBytes: Record<BacklogLocation, number>;
-  backlogWrites: number;
-  lastBookmarkTimestamp: number;
+  backlogWrites?: number;
+  /** Absent while the group has no bookmark. */
+  lastBookmarkTimestamp?: number;
   bookmarkIntervalSeconds: number;
   syncProgressRatio: number;
   syncEtaSeconds: number;
@@ -65,9 +73,9 @@ export interface LinkSample {
   wireBytesTotal: number;
   rawBytesTotal: number;
   limitBytesPerSecond: number;
-  rttSeconds: number;
-  reconnectsTotal: number;
-  authFailuresTotal: number;
+  rttSeconds?: number;
+  reconnectsTotal?: number;
+  authFailuresTotal?: number;
 }
 
 /** A WAN interface polled over SNMP (IF-MIB), attributed to a link. */

@@ -51,6 +51,11 @@ export class EntityMemory {
     return counterValue(s.counter);
   }
 
+  /** `total` of a counter the source may not report: absent stays absent. */
+  totalOf(slot: number, raw: number | undefined): number | undefined {
+    return raw === undefined ? undefined : this.total(slot, raw);
+  }
+
   /** Records a gauge and returns d(value)/dt over the window. */
   gauge(slot: number, t: number, value: number): number {
     const s = this.slot(slot);

@@ -64,7 +64,10 @@ const volumeLabels = labelLists((v: VolumeView) => [v.tenant, v.site, v.group, v
 const linkLabels = labelLists((l: LinkView) => [l.tenant, l.site, l.link, l.source]);
 const interfaceLabels = labelLists((i: InterfaceView) => [i.tenant, i.site, i.link, i.interface, i.source]);
 const sourceLabels = labelLists((h: SourceHealth) => [h.source, h.kind]);
-const bool = (b: boolean): number => (b ? 1 : 0);
+/** A flag as 1 or 0; absent when the flag is. */
+const bool = (b: boolean | undefined): number | undefined => (b === undefined ? undefined : b ? 1 : 0);
+/** A figure the source does not know is absent from the exposition, never a 0 standing in for it. */
+type Value = number | undefined;
 
 /** Calls `each` with every item of an entity list and its label array. */
 function labelled<T>(
@@ -75,18 +78,29 @@ function labelled<T>(
   const lists = labels(items);
   for (let i = 0; i < items.length; i++) each(items[i]!, lists[i]!);
 }
-const perVolume = (s: ModelSnapshot, emit: Emit, value: (v: VolumeView) => number) =>
-  labelled(s.volumes, volumeLabels, (v, l) => emit(l, value(v)));
-const perGroup = (s: ModelSnapshot, emit: Emit, value: (g: GroupView) => number) =>
-  labelled(s.groups, groupLabels, (g, l) => emit(l, value(g)));
-const perJournal = (s: ModelSnapshot, emit: Emit, value: (j: JournalView) => number) =>
-  labelled(s.journals, journalLabels, (j, l) => emit(l, value(j)));
-const perLink = (s: ModelSnapshot, emit: Emit, value: (l: LinkView) => number) =>
-  labelled(s.links, linkLabels, (k, l) => emit(l, value(k)));
-const perInterface = (s: ModelSnapshot, emit: Emit, value: (i: InterfaceView) => number) =>
-  labelled(s.interfaces, interfaceLabels, (i, l) => emit(l, value(i)));
-const perSource = (s: ModelSnapshot, emit: Emit, value: (h: SourceHealth) => number) =>
-  labelled(s.sources, sourceLabels, (h, l) => emit(l, value(h)));
+/** Emits each item's value; an item whose value is absent has no sample. */
+function each<T>(
+  items: readonly T[],
+  labels: (items: readonly T[]) => readonly string[][],
+  emit: Emit,
+  value: (item: T) => Value,
+): void {
+  labelled(items, labels, (item, l) => {
+    const v = value(item);
+    if (v !== undefined) emit(l, v);
+  });
+}
+const perVolume = (s: ModelSnapshot, emit: Emit, value: (v: VolumeView) => Value) =>
+  each(s.volumes, volumeLabels, emit, value);
+const perGroup = (s: ModelSnapshot, emit: Emit, value: (g: GroupView) => Value) =>
+  each(s.groups, groupLabels, emit, value);
+const perJournal = (s: ModelSnapshot, emit: Emit, value: (j: JournalView) => Value) =>
+  each(s.journals, journalLabels, emit, value);
+const perLink = (s: ModelSnapshot, emit: Emit, value: (l: LinkView) => Value) => each(s.links, linkLabels, emit, value);
+const perInterface = (s: ModelSnapshot, emit: Emit, value: (i: InterfaceView) => Value) =>
+  each(s.interfaces, interfaceLabels, emit, value);
+const perSource = (s: ModelSnapshot, emit: Emit, value: (h: SourceHealth) => Value) =>
+  each(s.sources, sourceLabels, emit, value);
 /** An enumeration as a state set: one series per value, extra label last. */
 function enumSet<T, S extends string>(
   items: readonly T[],
@@ -160,6 +174,7 @@ export const WHEN_STALE: Record<MetricKey, WhenStale> = {
   journalWindowRatio: "absent",
   journalFullEta: "absent",
   journalTrimmedBytes: "absent",
+  journalCorruptRecords: "absent",
   journalStoreCapacity: "kept",
 
   linkState: "conservative",
@@ -187,6 +202,11 @@ export const WHEN_STALE: Record<MetricKey, WhenStale> = {
   sourceErrors: "kept",
 
   notifications: "kept",
+  historyBufferedPoints: "kept",
+  historyBufferCapacity: "kept",
+  historyWrittenPoints: "kept",
+  historyWriteFailures: "kept",
+  historyDroppedPoints: "kept",
   buildInfo: "kept",
 };
 
@@ -233,7 +253,9 @@ const readers: Record<MetricKey, Extractor> = {
   volumeChangeRate: (s, _, emit) => perVolume(s, emit, (v) => v.changeRateBytesPerSecond),
   volumeRpo: (s, now, emit) => {
     const rpo = rpoNow(s, now);
-    perVolume(s, emit, (v) => rpo(v.source, v.observedTimestamp, v.rpoSeconds));
+    perVolume(s, emit, (v) =>
+      v.rpoSeconds === undefined ? undefined : rpo(v.source, v.observedTimestamp, v.rpoSeconds),
+    );
   },
 
   groupInfo: (s, _, emit) => labelled(s.groups, groupLabels, (g, l) => emit([...l, g.raw.mode, g.raw.peerSite], 1)),
@@ -270,7 +292,7 @@ const readers: Record<MetricKey, Extractor> = {
   groupSyncProgress: (s, _, emit) => perGroup(s, emit, (g) => g.raw.syncProgressRatio),
   groupSyncEta: (s, _, emit) => perGroup(s, emit, (g) => g.raw.syncEtaSeconds),
   groupResyncRequired: (s, _, emit) => perGroup(s, emit, (g) => bool(g.raw.resyncRequired)),
-  groupLastTestFailover: (s, _, emit) => perGroup(s, emit, (g) => g.raw.lastTestFailoverTimestamp ?? 0),
+  groupLastTestFailover: (s, _, emit) => perGroup(s, emit, (g) => g.raw.lastTestFailoverTimestamp),
 
   journalCapacity: (s, _, emit) => perJournal(s, emit, (j) => j.raw.capacityBytes),
   journalUsed: (s, _, emit) => perJournal(s, emit, (j) => j.raw.usedBytes),
@@ -287,6 +309,7 @@ const readers: Record<MetricKey, Extractor> = {
       emit([...l, "time"], j.derived.trimmedBytesByTime);
       emit([...l, "space"], j.derived.trimmedBytesBySpace);
     }),
+  journalCorruptRecords: (s, _, emit) => perJournal(s, emit, (j) => j.derived.corruptRecordsTotal),
   journalStoreCapacity: (s, _, emit) => perJournal(s, emit, (j) => j.raw.storeCapacityBytes),
 
   linkState: (s, now, emit) => {
@@ -322,6 +345,12 @@ const readers: Record<MetricKey, Extractor> = {
 
   // Notifications are counted by the alerts engineer's notifier, which registers its own values.
   notifications: () => {},
+  // The history writer's own counters live in its buffer (history/buffer.ts), which registers them.
+  historyBufferedPoints: () => {},
+  historyBufferCapacity: () => {},
+  historyWrittenPoints: () => {},
+  historyWriteFailures: () => {},
+  historyDroppedPoints: () => {},
   buildInfo: (_s, _, emit) => emit([VERSION], 1),
 };
 

@@ -18,12 +18,13 @@ export interface VolumeView extends GroupPlace {
   volume: string;
   raw: Readonly<VolumeSample>;
   /** Monotonic counters: source counter resets are folded in (the source's value + what it lost). */
-  writtenBytesTotal: number;
-  writeOpsTotal: number;
-  trimmedBytesTotal: number;
-  changeRateBytesPerSecond: number;
-  /** As observed at observedTimestamp; the figure at a later instant is derive/rpo.ts rpoAt. */
-  rpoSeconds: number;
+  /** Absent when the source does not count them (the recovery site does not see clients' writes). */
+  writtenBytesTotal?: number;
+  writeOpsTotal?: number;
+  trimmedBytesTotal?: number;
+  changeRateBytesPerSecond?: number;
+  /** As observed at observedTimestamp; the figure at a later instant is derive/rpo.ts rpoAt. Absent when not measured. */
+  rpoSeconds?: number;
   /** Source time the volume's figures were observed. */
   observedTimestamp: number;
 }
@@ -39,14 +40,17 @@ export interface DrainForecast {
   rpoAtRisk: boolean;
 }
 
-export interface GroupDerived extends DrainForecast {
+/** The drain forecast is absent when the group's change rate is (no volume counts its writes). */
+export interface GroupDerived extends Partial<DrainForecast> {
   /** Maximum of the group's own RPO and its volumes' RPO, as observed at observedTimestamp. */
   rpoSeconds: number;
   /** Source time the group's figures were observed. */
   observedTimestamp: number;
   rpoTargetRatio: number;
+  /** Reported, or derived from the RPO: observation time − RPO. */
   recoveryPointTimestamp: number;
-  changeRateBytesPerSecond: number;
+  /** Sum over the volumes that count their writes; absent when none does. */
+  changeRateBytesPerSecond?: number;
   backlogBytes: number;
   /** Where the backlog mostly sits (domain.md §9.1); `none` without backlog. */
   bottleneck: BacklogLocation | "none";
@@ -70,6 +74,7 @@ export interface JournalDerived {
   /** Monotonic trim counters (resets folded in). */
   trimmedBytesByTime: number;
   trimmedBytesBySpace: number;
+  corruptRecordsTotal?: number;
 }
 
 export interface JournalView extends GroupPlace {
@@ -81,8 +86,8 @@ export interface LinkDerived {
   state: LinkState;
   wireBytesTotal: number;
   rawBytesTotal: number;
-  reconnectsTotal: number;
-  authFailuresTotal: number;
+  reconnectsTotal?: number;
+  authFailuresTotal?: number;
   throughputBytesPerSecond: number;
   utilizationRatio: number;
   compressionRatio: number;

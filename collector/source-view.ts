@@ -46,19 +46,19 @@ export function buildSourceView(source: string, snap: SourceSnapshot, memory: Se
 
 /** Slots of each entity's memory. */
 const VOLUME = { written: 0, ops: 1, trimmed: 2 } as const;
-const GROUP = { backlog: 0, journalUsed: 1, trimmedByTime: 2, trimmedBySpace: 3 } as const;
+const GROUP = { backlog: 0, journalUsed: 1, trimmedByTime: 2, trimmedBySpace: 3, corrupt: 4 } as const;
 const LINK = { wire: 0, raw: 1, reconnects: 2, authFailures: 3 } as const;
 const INTERFACE = { receive: 0, transmit: 1 } as const;
 
 function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number, memory: SeriesMemory): void {
   const m = memory.entity(`g|${place.tenant}|${place.site}|${place.group}`);
   const observed = g.observedTimestamp ?? t;
-  let changeRate = 0;
+  let changeRate: number | undefined;
   const volumeRpos: number[] = [];
   for (const v of g.volumes) {
     const vm = m.member(v.name);
-    const written = vm.counter(VOLUME.written, t, v.writtenBytesTotal ?? 0);
-    changeRate += written.rate;
+    const written = v.writtenBytesTotal === undefined ? undefined : vm.counter(VOLUME.written, t, v.writtenBytesTotal);
+    if (written) changeRate = (changeRate ?? 0) + written.rate;
     if (v.rpoSeconds !== undefined) volumeRpos.push(v.rpoSeconds);
     // Fields spelled out rather than spread from `place`: this loop runs for every volume on every update.
     view.volumes.push({
@@ -68,11 +68,11 @@ function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number
       group: place.group,
       volume: v.name,
       raw: v,
-      writtenBytesTotal: written.total,
-      writeOpsTotal: vm.total(VOLUME.ops, v.writeOpsTotal ?? 0),
-      trimmedBytesTotal: vm.total(VOLUME.trimmed, v.trimmedBytesTotal ?? 0),
-      changeRateBytesPerSecond: written.rate,
-      rpoSeconds: v.rpoSeconds ?? 0,
+      writtenBytesTotal: written?.total,
+      writeOpsTotal: vm.totalOf(VOLUME.ops, v.writeOpsTotal),
+      trimmedBytesTotal: vm.totalOf(VOLUME.trimmed, v.trimmedBytesTotal),
+      changeRateBytesPerSecond: written?.rate,
+      rpoSeconds: v.rpoSeconds,
       observedTimestamp: observed,
     });
   }
@@ -86,18 +86,20 @@ function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number
       rpoSeconds: rpo,
       observedTimestamp: observed,
       rpoTargetRatio: rpoTargetRatio(rpo, g.rpoTargetSeconds),
-      recoveryPointTimestamp: recoveryPointTimestamp(g.recoveryPointTimestamp, t, rpo),
+      recoveryPointTimestamp: recoveryPointTimestamp(g.recoveryPointTimestamp, observed, rpo),
       changeRateBytesPerSecond: changeRate,
       backlogBytes,
       bottleneck: bottleneck(g.backlogBytes),
       state: g.state,
-      ...drainForecast({
-        backlogBytes,
-        backlogSlope: m.gauge(GROUP.backlog, t, backlogBytes),
-        changeRateBytesPerSecond: changeRate,
-        rpoSeconds: rpo,
-        rpoTargetSeconds: g.rpoTargetSeconds,
-      }),
+      ...(changeRate === undefined
+        ? {}
+        : drainForecast({
+            backlogBytes,
+            backlogSlope: m.gauge(GROUP.backlog, t, backlogBytes),
+            changeRateBytesPerSecond: changeRate,
+            rpoSeconds: rpo,
+            rpoTargetSeconds: g.rpoTargetSeconds,
+          })),
     },
   });
   if (journal) view.journals.push(journalView(place, journal, t, m));
@@ -119,6 +121,7 @@ function journalView(place: GroupPlace, j: JournalSample, t: number, m: EntityMe
       fillRateBytesPerSecond: fillRate,
       trimmedBytesByTime: m.total(GROUP.trimmedByTime, j.trimmedBytesByTime),
       trimmedBytesBySpace: m.total(GROUP.trimmedBySpace, j.trimmedBytesBySpace),
+      corruptRecordsTotal: m.totalOf(GROUP.corrupt, j.corruptRecordsTotal),
     },
   };
 }
@@ -137,8 +140,8 @@ function linkView(source: string, l: LinkSample, t: number, memory: SeriesMemory
       state: l.state,
       wireBytesTotal: wire.total,
       rawBytesTotal: raw.total,
-      reconnectsTotal: m.total(LINK.reconnects, l.reconnectsTotal),
-      authFailuresTotal: m.total(LINK.authFailures, l.authFailuresTotal),
+      reconnectsTotal: m.totalOf(LINK.reconnects, l.reconnectsTotal),
+      authFailuresTotal: m.totalOf(LINK.authFailures, l.authFailuresTotal),
       ...linkFigures({
         wireBytesPerSecond: wire.rate,
         rawBytesPerSecond: raw.rate,

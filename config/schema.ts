@@ -8,8 +8,7 @@ import { z } from "zod";
 import { alertsConfig, DEFAULT_ALERTS_CONFIG } from "../alerts/config.ts";
 import { collectorConfig } from "../collector/config.ts";
 import { DEFAULT_HISTORY_CONFIG, historyConfig } from "../history/config.ts";
-import { byteSize, duration } from "../lib/config-file.ts";
-import { hostPort } from "../replication/config.ts";
+import { byteSize, duration, hostPort } from "../lib/config-file.ts";
 
 export const workloadProfile = z.enum(["steady", "bursty", "daily"]);
 
@@ -33,6 +32,12 @@ export const stackConfig = z
         volumeSize: byteSize.default(64 * 1024 ** 2),
         /** Change rate per volume. */
         rate: byteSize.default(256 * 1024),
+        /**
+         * Protection window each group must keep at the recovery site. Journal capacity and the
+         * bookmark interval follow from it and the change rate (cli/stack/site-files.ts,
+         * docs/operations.md "The embedded stack's settings").
+         */
+        window: duration.default(300),
         profile: workloadProfile.default("steady"),
         /** Link bandwidth limit between the two sites; 0 = unlimited. */
         linkLimit: byteSize.default(0),
@@ -49,6 +54,7 @@ export const stackConfig = z
         volumesPerGroup: 2,
         volumeSize: 64 * 1024 ** 2,
         rate: 256 * 1024,
+        window: 300,
         profile: "steady",
         linkLimit: 0,
       }),

@@ -45,6 +45,11 @@ export interface PanelSpec {
   height?: number;
   /** Panel-relative time range, e.g. "now/d" for "today". */
   timeFrom?: string;
+  /**
+   * What the panel says instead of "No data" when its queries return nothing: for panels whose
+   * source is optional, that it may not be configured and where to configure it.
+   */
+  noValue?: string;
 }
 
 export interface RowSpec {
@@ -86,6 +91,7 @@ interface AnyPanelBuilder extends cog.Builder<dashboard.Panel> {
   height(h: number): this;
   span(w: number): this;
   timeFrom(t: string): this;
+  noValue(text: string): this;
 }
 
 /** Single-value panels show the latest value of each series. */
@@ -160,6 +166,7 @@ function buildPanel(p: PanelSpec, id: number, kind: DatasourceKind, scope: reado
     );
   }
   if (p.timeFrom) b.timeFrom(p.timeFrom);
+  if (p.noValue) b.noValue(p.noValue);
   return b;
 }
 

@@ -1,11 +1,11 @@
 /**
  * The `history` section of the stack configuration (docs/history.md): which store keeps the
- * history (the embedded DuckDB file by default), how often the collector's
+ * history (the embedded DuckDB file by default, or InfluxDB 1.x), how often the collector's
  * snapshot is recorded, each tier's retention, and the on-disk buffer used while the store is
  * unreachable. Relative paths are under the stack's `dataDir`.
  */
 import { z } from "zod";
-import { duration } from "../lib/config-file.ts";
+import { duration, secretRef } from "../lib/config-file.ts";
 import { DEFAULT_RETENTION } from "./tiers.ts";
 
 const embeddedStoreConfig = z
@@ -16,7 +16,20 @@ const embeddedStoreConfig = z
   })
   .strict();
 
-export const historyStoreConfig = z.discriminatedUnion("kind", [embeddedStoreConfig]);
+const influxStoreConfig = z
+  .object({
+    kind: z.literal("influxdb"),
+    /** InfluxDB 1.x HTTP API, or the v1-compatible API of InfluxDB 2 and 3. */
+    url: z.url({ protocol: /^https?$/ }),
+    database: z.string().min(1).default("rpowatch"),
+    username: z.string().min(1).optional(),
+    password: secretRef.optional(),
+    /** Per-request timeout; a write that takes longer counts as failed and is buffered. */
+    timeout: duration.default(10),
+  })
+  .strict();
+
+export const historyStoreConfig = z.discriminatedUnion("kind", [embeddedStoreConfig, influxStoreConfig]);
 export type HistoryStoreConfig = z.output<typeof historyStoreConfig>;
 
 const DEFAULTS = {

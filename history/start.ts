@@ -1,16 +1,21 @@
 /**
  * Starts history recording as configured: opens the store, records the feed's snapshots into it
- * and, for the embedded store, rolls tiers up and applies retention every minute.
+ * through the on-disk buffer and, for the embedded store, rolls tiers up and applies retention
+ * every minute.
  */
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { SnapshotFeed } from "../collector/snapshot-feed.ts";
+import { resolveSecret } from "../lib/config-file.ts";
 import type { Logger } from "../lib/log.ts";
+import { BufferedWriter } from "./buffer.ts";
 import type { HistoryConfig } from "./config.ts";
 import { EmbeddedStore } from "./embedded-store.ts";
+import { InfluxStore } from "./influx-store.ts";
 import { HistoryRecorder } from "./recorder.ts";
 import { type SeriesOverrides, SnapshotSamples } from "./snapshot-samples.ts";
-import type { HistoryReader } from "./store.ts";
+import type { HistoryStats } from "./stats.ts";
+import type { HistoryReader, HistoryWriter } from "./store.ts";
 
 const MAINTENANCE_INTERVAL_MS = 60_000;
 
@@ -30,23 +35,31 @@ export interface StartHistoryOptions {
   feed: SnapshotFeed;
   /** The exporter's extractor overrides, so history holds what /metrics exports. */
   overrides: SeriesOverrides;
+  /** The writer's own figures, which the exporter serves. */
+  stats: HistoryStats;
   logger?: Logger;
 }
 
 export async function startHistory(options: StartHistoryOptions): Promise<RunningHistory> {
   const { config, logger } = options;
-  const location = resolve(options.dataDir, config.store.path);
-  await mkdir(dirname(location), { recursive: true });
-  const store = await EmbeddedStore.open(location, { retention: config.retention });
-  const maintain = () =>
-    store.maintain().catch((err) => logger?.error({ err }, "history tier roll-up or retention failed"));
-  await maintain();
-  const timer = setInterval(maintain, MAINTENANCE_INTERVAL_MS);
+  const { store, location, maintain } = await openStore(config, options.dataDir);
+  const maintainQuietly = () =>
+    maintain().catch((err) => logger?.error({ err }, "history tier roll-up or retention failed"));
+  await maintainQuietly();
+  const timer = setInterval(maintainQuietly, MAINTENANCE_INTERVAL_MS);
   timer.unref();
+  const writer = await BufferedWriter.open(store, {
+    dir: resolve(options.dataDir, config.buffer.dir),
+    maxPoints: config.buffer.maxPoints,
+    retryMinSeconds: config.buffer.retryMin,
+    retryMaxSeconds: config.buffer.retryMax,
+    stats: options.stats,
+    logger,
+  });
   const recorder = new HistoryRecorder({
     feed: options.feed,
     samples: new SnapshotSamples(options.overrides),
-    writer: store,
+    writer,
     intervalSeconds: config.interval,
     logger,
   });
@@ -60,4 +73,27 @@ export async function startHistory(options: StartHistoryOptions): Promise<Runnin
       await recorder.stop();
     },
   };
+}
+
+/** The configured store; the embedded one rolls its tiers up itself, InfluxDB by continuous queries. */
+async function openStore(
+  config: HistoryConfig,
+  dataDir: string,
+): Promise<{ store: HistoryWriter & HistoryReader; location: string; maintain: () => Promise<void> }> {
+  const s = config.store;
+  if (s.kind === "influxdb") {
+    const store = new InfluxStore({
+      url: s.url,
+      database: s.database,
+      ...(s.username && { username: s.username }),
+      ...(s.password && { password: resolveSecret(s.password) }),
+      timeoutSeconds: s.timeout,
+      retention: config.retention,
+    });
+    return { store, location: `${s.url} database ${s.database}`, maintain: async () => {} };
+  }
+  const location = resolve(dataDir, s.path);
+  await mkdir(dirname(location), { recursive: true });
+  const store = await EmbeddedStore.open(location, { retention: config.retention });
+  return { store, location, maintain: () => store.maintain() };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { hostPortProblem } from "./host-port.ts";
 import { parseByteSize, parseDuration } from "./units.ts";
 
 /** One problem found in a configuration file: where it is and why it is wrong. */
@@ -117,3 +118,9 @@ export const byteSize = z
       .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/, "expected a size such as 512KiB, 64MiB or 10GB"),
   ])
   .transform((v) => (typeof v === "number" ? v : parseByteSize(v)));
+
+/** Addresses in config files: `host:port` (lib/host-port.ts), e.g. `127.0.0.1:10809`, `[::1]:9464`. */
+export const hostPort = z.string().superRefine((text, ctx) => {
+  const problem = hostPortProblem(text);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});

@@ -333,6 +333,19 @@ export const alerts = {
       "No current report of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) comes from source {{ $labels.source }}: it is down or stale, or reports the state as unknown. The RPO shown is a lower bound; treat the group as unprotected until the source reports again.",
     oid: 20,
   }),
+  historyBufferFilling: def({
+    name: "HistoryBufferFilling",
+    subject: "collector",
+    severity: "warning",
+    expr: `${m.historyBufferedPoints.name} / ${m.historyBufferCapacity.name} > 0.8`,
+    for: "5m",
+    valueUnit: "ratio",
+    threshold: 0.8,
+    summary: "The history buffer is over 80% full",
+    description:
+      "The history store has not taken points for a while: the on-disk buffer of {{ $labels.instance }} holds {{ $value }} of its bound. Once it is full, new history points are dropped and the monthly report will show gaps.",
+    oid: 21,
+  }),
 } as const satisfies Record<string, AlertDef>;
 
 export type AlertKey = keyof typeof alerts;

@@ -188,7 +188,7 @@ export const metrics = {
     type: "gauge",
     unit: "boolean",
     entity: "group",
-    help: "1 when the RPO is forecast to pass its target before the backlog drains (RPO + drain ETA > target), or the backlog is not draining.",
+    help: "1 when the RPO is forecast to pass its target before the backlog drains (RPO + drain ETA > target), or data is at risk (RPO above 0) and the backlog is not draining.",
   }),
   groupBottleneck: def({
     name: "rpowatch_group_bottleneck",
@@ -203,7 +203,7 @@ export const metrics = {
     type: "gauge",
     unit: "timestamp_seconds",
     entity: "group",
-    help: "Source time of the group's newest bookmark (consistency point); 0 when there is none.",
+    help: "Source time of the group's newest bookmark (consistency point); absent while there is none.",
   }),
   groupBookmarkInterval: def({
     name: "rpowatch_group_bookmark_interval_seconds",
@@ -238,7 +238,7 @@ export const metrics = {
     type: "gauge",
     unit: "timestamp_seconds",
     entity: "group",
-    help: "Time of the group's last successful test failover (DR drill); 0 when there has been none.",
+    help: "Time of the group's last successful test failover (DR drill); absent when none is on record.",
   }),
 
   // ── Journals (recovery site, one per group) ───────────────────────────────
@@ -275,14 +275,14 @@ export const metrics = {
     type: "gauge",
     unit: "timestamp_seconds",
     entity: "journal",
-    help: "Oldest point in time the journal can recover to (source clock).",
+    help: "Oldest point in time the journal can recover to (source clock); absent while the journal is empty.",
   }),
   journalNewest: def({
     name: "rpowatch_journal_newest_recoverable_timestamp_seconds",
     type: "gauge",
     unit: "timestamp_seconds",
     entity: "journal",
-    help: "Newest point in time the journal can recover to (source clock).",
+    help: "Newest point in time the journal can recover to (source clock); absent while the journal is empty.",
   }),
   journalWindow: def({
     name: "rpowatch_journal_protection_window_seconds",
@@ -319,6 +319,14 @@ export const metrics = {
     entity: "journal",
     extraLabels: { reason: ["time", "space"] },
     help: "History trimmed from the journal, by reason: aged out of the window (time) or evicted for room (space).",
+  }),
+  journalCorruptRecords: def({
+    name: "rpowatch_journal_corrupt_records_total",
+    type: "counter",
+    unit: "count",
+    entity: "journal",
+    help: "Journal records whose checksum failed at the recovery site: counted, never applied. Any increase means damaged storage or a damaged transfer.",
+    notOnDashboard: "not yet given a panel on the recovery dashboard",
   }),
   journalStoreCapacity: def({
     name: "rpowatch_journal_store_capacity_bytes",
@@ -500,6 +508,43 @@ export const metrics = {
     extraLabels: { version: [] },
     help: "rpowatch build information; value is always 1.",
     notOnDashboard: "static build facts, not a signal",
+  }),
+
+  // ── History writer (history/buffer.ts) ────────────────────────────────────
+  historyBufferedPoints: def({
+    name: "rpowatch_history_buffered_points",
+    type: "gauge",
+    unit: "count",
+    entity: "collector",
+    help: "History points held in the on-disk buffer because the history store could not take them yet.",
+  }),
+  historyBufferCapacity: def({
+    name: "rpowatch_history_buffer_capacity_points",
+    type: "gauge",
+    unit: "count",
+    entity: "collector",
+    help: "Points the history buffer holds at most (history.buffer.maxPoints); beyond it new points are dropped.",
+  }),
+  historyWrittenPoints: def({
+    name: "rpowatch_history_written_points_total",
+    type: "counter",
+    unit: "count",
+    entity: "collector",
+    help: "History points the history store accepted, directly or replayed from the buffer.",
+  }),
+  historyWriteFailures: def({
+    name: "rpowatch_history_write_failures_total",
+    type: "counter",
+    unit: "count",
+    entity: "collector",
+    help: "Writes to the history store that failed (each failed batch is buffered and retried).",
+  }),
+  historyDroppedPoints: def({
+    name: "rpowatch_history_dropped_points_total",
+    type: "counter",
+    unit: "count",
+    entity: "collector",
+    help: "History points lost because the buffer was full.",
   }),
 } as const;
 

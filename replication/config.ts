@@ -4,23 +4,12 @@
  * against the role so that an error names the field that is missing or out of place.
  */
 import { z } from "zod";
-import { byteSize, duration, secretRef } from "../lib/config-file.ts";
+import { byteSize, duration, hostPort, secretRef } from "../lib/config-file.ts";
 import { MAX_CHANGE_BYTES } from "./records.ts";
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const name = (what: string) =>
   z.string().regex(NAME, `${what} must be 1-63 characters of a-z, 0-9, '_' or '-', starting with a letter or digit`);
-
-export const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
-    message: "expected host:port, e.g. 127.0.0.1:10809",
-    abort: true,
-  })
-  .refine((s) => {
-    const port = Number(s.slice(s.lastIndexOf(":") + 1));
-    return port >= 0 && port <= 65535;
-  }, "port must be 0-65535");
 
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM (24-hour)");
 

@@ -4,13 +4,14 @@
  */
 import { join } from "node:path";
 import { resolveSecret } from "../lib/config-file.ts";
+import { parseHostPort } from "../lib/host-port.ts";
 import type { Logger } from "../lib/log.ts";
 import type { SiteConfig } from "./config.ts";
 import { EventHub } from "./control/event-hub.ts";
 import { ApiError, type SiteControl } from "./control/site-control.ts";
 import { LinkTracker } from "./link/link-status.ts";
 import { effectiveLimit } from "./link/schedule.ts";
-import { Shipper, splitHostPort } from "./link/shipper.ts";
+import { Shipper } from "./link/shipper.ts";
 import { loadLinkTls } from "./link/tls.ts";
 import { TokenBucket } from "./link/token-bucket.ts";
 import { NbdServer } from "./nbd/server.ts";
@@ -80,7 +81,7 @@ export class ProductionSite implements SiteControl {
       list: () => [...this.backends.keys()],
       logger: this.logger,
     });
-    const [host, port] = splitHostPort(config.nbd!.listen);
+    const { host, port } = parseHostPort(config.nbd!.listen);
     const bound = await this.nbd.listen(host, port);
     return { nbdPort: bound.port };
   }

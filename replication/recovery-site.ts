@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { resolveSecret } from "../lib/config-file.ts";
+import { parseHostPort } from "../lib/host-port.ts";
 import type { Logger } from "../lib/log.ts";
 import type { GroupConfig, SiteConfig } from "./config.ts";
 import { EventHub } from "./control/event-hub.ts";
@@ -12,7 +13,6 @@ import { ApiError, type SiteControl } from "./control/site-control.ts";
 import { Journal } from "./journal/journal.ts";
 import { LinkTracker } from "./link/link-status.ts";
 import { type PeerView, Receiver } from "./link/receiver.ts";
-import { splitHostPort } from "./link/shipper.ts";
 import { loadLinkTls } from "./link/tls.ts";
 import { type BookmarkStatus, type EngineGroupState, type GroupStatus, type SiteStatus, syncStatus } from "./status.ts";
 
@@ -55,7 +55,7 @@ export class RecoverySite implements SiteControl {
       tracker: this.tracker,
       logger: this.logger,
     });
-    const [host, port] = splitHostPort(config.link.listen!);
+    const { host, port } = parseHostPort(config.link.listen!);
     return { linkPort: await this.receiver.listen(host, port) };
   }
 

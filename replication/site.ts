@@ -3,10 +3,10 @@
  * (point-in-time exports `vol@point`, test failover, failover and failback) attach here, next to
  * the role-specific site objects.
  */
+import { parseHostPort } from "../lib/host-port.ts";
 import type { Logger } from "../lib/log.ts";
 import type { SiteConfig } from "./config.ts";
 import { ControlServer } from "./control/http-api.ts";
-import { splitHostPort } from "./link/shipper.ts";
 import { ProductionSite } from "./production-site.ts";
 import { RecoverySite } from "./recovery-site.ts";
 
@@ -24,7 +24,7 @@ export async function startSite(config: SiteConfig, version: string, logger: Log
       ? new ProductionSite(config, version, logger)
       : new RecoverySite(config, version, logger);
   const control = new ControlServer(site, logger);
-  const [host, port] = splitHostPort(config.control.listen);
+  const { host, port } = parseHostPort(config.control.listen);
   let controlPort: number;
   let bound: { nbdPort?: number; linkPort?: number };
   try {

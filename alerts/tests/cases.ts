@@ -36,6 +36,7 @@ const DB = { tenant: "acme", site: "dr", group: "db", source: "engine" };
 const WEB = { ...DB, group: "web" };
 const WAN = { tenant: "acme", site: "dr", link: "wan0", source: "engine" };
 const SRC = { source: "engine", kind: "engine" };
+const COLLECTOR = { job: "rpowatch", instance: "collector:9464" };
 
 /** The state-set series of a link: the given states' values, every other state 0 throughout. */
 const linkStates = (labels: Labels, values: Partial<Record<LinkState, string>>) =>
@@ -245,6 +246,17 @@ export const CASES: AlertTestCase[] = [
     series: [{ series: 'up{job="node",instance="host:9100"}', values: "1x5" }],
     firing: [{ at: "2m", instances: [{ labels: { job: "rpowatch" }, value: 1, threshold: 1 }] }],
     silent: ["1m"],
+  },
+  {
+    alert: "historyBufferFilling",
+    name: "the store is unreachable: the buffer passes 80% of its 1000 points and stays there",
+    interval: "1m",
+    series: [
+      { series: sel(m.historyBufferedPoints.name, COLLECTOR), values: "0+100x15" },
+      { series: sel(m.historyBufferCapacity.name, COLLECTOR), values: "1000x15" },
+    ],
+    firing: [{ at: "14m", instances: [{ labels: COLLECTOR, value: 1.4, threshold: 0.8 }] }],
+    silent: ["8m", "12m"],
   },
   {
     alert: "journalOverAllocated",

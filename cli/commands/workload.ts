@@ -4,6 +4,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { ExitCode } from "../../lib/exit-codes.ts";
+import { type HostPort, hostPortProblem, parseHostPort } from "../../lib/host-port.ts";
 import type { LogLevel } from "../../lib/log-levels.ts";
 import { parseByteSize, parseDuration } from "../../lib/units.ts";
 import type { ExportWorkloadStats } from "../../replication/workload/generator.ts";
@@ -25,11 +26,10 @@ interface WorkloadCliOptions {
   logLevel: LogLevel;
 }
 
-function parseAddress(text: string): { host: string; port: number } {
-  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
-  const port = Number(m?.[2]);
-  if (!m || port < 1 || port > 65535) throw new InvalidArgumentError("expected host:port, e.g. 127.0.0.1:10809");
-  return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
+function parseAddress(text: string): HostPort {
+  if (hostPortProblem(text) !== null || parseHostPort(text).port === 0)
+    throw new InvalidArgumentError("expected host:port, e.g. 127.0.0.1:10809");
+  return parseHostPort(text);
 }
 
 /** Wraps a parser so that its error becomes commander's usage error. */

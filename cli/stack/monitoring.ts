@@ -19,6 +19,7 @@ import type { ExtractorOverrides } from "../../exporter/exposition.ts";
 import { createExporterApp, type RunningExporter } from "../../exporter/server.ts";
 import { historyRouter } from "../../history/http-routes.ts";
 import { type RunningHistory, startHistory } from "../../history/start.ts";
+import { HistoryStats } from "../../history/stats.ts";
 import { parseHostPort } from "../../lib/host-port.ts";
 import type { Logger } from "../../lib/log.ts";
 
@@ -42,11 +43,13 @@ export async function startMonitoring(
   const evaluator = config.alerts.evaluator.enabled
     ? new AlertEvaluator({ notify: (n) => notifier.dispatch(n), forSeconds: config.embedded.alertFor })
     : null;
+  const historyStats = new HistoryStats();
   const extractorOverrides: ExtractorOverrides = {
     // An extractor emits its samples; returning them (as this once did) exports nothing.
     notifications: (_snapshot, _now, emit) => {
       for (const [labels, value] of stats.samples()) emit(labels, value);
     },
+    ...historyStats.overrides(),
   };
   const app = createExporterApp({
     provider: collector,
@@ -71,6 +74,7 @@ export async function startMonitoring(
         dataDir: config.dataDir,
         feed: collector,
         overrides: extractorOverrides,
+        stats: historyStats,
         logger,
       }).catch(async (err) => {
         await exporter.close();

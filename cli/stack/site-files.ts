@@ -27,17 +27,46 @@ export interface EmbeddedSiteFiles {
   writeProduction(linkPeer: string): Promise<EmbeddedSite>;
 }
 
+/**
+ * Journal bytes a changed byte takes while it is inside the window: its redo record until it is
+ * distributed and its segment reclaimed, and its undo record (docs/journal.md, "Retention").
+ */
+const JOURNAL_BYTES_PER_CHANGED_BYTE = 2;
+/** The daily profile peaks at 1.8 × its average rate (replication/workload/profile.ts). */
+const PEAK_RATE_FACTOR = 2;
+/** Retention trims whole segments (replication/recovery/group.ts), so two are held beyond the window. */
+const JOURNAL_SEGMENT_BYTES = 16 * 1024 ** 2;
+/** Consistency points kept in the window: ConsistencyPointStale waits for two missed intervals. */
+const BOOKMARKS_IN_WINDOW = 5;
+
+/**
+ * The retention of an embedded group, consistent with its change rate: the journal holds the
+ * window at the peak rate, and bookmarks fall often enough that the window always holds several.
+ */
+export function embeddedRetention(cfg: StackConfig["embedded"]) {
+  const groupRate = cfg.rate * cfg.volumesPerGroup;
+  const bytes = JOURNAL_BYTES_PER_CHANGED_BYTE * PEAK_RATE_FACTOR * groupRate * cfg.window + 2 * JOURNAL_SEGMENT_BYTES;
+  const MiB = 1024 ** 2;
+  return {
+    window: cfg.window,
+    capacity: Math.ceil(bytes / MiB) * MiB,
+    bookmarkInterval: cfg.window / BOOKMARKS_IN_WINDOW,
+  };
+}
+
 /** Group and volume names of the embedded demo: g1…gN with volumes g1-v1…; deterministic. */
 export function embeddedGroups(cfg: StackConfig["embedded"], tenant: string) {
+  const { window, capacity, bookmarkInterval } = embeddedRetention(cfg);
   return Array.from({ length: cfg.groups }, (_, g) => ({
     name: `g${g + 1}`,
     tenant,
     rpoTarget: 1800,
+    bookmarkInterval,
     volumes: Array.from({ length: cfg.volumesPerGroup }, (_, v) => ({
       name: `g${g + 1}-v${v + 1}`,
       size: cfg.volumeSize,
     })),
-    retention: { window: 86400, capacity: cfg.volumeSize * cfg.volumesPerGroup * 4 },
+    retention: { window, capacity },
   }));
 }
 

@@ -38,7 +38,9 @@ export interface DrainInput {
 /**
  * Drain rate = change rate − d(backlog)/dt; the net drain (drain − change) is −d(backlog)/dt, and
  * the backlog is gone after backlog / net drain. Without a shrinking backlog there is no ETA
- * (+Inf, invalid) and, if anything is pending, the RPO is at risk.
+ * (+Inf, invalid) and, if data is at risk, the RPO is at risk. With an RPO of 0 nothing is at risk:
+ * what backlog remains is durable at the recovery site already (undistributed) or being
+ * acknowledged, so an idle healthy group is never flagged, however its backlog wobbles.
  */
 export function drainForecast(input: DrainInput): DrainForecast {
   const drainRateBytesPerSecond = Math.max(0, input.changeRateBytesPerSecond - input.backlogSlope);
@@ -47,7 +49,12 @@ export function drainForecast(input: DrainInput): DrainForecast {
     return { drainRateBytesPerSecond, etaSeconds: 0, etaValid: true, rpoAtRisk: false };
   }
   if (netDrain <= 0) {
-    return { drainRateBytesPerSecond, etaSeconds: Number.POSITIVE_INFINITY, etaValid: false, rpoAtRisk: true };
+    return {
+      drainRateBytesPerSecond,
+      etaSeconds: Number.POSITIVE_INFINITY,
+      etaValid: false,
+      rpoAtRisk: input.rpoSeconds > 0,
+    };
   }
   const etaSeconds = input.backlogBytes / netDrain;
   return {

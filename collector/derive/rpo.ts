@@ -28,6 +28,6 @@ export function rpoTargetRatio(rpoSeconds: number, targetSeconds: number): numbe
  * Newest recoverable point (source clock). Sources that report it are trusted; otherwise it is
  * the observation time minus the data-at-risk time, which is what RPO means.
  */
-export function recoveryPointTimestamp(reported: number, observedAt: number, rpoSeconds: number): number {
-  return reported > 0 ? reported : observedAt - rpoSeconds;
+export function recoveryPointTimestamp(reported: number | undefined, observedAt: number, rpoSeconds: number): number {
+  return reported ?? observedAt - rpoSeconds;
 }

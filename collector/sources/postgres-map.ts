@@ -101,7 +101,7 @@ export class ReplicationTracker {
       rpo = w.replayLagSeconds ?? standbyAge ?? reading.now - since;
     } else this.pendingSince.delete(w.applicationName);
     this.contacts.set(w.applicationName, { at: reading.now, rpoSeconds: rpo, sent, flush, replay });
-    const recoveryPoint = standby?.replayAgeSeconds != null ? reading.now - standby.replayAgeSeconds : 0;
+    const recoveryPoint = standby?.replayAgeSeconds != null ? reading.now - standby.replayAgeSeconds : undefined;
     return this.group(reading, w.applicationName, {
       state: STATES[w.state] ?? "error",
       mode: w.syncState === "sync" || w.syncState === "quorum" ? "sync" : "async",
@@ -126,7 +126,7 @@ export class ReplicationTracker {
       state: "error",
       mode: "async",
       rpo: reading.now - contact.at + contact.rpoSeconds,
-      recoveryPoint: 0,
+      recoveryPoint: undefined,
       backlog: {
         production: current - contact.sent,
         in_flight: contact.sent - contact.flush,
@@ -142,7 +142,7 @@ export class ReplicationTracker {
       state: GroupState;
       mode: "async" | "sync";
       rpo: number;
-      recoveryPoint: number;
+      recoveryPoint: number | undefined;
       backlog: GroupSample["backlogBytes"];
     },
   ): GroupSample {
@@ -157,13 +157,10 @@ export class ReplicationTracker {
       rpoTargetSeconds: this.place.rpoTargetSeconds,
       recoveryPointTimestamp: g.recoveryPoint,
       backlogBytes: g.backlog,
-      backlogWrites: 0,
-      lastBookmarkTimestamp: 0,
       bookmarkIntervalSeconds: DEFAULT_BOOKMARK_INTERVAL_SECONDS,
       syncProgressRatio: g.state === "initializing" || g.state === "resyncing" ? 0 : 1,
       syncEtaSeconds: 0,
       resyncRequired: false,
-      lastTestFailoverTimestamp: 0,
       // The primary's WAL is the change stream every standby must receive: one volume per group.
       volumes: [
         {
@@ -171,7 +168,6 @@ export class ReplicationTracker {
           sizeBytes: reading.databaseBytes,
           writtenBytesTotal: reading.currentLsn,
           writeOpsTotal: reading.walRecords,
-          trimmedBytesTotal: 0,
           rpoSeconds: g.rpo,
         },
       ],

@@ -29,7 +29,7 @@ export const pushVolume = z.strictObject({
   sizeBytes: bytes,
   writtenBytesTotal: counter,
   writeOpsTotal: counter,
-  trimmedBytesTotal: counter.default(0),
+  trimmedBytesTotal: counter.optional(),
   rpoSeconds: seconds,
 });
 
@@ -52,7 +52,7 @@ export const pushGroup = z.strictObject({
     })
     .default({ production: 0, in_flight: 0, recovery: 0 })
     .describe("pending bytes by where they sit"),
-  backlogWrites: bytes.default(0),
+  backlogWrites: bytes.optional(),
   lastBookmarkTimestamp: timestamp.optional(),
   bookmarkIntervalSeconds: seconds.default(DEFAULT_BOOKMARK_INTERVAL_SECONDS),
   syncProgressRatio: ratio.default(1),
@@ -71,9 +71,9 @@ export const pushLink = z.strictObject({
   wireBytesTotal: counter,
   rawBytesTotal: counter,
   limitBytesPerSecond: bytes.default(0).describe("0 = unlimited"),
-  rttSeconds: seconds.default(0),
-  reconnectsTotal: counter.default(0),
-  authFailuresTotal: counter.default(0),
+  rttSeconds: seconds.optional(),
+  reconnectsTotal: counter.optional(),
+  authFailuresTotal: counter.optional(),
 });
 
 /** A journal belongs to a group of the same source, sent in this batch or an earlier one. */

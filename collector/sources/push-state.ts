@@ -80,7 +80,7 @@ export class PushState {
   }
 }
 
-// Optional timestamps the client did not send are 0 ("unknown") in the model.
+// Optional figures the client did not send stay absent in the model.
 function toGroup(g: PushGroup): GroupSample {
   return {
     observedTimestamp: g.timestamp,
@@ -92,15 +92,15 @@ function toGroup(g: PushGroup): GroupSample {
     peerSite: g.peerSite,
     rpoSeconds: g.rpoSeconds,
     rpoTargetSeconds: g.rpoTargetSeconds,
-    recoveryPointTimestamp: g.recoveryPointTimestamp ?? 0,
+    recoveryPointTimestamp: g.recoveryPointTimestamp,
     backlogBytes: { ...g.backlogBytes },
     backlogWrites: g.backlogWrites,
-    lastBookmarkTimestamp: g.lastBookmarkTimestamp ?? 0,
+    lastBookmarkTimestamp: g.lastBookmarkTimestamp,
     bookmarkIntervalSeconds: g.bookmarkIntervalSeconds,
     syncProgressRatio: g.syncProgressRatio,
     syncEtaSeconds: g.syncEtaSeconds,
     resyncRequired: g.resyncRequired,
-    lastTestFailoverTimestamp: g.lastTestFailoverTimestamp ?? 0,
+    lastTestFailoverTimestamp: g.lastTestFailoverTimestamp,
     volumes: g.volumes.map((v) => ({ ...v })),
     journal: null,
   };

@@ -6,6 +6,10 @@ import { promql, type ScopeVariable, selector, series } from "../query.ts";
 import { stateCodeExpr } from "../states.ts";
 import { THRESHOLDS } from "../thresholds.ts";
 
+/** The WAN panels' data comes only from an `snmp` source, which a stack need not have. */
+const NO_SNMP_SOURCE =
+  "No WAN interface data: no SNMP source polls this link's interfaces (collector.sources, kind snmp: docs/sources.md)";
+
 const scope: readonly ScopeVariable[] = ["tenant", "site"];
 const L = ["tenant", "link"] as const;
 
@@ -109,6 +113,7 @@ export const links: DashboardSpec = {
         {
           kind: "timeseries",
           title: "WAN interface traffic beside the engine",
+          noValue: NO_SNMP_SOURCE,
           metric: metrics.interfaceOutBytes,
           description:
             "Bytes per second on each SNMP-polled WAN interface (IF-MIB), with the engine's own wire throughput on the same link for comparison.",
@@ -122,6 +127,7 @@ export const links: DashboardSpec = {
         {
           kind: "timeseries",
           title: "WAN interface utilization",
+          noValue: NO_SNMP_SOURCE,
           metric: metrics.interfaceUtilization,
           queries: [series(metrics.interfaceUtilization, ["interface", "direction"])],
           thresholds: THRESHOLDS.linkUtilization,
@@ -129,6 +135,7 @@ export const links: DashboardSpec = {
         {
           kind: "stat",
           title: "WAN interface speed",
+          noValue: NO_SNMP_SOURCE,
           metric: metrics.interfaceSpeed,
           queries: [promql(selector(metrics.interfaceSpeed, scope), { legend: "{{interface}}", instant: true })],
           thresholds: THRESHOLDS.neutral,

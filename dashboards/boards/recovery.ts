@@ -65,6 +65,7 @@ export const recovery: DashboardSpec = {
         {
           kind: "bargauge",
           title: "Last successful test failover",
+          noValue: "No drill on record for any group shown: never tested",
           metric: metrics.groupLastTestFailover,
           queries: [promql(s(metrics.groupLastTestFailover), instant)],
           alerts: ["drTestOverdue"],
@@ -73,9 +74,10 @@ export const recovery: DashboardSpec = {
         {
           kind: "bargauge",
           title: "Time since last successful test failover",
+          noValue: "No drill on record for any group shown: never tested",
           metric: metrics.groupLastTestFailover,
           description:
-            "Time since each group's last successful DR drill; a group never drilled shows the time since 1970 and is red.",
+            "Time since each group's last successful DR drill; a group never drilled has no bar (no drill on record: DrTestOverdue says it was never tested).",
           unit: "s",
           queries: [promql(`time() - ${s(metrics.groupLastTestFailover)}`, instant)],
           thresholds: THRESHOLDS.drillAge,

@@ -9,7 +9,8 @@ const S = ["source"] as const;
 export const selfHealth: DashboardSpec = {
   uid: "rpowatch-self-health",
   title: "rpowatch / Self-health",
-  description: "Sources up, collection duration and staleness, ingestion and errors, notifications sent and failed.",
+  description:
+    "Sources up, collection duration and staleness, ingestion and errors, notifications sent and failed, the history writer.",
   scope: [],
   variableMetric: metrics.sourceUp,
   rows: [
@@ -75,6 +76,8 @@ export const selfHealth: DashboardSpec = {
         {
           kind: "timeseries",
           title: "Notifications sent and failed",
+          noValue:
+            "No notifications: no SNMP or e-mail channel is configured (alerts.snmp, alerts.email: docs/notifier.md), or none has been sent",
           metric: metrics.notifications,
           description:
             "SNMP traps and e-mails per interval by channel and result; each is counted once, as sent or failed.",
@@ -85,6 +88,36 @@ export const selfHealth: DashboardSpec = {
             }),
           ],
           width: 24,
+        },
+      ],
+    },
+    {
+      title: "History",
+      panels: [
+        {
+          kind: "timeseries",
+          title: "History buffer",
+          metric: metrics.historyBufferedPoints,
+          description: "Points waiting on disk for the history store, and the buffer's bound.",
+          unit: "short",
+          queries: [
+            promql(metrics.historyBufferedPoints.name, { legend: "buffered {{instance}}" }),
+            promql(metrics.historyBufferCapacity.name, { legend: "bound {{instance}}" }),
+          ],
+          alerts: ["historyBufferFilling"],
+        },
+        {
+          kind: "timeseries",
+          title: "History points written, failed writes, dropped points",
+          metric: metrics.historyWrittenPoints,
+          description:
+            "Per interval: points the history store accepted, writes it refused, points the full buffer dropped.",
+          unit: "short",
+          queries: [
+            promql(`increase(${metrics.historyWrittenPoints.name}[$__rate_interval])`, { legend: "written" }),
+            promql(`increase(${metrics.historyWriteFailures.name}[$__rate_interval])`, { legend: "failed writes" }),
+            promql(`increase(${metrics.historyDroppedPoints.name}[$__rate_interval])`, { legend: "dropped" }),
+          ],
         },
       ],
     },

@@ -1,13 +1,15 @@
 // The live NOC page: renders the collector snapshot from the /live WebSocket and keeps it current
 // without reloads. Every string from a source goes through textContent, never innerHTML.
 import { bytes, duration, level, percent, rate } from "./format.js";
-import { applyDelta, emptyState, fromSnapshot } from "./state.js";
+import { pairGroups } from "./pairs.js";
+import { applyDelta, emptyState, fromSnapshot, KEYS } from "./state.js";
 import { NOC_THRESHOLDS as T } from "./thresholds.js";
 
 let state = emptyState();
 /** Alerts firing in the built-in evaluator, from the feed's `alerts` messages (docs/exporter.md). */
 let firingAlerts = [];
 const $ = (id) => document.getElementById(id);
+const placeKey = KEYS.groups;
 
 /** Creates an element with text (never parsed as HTML) and optional class and attributes. */
 function el(tag, text, cls, attrs = {}) {
@@ -47,24 +49,42 @@ const STATE_LEVEL = {
 };
 const stateLevel = (state) => STATE_LEVEL[state] ?? "warn";
 
+/** A site's side of a group row: site name, the group's state there, and its source if down. */
+function siteHealth(view, siteName) {
+  const wrap = el("span", null, "site");
+  wrap.append(el("span", siteName, "site-name"));
+  if (!view) {
+    wrap.append(el("span", "not reported", "state muted"));
+    return wrap;
+  }
+  wrap.append(el("span", view.derived.state, `state ${stateLevel(view.derived.state)}`));
+  const source = state.sources.get(view.source);
+  if (source && !source.up) wrap.append(el("span", "source down", "state unknown"));
+  return wrap;
+}
+
 function renderGroups() {
-  const groups = [...state.groups.entries()].sort(
-    ([, a], [, b]) => (b.derived.rpoTargetRatio ?? Infinity) - (a.derived.rpoTargetRatio ?? Infinity),
-  );
-  const rows = groups.map(([key, g]) => {
-    const d = g.derived;
-    const journal = state.journals.get(key);
-    const tr = el("tr", null, `state-${d.state}`, { "data-key": key });
+  const journalOf = (g) => (g ? state.journals.get(placeKey(g)) : undefined);
+  const rows = pairGroups(state.groups.values(), (g) => journalOf(g) !== undefined);
+  const ratio = (row) => row.production.derived.rpoTargetRatio ?? Infinity;
+  rows.sort((a, b) => ratio(b) - ratio(a));
+  const trs = rows.map((row) => {
+    const p = row.production;
+    const d = p.derived;
+    const journal = journalOf(row.recovery) ?? journalOf(p);
+    // An unknown state means the RPO is the last measured one, still growing: a lower bound.
+    const atLeast = d.state === "unknown" ? "≥ " : "";
+    const tr = el("tr", null, `state-${d.state}`, { "data-key": row.key });
     tr.append(
-      cell(g.tenant, "name"),
-      cell(g.site, "name"),
-      cell(g.group, "name group-name"),
-      cell(el("span", d.state, `state ${stateLevel(d.state)}`)),
+      cell(row.tenant, "name"),
+      cell(row.group, "name group-name"),
+      cell(siteHealth(p, p.site), "production"),
+      cell(siteHealth(row.recovery, row.recoverySite), "recovery"),
       cell(
         bar(
           d.rpoTargetRatio,
           level(d.rpoTargetRatio, T.rpoRatio),
-          `${duration(d.rpoSeconds)} / ${duration(g.raw.rpoTargetSeconds)}`,
+          `${atLeast}${duration(d.rpoSeconds)} / ${duration(p.raw.rpoTargetSeconds)}`,
         ),
         "rpo",
       ),
@@ -82,8 +102,8 @@ function renderGroups() {
     );
     return tr;
   });
-  $("groups").replaceChildren(...rows);
-  $("group-count").textContent = String(groups.length);
+  $("groups").replaceChildren(...trs);
+  $("group-count").textContent = String(rows.length);
 }
 
 function renderLinks() {
@@ -113,7 +133,7 @@ function renderLinks() {
 }
 
 const SEVERITY_LEVEL = { critical: "crit", warning: "warn", info: "info" };
-const LEVEL_RANK = { crit: 0, warn: 1, info: 2 };
+const LEVEL_RANK = { crit: 0, unknown: 0, warn: 1, info: 2 };
 
 /**
  * What needs a look, from the feed: groups over target, links not up, sources down or stale,
@@ -125,17 +145,21 @@ function attentionItems() {
   for (const g of state.groups.values()) {
     const lvl = level(g.derived.rpoTargetRatio, T.rpoRatio);
     if (lvl !== "ok")
-      items.push([lvl, `RPO ${percent(g.derived.rpoTargetRatio)} of target`, `${g.tenant} / ${g.group}`]);
-    if (["crit", "unknown"].includes(stateLevel(g.derived.state)))
-      items.push(["crit", `state ${g.derived.state}`, `${g.tenant} / ${g.site} / ${g.group}`]);
+      items.push([lvl, `RPO ${percent(g.derived.rpoTargetRatio)} of target`, `${g.tenant} / ${g.site} / ${g.group}`]);
+    const stateLvl = stateLevel(g.derived.state);
+    if (stateLvl === "crit" || stateLvl === "unknown")
+      items.push([stateLvl, `state ${g.derived.state}`, `${g.tenant} / ${g.site} / ${g.group}`]);
   }
   for (const l of state.links.values()) {
-    if (l.derived.state !== "up") items.push(["crit", `link ${l.derived.state}`, `${l.tenant} / ${l.link}`]);
+    if (l.derived.state !== "up") {
+      const lvl = stateLevel(l.derived.state) === "unknown" ? "unknown" : "crit";
+      items.push([lvl, `link ${l.derived.state}`, `${l.tenant} / ${l.site} / ${l.link}`]);
+    }
   }
   for (const j of state.journals.values()) {
     const lvl = level(j.derived.utilizationRatio, T.journalUtilization);
     if (lvl !== "ok")
-      items.push([lvl, `journal ${percent(j.derived.utilizationRatio)} full`, `${j.tenant} / ${j.group}`]);
+      items.push([lvl, `journal ${percent(j.derived.utilizationRatio)} full`, `${j.tenant} / ${j.site} / ${j.group}`]);
   }
   for (const s of state.sources.values()) {
     if (!s.up) items.push(["crit", "source down", s.source]);
@@ -204,4 +228,21 @@ function connect() {
   });
 }
 
+/**
+ * First paint: the current snapshot and alerts are fetched at once, so the page shows data before
+ * the WebSocket opens; the feed's own snapshot replaces them when it arrives (it is never older).
+ */
+async function firstPaint() {
+  const [snapshot, alerts] = await Promise.all(
+    ["api/snapshot", "api/alerts"].map((path) =>
+      fetch(new URL(path, window.location.href)).then((r) => (r.ok ? r.json() : null)),
+    ),
+  );
+  if (state.seq >= 0 || !snapshot) return;
+  state = fromSnapshot(snapshot);
+  if (alerts) firingAlerts = alerts.alerts;
+  render();
+}
+
+firstPaint().catch(() => {});
 connect();

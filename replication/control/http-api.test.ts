@@ -91,4 +91,30 @@ describe("control API auth seam", () => {
     expect(JSON.parse(first)).toMatchObject({ type: "snapshot", status: { site: "rec-b" } });
     stream.close();
   });
+
+  it("builds status snapshots only while someone subscribes to the stream", async () => {
+    let built = 0;
+    const site = quietSite([]);
+    const statusOf = site.status;
+    site.status = () => {
+      built++;
+      return statusOf();
+    };
+    server = new ControlServer(site, logger);
+    const port = await server.listen("127.0.0.1", 0);
+    // Longer than the stream's 1 s snapshot period: nobody listens, so nothing is built.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(built).toBe(0);
+
+    const stream = new WebSocket(`ws://127.0.0.1:${port}/stream`);
+    const snapshots: unknown[] = [];
+    await new Promise<void>((resolve) =>
+      stream.on("message", (data) => {
+        snapshots.push(JSON.parse(String(data)));
+        if (snapshots.length === 2) resolve();
+      }),
+    );
+    expect(snapshots).toMatchObject([{ type: "snapshot" }, { type: "snapshot" }]);
+    stream.close();
+  });
 });

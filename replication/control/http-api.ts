@@ -1,6 +1,7 @@
 /**
  * The site's control and status API (docs/engine-api.md): express routes for status and
- * operations, and the WebSocket `/stream` of StreamMessage (a snapshot every second plus events).
+ * operations, and the WebSocket `/stream` of StreamMessage (a snapshot every second plus events;
+ * snapshots are built only while someone subscribes).
  * Every route and the WebSocket upgrade pass through the one auth seam (lib/http-auth.ts).
  */
 import { createServer, type Server } from "node:http";
@@ -16,7 +17,7 @@ const BOOKMARK_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 export class ControlServer {
   private readonly server: Server;
   private readonly wss = new WebSocketServer({ noServer: true });
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -33,9 +34,14 @@ export class ControlServer {
       if (!(await upgradeAllowed(authenticate, req, socket))) return;
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         ws.send(JSON.stringify({ type: "snapshot", status: site.status() } satisfies StreamMessage));
+        this.timer ??= setInterval(() => this.broadcast({ type: "snapshot", status: site.status() }), 1000);
+        ws.once("close", () => {
+          if (this.wss.clients.size > 0) return;
+          clearInterval(this.timer);
+          this.timer = undefined;
+        });
       });
     });
-    this.timer = setInterval(() => this.broadcast({ type: "snapshot", status: site.status() }), 1000);
     this.unsubscribe = site.events.subscribe((event, timestamp) => this.broadcast({ type: "event", timestamp, event }));
   }
 

@@ -66,6 +66,7 @@ export class PointReads {
 
   private async read(pin: Pin, volume: string, offset: number, length: number): Promise<Buffer> {
     const s = this.s;
+    s.assertOpen();
     s.replicas.checkRange(volume, offset, length);
     this.assertLive(pin);
     const forward = s.index.pendingOf(volume, s.window.appliedSeq, pin.seq);

@@ -1,6 +1,5 @@
 /** JSON messages of the link protocol (frame types in framing.ts); binary frames are in batch-frame.ts. */
 import type { Bookmark } from "../records.ts";
-import type { JournalStatus } from "../status.ts";
 
 export const LINK_PROTOCOL_VERSION = 1;
 
@@ -36,7 +35,6 @@ export interface RefusedMsg {
 }
 export interface AckMsg extends GroupPosition {
   group: string;
-  journal: JournalStatus | null;
   fault: string | null;
 }
 export interface HeartbeatMsg {

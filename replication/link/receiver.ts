@@ -271,7 +271,6 @@ export class Receiver {
       group: name,
       durableSeq: g.durableSeq,
       appliedSeq: g.appliedSeq,
-      journal: g.journalStatus(),
       fault: g.fault,
     };
   }

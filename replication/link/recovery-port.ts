@@ -4,7 +4,6 @@
  * journal's contract, not on its internals.
  */
 import type { Bookmark, ReplicatedWrite } from "../records.ts";
-import type { JournalStatus } from "../status.ts";
 
 export interface RecoveryGroupPort {
   readonly durableSeq: number;
@@ -21,7 +20,6 @@ export interface RecoveryGroupPort {
   appendBatch(records: ReplicatedWrite[]): Promise<void>;
   addBookmark(b: Bookmark): Promise<void>;
   lastBookmark(): Bookmark | null;
-  journalStatus(): JournalStatus;
   blockChecksums(volume: string, offset: number, length: number, blockSize: number): Promise<Buffer[]>;
   beginResync(): Promise<void>;
   writeResyncBlock(volume: string, offset: number, data: Buffer): Promise<void>;

@@ -4,6 +4,7 @@
  * after ≤ batchMillis of coalescing) through the codec and the token bucket, sends heartbeats, and
  * reconnects with exponential backoff. Resyncs and bookmarks ride on the same connection.
  */
+import { parseHostPort } from "../../lib/host-port.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { LinkConfig } from "../config.ts";
 import type { ProductionGroup } from "../production/production-group.ts";
@@ -70,8 +71,10 @@ export interface LinkSession {
 
 export class Shipper {
   private stopped = false;
+  private loop: Promise<void> = Promise.resolve();
   private current: FramedSocket | null = null;
   private wake: () => void = () => {};
+  private cancelBackoff: () => void = () => {};
   private authenticated = false;
   private readonly log: Logger;
 
@@ -81,13 +84,16 @@ export class Shipper {
   }
 
   start(): void {
-    void this.connectLoop();
+    this.loop = this.connectLoop();
   }
 
+  /** Ends the link and resolves once the session's work (batches, resyncs, bookmarks) has settled. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.current?.close("site stopping");
+    this.cancelBackoff();
     this.wake();
+    await this.loop;
   }
 
   private async connectLoop(): Promise<void> {
@@ -103,17 +109,24 @@ export class Shipper {
       this.o.tracker.setState("down", reason);
       this.log.warn({ reason, retryInMs: backoff }, "link down");
       for (const g of this.o.groups) await g.abortResync(reason);
-      await sleep(backoff);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, backoff);
+        this.cancelBackoff = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
       backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
     }
     this.o.tracker.setState("down", "site stopping");
   }
 
-  /** One connection from dial to close; resolves with the reason it ended. */
+  /** One connection from dial to close; resolves with the reason it ended, once its work has settled. */
   private session(): Promise<string> {
-    const [host, port] = splitHostPort(this.o.link.peer!);
+    const { host, port } = parseHostPort(this.o.link.peer!);
     return new Promise((resolve) => {
       let ended = false;
+      let work: Promise<void> = Promise.resolve();
       const { socket, ready } = dialLink(this.o.tls, host, port);
       socket.once("error", (err: NodeJS.ErrnoException) => {
         if (!this.o.tls || !isTlsRefusal(err)) return;
@@ -127,12 +140,12 @@ export class Shipper {
         () => {},
         (reason) => {
           ended = true;
-          resolve(reason);
+          void work.then(() => resolve(reason));
         },
       );
       this.current = link;
       socket.once(ready, () => {
-        this.run(link).catch((err: Error) => {
+        work = this.run(link).catch((err: Error) => {
           if (!ended) link.close(err instanceof ProtocolError ? `protocol error: ${err.message}` : err.message);
         });
       });
@@ -200,6 +213,8 @@ class ActiveSession implements LinkSession {
   private readonly resyncing = new Set<string>();
   private readonly bookmarking = new Set<string>();
   private readonly bookmarkRetryAt = new Map<string, number>();
+  /** Resyncs and bookmark deliveries running beside the pump; the session ends once they settle. */
+  private readonly work = new Set<Promise<void>>();
 
   constructor(
     private readonly link: FramedSocket,
@@ -247,6 +262,7 @@ class ActiveSession implements LinkSession {
       clearInterval(timer);
       for (const resolve of this.requests.values()) resolve({ id: 0, error: "link closed" });
       this.requests.clear();
+      while (this.work.size > 0) await Promise.allSettled([...this.work]);
     }
     throw new Error("authenticated session ended");
   }
@@ -354,7 +370,7 @@ class ActiveSession implements LinkSession {
   private maybeResync(g: ProductionGroup): void {
     if (this.resyncing.has(g.name) || !g.nextResync()) return;
     this.resyncing.add(g.name);
-    this.o
+    const run = this.o
       .runResync(g, this)
       .catch(async (err: Error) => {
         this.log.warn({ group: g.name, err: err.message }, "resync interrupted");
@@ -364,6 +380,12 @@ class ActiveSession implements LinkSession {
         this.resyncing.delete(g.name);
         this.wake();
       });
+    this.track(run);
+  }
+
+  private track(work: Promise<void>): void {
+    this.work.add(work);
+    void work.finally(() => this.work.delete(work));
   }
 
   /**
@@ -377,7 +399,7 @@ class ActiveSession implements LinkSession {
       const key = `${g.name}/${b.name}`;
       if (b.seq > g.durableSeq || this.bookmarking.has(key) || (this.bookmarkRetryAt.get(key) ?? 0) > now) continue;
       this.bookmarking.add(key);
-      this.request({ op: "bookmark", group: g.name, bookmark: b })
+      const delivery = this.request({ op: "bookmark", group: g.name, bookmark: b })
         .then(() => {
           this.bookmarkRetryAt.delete(key);
           g.bookmarkStored(b);
@@ -393,13 +415,9 @@ class ActiveSession implements LinkSession {
           this.log.warn({ group: g.name, bookmark: b.name, err: err.message }, "bookmark not stored; will retry");
         })
         .finally(() => this.bookmarking.delete(key));
+      this.track(delivery);
     }
   }
-}
-
-export function splitHostPort(hostPort: string): [string, number] {
-  const i = hostPort.lastIndexOf(":");
-  return [hostPort.slice(0, i).replace(/^\[|\]$/g, ""), Number(hostPort.slice(i + 1))];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -500,7 +500,7 @@ export class ProductionGroup {
   /** Pauses or resumes shipping; persisted at once, so a restarted site stays paused. */
   async setPaused(paused: boolean): Promise<void> {
     this.st.paused = paused;
-    await this.persistNow();
+    if (!(await this.persistNow())) throw new Error(`group ${this.name}: ${this.faultReason}`);
     this.refreshState(paused ? "paused by operator" : "resumed by operator");
     if (!paused) this.onShippable();
   }
@@ -569,12 +569,24 @@ export class ProductionGroup {
     }, 1000);
   }
 
-  private persistNow(): Promise<void> {
+  /**
+   * Saves the state in call order; resolves false when the save failed. A group whose state cannot
+   * be saved would come back from a restart with positions it has moved past (resending, or
+   * skipping, what the recovery site holds), so a failed save faults it: state `error` with the reason.
+   */
+  private persistNow(): Promise<boolean> {
     const snapshot = JSON.parse(JSON.stringify(this.st)) as PersistedGroup;
-    this.persisting = this.persisting
-      .then(() => writeState(join(this.dir, "state.json"), snapshot))
-      .catch((err) => this.logger.error({ err }, "cannot persist group state"));
-    return this.persisting;
+    const saved = this.persisting.then(async () => {
+      try {
+        await writeState(join(this.dir, "state.json"), snapshot);
+        return true;
+      } catch (err) {
+        this.setFault(`cannot save the group state: ${(err as Error).message}`);
+        return false;
+      }
+    });
+    this.persisting = saved.then(() => {});
+    return saved;
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,7 @@ describe("RPO", () => {
   });
   it("recovery point: reported, else observation time minus RPO", () => {
     expect(recoveryPointTimestamp(1000, 2000, 30)).toBe(1000);
-    expect(recoveryPointTimestamp(0, 2000, 30)).toBe(1970);
+    expect(recoveryPointTimestamp(undefined, 2000, 30)).toBe(1970);
   });
 });
 
@@ -131,6 +131,13 @@ describe("backlog, bottleneck and drain forecast", () => {
       rpoTargetSeconds: 1800,
     });
     expect(f).toEqual({ drainRateBytesPerSecond: 1.5e6, etaSeconds: 120, etaValid: true, rpoAtRisk: false });
+  });
+  it("not at risk with an RPO of 0, even with undistributed bytes that are not shrinking (an idle healthy group)", () => {
+    const idle = { backlogSlope: 0, changeRateBytesPerSecond: 0, rpoSeconds: 0, rpoTargetSeconds: 1800 };
+    // The backlog of an idle group wobbles between 0 and a few undistributed bytes: the flag holds still.
+    for (const backlogBytes of [0, 4096, 0, 512])
+      expect(drainForecast({ ...idle, backlogBytes }).rpoAtRisk).toBe(false);
+    expect(drainForecast({ ...idle, backlogBytes: 4096, rpoSeconds: 3 }).rpoAtRisk).toBe(true);
   });
   it("at risk when RPO + ETA passes the target", () => {
     const f = drainForecast({

@@ -41,7 +41,9 @@ describe("engine source against a real engine pair", () => {
   it("collects both sites: volumes, RPO, link and recovery journal, and counts the written bytes", async () => {
     const written = await waitFor(
       () =>
-        current().volumes.find((v) => v.source === "paris" && v.volume === "data" && v.writtenBytesTotal >= 16 * 65536),
+        current().volumes.find(
+          (v) => v.source === "paris" && v.volume === "data" && (v.writtenBytesTotal ?? 0) >= 16 * 65536,
+        ),
       { timeoutMs: 15_000, what: "written bytes reach the collector" },
     );
     expect(written).toMatchObject({ tenant: "acme", site: "paris", group: "db" });

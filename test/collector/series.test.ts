@@ -38,6 +38,20 @@ describe("series of a snapshot", () => {
     expect(lines).toEqual(exported);
   });
 
+  it("leave out the drill timestamp of a group with no drill on record (a 0 would read 1970)", () => {
+    const collector = new Collector({
+      sources: [{ name: "paris", kind: "push", staleAfterSeconds: 60, start() {}, stop: async () => {} }],
+      rateWindowSeconds: 60,
+    });
+    const { lastTestFailoverTimestamp: _, ...never } = groupStatus("never", ["data"]);
+    const status = siteStatus([groupStatus("drilled", ["data"], { lastTestFailoverTimestamp: 900 }), never], 1000);
+    collector.sinkFor("paris").snapshot(mapSiteStatus(status, "acme"), { durationSeconds: 0, samples: 1 });
+    const drills = [...seriesSamples(collector.current(), 1010)].filter(
+      (s) => s.metric === metrics.groupLastTestFailover.name,
+    );
+    expect(drills.map((s) => [s.labels.group, s.value])).toEqual([["drilled", 900]]);
+  });
+
   it("turn conservative once the source's data is older than its heartbeat plus timeout (60 s here)", () => {
     const snapshot = snapshotOf(["db"]);
     const at = (now: number) => [...seriesSamples(snapshot, now)].filter((s) => s.labels.group === "db");

@@ -63,6 +63,18 @@ describe("generated dashboards", () => {
     }
   });
 
+  it("panels on SNMP-polled WAN interfaces say, when empty, that no SNMP source may be configured", () => {
+    const wanPanels = built
+      .filter((d) => d.kind === "prometheus")
+      .flatMap((d) => contentPanels(d.json))
+      .filter((p) => (p.targets ?? []).some((t) => /rpowatch_interface_/.test(t.expr ?? "")));
+    expect(wanPanels.length).toBe(3);
+    for (const p of wanPanels) {
+      const noValue = (p.fieldConfig as { defaults: { noValue?: string } }).defaults.noValue;
+      expect(noValue, p.title).toMatch(/no SNMP source/);
+    }
+  });
+
   it("InfluxDB variants query InfluxQL only, by the datasource variable", () => {
     const influx = built.filter((d) => d.kind === "influxdb");
     expect(influx.length).toBeGreaterThan(0);

@@ -53,6 +53,10 @@ export interface GroupObservation {
   site: string;
   group: string;
   rpoSeconds: number;
+  /** The reported state; the first group is active and the others resyncing when absent. */
+  state?: string;
+  /** The site of a production group holds no journal; every other group reports one. */
+  production?: boolean;
 }
 
 /**
@@ -68,7 +72,7 @@ export function observationBatch(t: number, step: number, groups: readonly Group
       tenant: g.tenant,
       site: g.site,
       group: g.group,
-      state: i === 0 ? "active" : "resyncing",
+      state: g.state ?? (i === 0 ? "active" : "resyncing"),
       peerSite: "dr",
       rpoSeconds: g.rpoSeconds,
       rpoTargetSeconds: 1800,
@@ -105,21 +109,23 @@ export function observationBatch(t: number, step: number, groups: readonly Group
         authFailuresTotal: 0,
       };
     }),
-    journals: groups.map((g) => ({
-      timestamp: t,
-      tenant: g.tenant,
-      site: g.site,
-      group: g.group,
-      capacityBytes: 1000 * MB,
-      usedBytes: (500 + step) * MB,
-      undistributedBytes: MB / 2,
-      oldestRecoverableTimestamp: t - 80_000,
-      newestRecoverableTimestamp: t - g.rpoSeconds,
-      requiredWindowSeconds: 86_400,
-      achievedWindowSeconds: 80_000 - g.rpoSeconds,
-      trimmedBytesByTime: step * 1000,
-      trimmedBytesBySpace: step * 10,
-      storeCapacityBytes: 10_000 * MB,
-    })),
+    journals: groups
+      .filter((g) => !g.production)
+      .map((g) => ({
+        timestamp: t,
+        tenant: g.tenant,
+        site: g.site,
+        group: g.group,
+        capacityBytes: 1000 * MB,
+        usedBytes: (500 + step) * MB,
+        undistributedBytes: MB / 2,
+        oldestRecoverableTimestamp: t - 80_000,
+        newestRecoverableTimestamp: t - g.rpoSeconds,
+        requiredWindowSeconds: 86_400,
+        achievedWindowSeconds: 80_000 - g.rpoSeconds,
+        trimmedBytesByTime: step * 1000,
+        trimmedBytesBySpace: step * 10,
+        storeCapacityBytes: 10_000 * MB,
+      })),
   };
 }

@@ -20,6 +20,10 @@ export interface InfluxDBInstance {
   query(influxql: string, db?: string): Promise<InfluxResult[]>;
   /** Writes line protocol to `db` (POST /write, nanosecond precision). */
   write(lines: string, db: string): Promise<void>;
+  /** Stops influxd, keeping its data, and resolves once `startAgain()` may be called. */
+  kill(): Promise<void>;
+  /** Starts influxd again on the same port and data after kill(). */
+  startAgain(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -49,18 +53,27 @@ bind-address = "127.0.0.1:${rpcPort}"
   log-enabled = false
 `,
     );
-    const proc = spawnService({ name: "influxd", command: binary, args: ["-config", configFile], cwd: dir });
+    const spawnInfluxd = () =>
+      spawnService({ name: "influxd", command: binary, args: ["-config", configFile], cwd: dir });
+    let proc = spawnInfluxd();
     const stop = async () => {
       await proc.stop();
       await removeTempDir(dir);
     };
-    await cleanupOnFailure(stop, () =>
-      waitFor(() => httpOk(`${url}/ping`), { timeoutMs: 30_000, what: "influxd /ping", process: proc }),
-    );
+    const ready = () =>
+      cleanupOnFailure(stop, () =>
+        waitFor(() => httpOk(`${url}/ping`), { timeoutMs: 30_000, what: "influxd /ping", process: proc }),
+      );
+    await ready();
     return {
       url,
       port,
       stop,
+      kill: () => proc.stop(),
+      async startAgain() {
+        proc = spawnInfluxd();
+        await ready();
+      },
       async query(influxql, db) {
         const params = new URLSearchParams({ q: influxql, ...(db && { db }) });
         const response = await fetch(`${url}/query`, { method: "POST", body: params });

@@ -1,0 +1,52 @@
+/**
+ * The history writer's own figures, exported through the catalogue: points buffered and the
+ * buffer's bound, points written, failed writes, points dropped. Nothing is exported until a
+ * buffer has opened (a stack without history has no such series, rather than zeros).
+ */
+import type { SeriesOverrides } from "./snapshot-samples.ts";
+
+export class HistoryStats {
+  private opened = false;
+  private buffered = 0;
+  private capacity = 0;
+  private written = 0;
+  private failures = 0;
+  private dropped = 0;
+
+  bufferOpened(capacityPoints: number, bufferedPoints: number): void {
+    this.opened = true;
+    this.capacity = capacityPoints;
+    this.buffered = bufferedPoints;
+  }
+
+  bufferHolds(points: number): void {
+    this.buffered = points;
+  }
+
+  wrote(points: number): void {
+    this.written += points;
+  }
+
+  writeFailed(): void {
+    this.failures += 1;
+  }
+
+  droppedPoints(points: number): void {
+    this.dropped += points;
+  }
+
+  /** Extractors for the exporter and the recorder alike (a catalogue entry each). */
+  overrides(): SeriesOverrides {
+    const one =
+      (value: () => number) => (_s: unknown, _now: number, emit: (l: readonly string[], v: number) => void) => {
+        if (this.opened) emit([], value());
+      };
+    return {
+      historyBufferedPoints: one(() => this.buffered),
+      historyBufferCapacity: one(() => this.capacity),
+      historyWrittenPoints: one(() => this.written),
+      historyWriteFailures: one(() => this.failures),
+      historyDroppedPoints: one(() => this.dropped),
+    };
+  }
+}
