@@ -15,12 +15,14 @@ import { InfluxStore } from "./influx-store.ts";
 import { HistoryRecorder } from "./recorder.ts";
 import { type SeriesOverrides, SnapshotSamples } from "./snapshot-samples.ts";
 import type { HistoryStats } from "./stats.ts";
-import type { HistoryWriter } from "./store.ts";
+import type { HistoryReader, HistoryWriter } from "./store.ts";
 
 const MAINTENANCE_INTERVAL_MS = 60_000;
 
 export interface RunningHistory {
   recorder: HistoryRecorder;
+  /** Range queries over the store being written, for the stack's history routes. */
+  reader: HistoryReader;
   /** Where the history is kept, for the start-up message. */
   location: string;
   stop(): Promise<void>;
@@ -64,6 +66,7 @@ export async function startHistory(options: StartHistoryOptions): Promise<Runnin
   recorder.start();
   return {
     recorder,
+    reader: store,
     location,
     async stop() {
       clearInterval(timer);
@@ -76,7 +79,7 @@ export async function startHistory(options: StartHistoryOptions): Promise<Runnin
 async function openStore(
   config: HistoryConfig,
   dataDir: string,
-): Promise<{ store: HistoryWriter; location: string; maintain: () => Promise<void> }> {
+): Promise<{ store: HistoryWriter & HistoryReader; location: string; maintain: () => Promise<void> }> {
   const s = config.store;
   if (s.kind === "influxdb") {
     const store = new InfluxStore({

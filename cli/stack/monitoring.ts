@@ -1,6 +1,7 @@
 /**
- * The monitoring half of rpowatch wired together: collector, exporter (with the push API and the
- * Alertmanager webhook mounted behind its one auth seam), notifier and built-in evaluator.
+ * The monitoring half of rpowatch wired together: collector, exporter (with the push API, the
+ * Alertmanager webhook and the history routes mounted behind its one auth seam), notifier, history
+ * and built-in evaluator.
  * `rpowatch collect` runs it alone; `rpowatch start` runs it next to the embedded engine.
  */
 import { AlertEvaluator } from "../../alerts/evaluator.ts";
@@ -16,6 +17,7 @@ import { PUSH_WS_PATH, pushWebSocketHandler } from "../../collector/sources/push
 import type { StackConfig } from "../../config/schema.ts";
 import type { ExtractorOverrides } from "../../exporter/exposition.ts";
 import { createExporterApp, type RunningExporter } from "../../exporter/server.ts";
+import { historyRouter } from "../../history/http-routes.ts";
 import { type RunningHistory, startHistory } from "../../history/start.ts";
 import { HistoryStats } from "../../history/stats.ts";
 import { parseHostPort } from "../../lib/host-port.ts";
@@ -79,6 +81,7 @@ export async function startMonitoring(
         throw err;
       })
     : null;
+  if (history) app.app.use(historyRouter(history.reader, history.location));
   collector.start();
   const detach = evaluator ? evaluator.attach(collector, config.alerts.evaluator.interval) : () => {};
 
