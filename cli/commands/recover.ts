@@ -6,9 +6,10 @@
 import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { ExitCode } from "../../lib/exit-codes.ts";
+import { isoTime } from "../../lib/iso-time.ts";
 import type { DrillRecord } from "../../replication/drills/drill-store.ts";
 import type { ImageSessionView } from "../../replication/images/image-access.ts";
-import { iso, type RecoveryPoints } from "../../replication/images/recovery-point.ts";
+import type { RecoveryPoints } from "../../replication/images/recovery-point.ts";
 import type { BookmarkStatus } from "../../replication/status.ts";
 import { SiteApi, SiteApiError, siteOption } from "./site-api.ts";
 
@@ -38,7 +39,7 @@ function print(json: boolean | undefined, value: unknown, text: () => string): v
 }
 
 function pointText(p: { seq: number; timestamp: number; bookmark?: string }): string {
-  return `${iso(p.timestamp)} (seq ${p.seq}${p.bookmark ? `, bookmark ${p.bookmark}` : ""})`;
+  return `${isoTime(p.timestamp)} (seq ${p.seq}${p.bookmark ? `, bookmark ${p.bookmark}` : ""})`;
 }
 
 export function registerRecover(program: Command): void {
@@ -59,7 +60,7 @@ export function registerRecover(program: Command): void {
           [
             `group ${o.group}: recoverable from ${pointText(p.oldest)} to ${pointText(p.newest)}`,
             `${p.bookmarks.length} bookmark(s)${p.bookmarks.length ? ":" : ""}`,
-            ...p.bookmarks.map((b) => `  ${iso(b.timestamp)}  seq ${b.seq}  ${b.name}`),
+            ...p.bookmarks.map((b) => `  ${isoTime(b.timestamp)}  seq ${b.seq}  ${b.name}`),
             "",
           ].join("\n"),
         );

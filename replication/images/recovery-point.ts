@@ -4,6 +4,7 @@
  * time; resolving it is a pure function of what the journal holds now, so a bad request is refused
  * with the reason before anything is opened.
  */
+import { isoTime } from "../../lib/iso-time.ts";
 import type { Bookmark } from "../records.ts";
 
 /** What the journal tells about its window (RecoveryGroup satisfies it). */
@@ -65,7 +66,7 @@ export function listPoints(journal: JournalWindow): RecoveryPoints {
 export function resolvePoint(journal: JournalWindow, spec: PointSpec, now: number): RecoveryPoint {
   assertHasWindow(journal);
   const r = journal.recoverableRange();
-  const window = `the recoverable window is ${iso(r.oldestTimestamp)} .. ${iso(r.newestTimestamp)} (up to now for the latest image)`;
+  const window = `the recoverable window is ${isoTime(r.oldestTimestamp)} .. ${isoTime(r.newestTimestamp)} (up to now for the latest image)`;
   switch (spec.kind) {
     case "latest":
       return { seq: r.newestSeq, timestamp: r.newestTimestamp };
@@ -77,10 +78,11 @@ export function resolvePoint(journal: JournalWindow, spec: PointSpec, now: numbe
     case "time":
     case "bookmark-before": {
       if (!Number.isFinite(spec.timestamp) || spec.timestamp < r.oldestTimestamp || spec.timestamp > now)
-        throw new PointError(400, `time ${iso(spec.timestamp)} is outside the window: ${window}`);
+        throw new PointError(400, `time ${isoTime(spec.timestamp)} is outside the window: ${window}`);
       if (spec.kind === "bookmark-before") {
         const b = journal.bookmarks().findLast((m) => m.timestamp <= spec.timestamp);
-        if (!b) throw new PointError(404, `no bookmark at or before ${iso(spec.timestamp)} in the recoverable window`);
+        if (!b)
+          throw new PointError(404, `no bookmark at or before ${isoTime(spec.timestamp)} in the recoverable window`);
         return { seq: b.seq, timestamp: b.timestamp, bookmark: b.name };
       }
       const seq = journal.seqAtOrBefore(spec.timestamp) ?? r.oldestSeq;
@@ -92,8 +94,4 @@ export function resolvePoint(journal: JournalWindow, spec: PointSpec, now: numbe
 function assertHasWindow(journal: JournalWindow): void {
   if (journal.resyncing)
     throw new PointError(409, "the group is resyncing: no point in time can be recovered until it ends");
-}
-
-export function iso(timestamp: number): string {
-  return Number.isFinite(timestamp) ? new Date(timestamp * 1000).toISOString() : String(timestamp);
 }
