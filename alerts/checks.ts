@@ -4,6 +4,7 @@
  * functions become the collector's derived figures (rates, fill rate) or the evaluator's memory.
  * A Record over AlertKey: an alert added to the catalogue without a check fails the type check.
  */
+import { isGroupRpo } from "../collector/derive/rpo.ts";
 import { dataAgeSeconds } from "../collector/derive/staleness.ts";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
 import type { AlertKey } from "../model/alerts.ts";
@@ -68,7 +69,7 @@ const rpoAbove =
   (ctx) =>
     perGroup(ctx, (g) => {
       const threshold = factor * g.raw.rpoTargetSeconds;
-      return g.derived.rpoSeconds > threshold ? { value: g.derived.rpoSeconds, threshold } : null;
+      return isGroupRpo(g) && g.derived.rpoSeconds > threshold ? { value: g.derived.rpoSeconds, threshold } : null;
     });
 
 /**

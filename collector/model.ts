@@ -48,6 +48,12 @@ export interface GroupSample {
   mode: "async" | "sync";
   /** The other site of the replication pair, when known. */
   peerSite: string;
+  /**
+   * Which side of the pair reports this view; absent when the source does not say. Only a
+   * production-side (or unsaid) rpoSeconds is the group's RPO: a recovery site can only estimate
+   * the age of its newest recoverable point, exported as such (domain.md §1).
+   */
+  role?: "production" | "recovery";
   rpoSeconds: number;
   rpoTargetSeconds: number;
   /** Absent when the source does not report it (the collector then derives it from the RPO). */

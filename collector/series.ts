@@ -9,7 +9,7 @@
 import { VERSION } from "../lib/version.ts";
 import { BACKLOG_LOCATIONS, GROUP_STATES, LINK_STATES } from "../model/entities.ts";
 import { labelNames, type MetricKey, metrics } from "../model/metrics.ts";
-import { rpoAt, rpoTargetRatio } from "./derive/rpo.ts";
+import { isGroupRpo, rpoAt, rpoTargetRatio } from "./derive/rpo.ts";
 import { dataAgeSeconds, staleSources } from "./derive/staleness.ts";
 import { stateSet } from "./derive/state.ts";
 import type {
@@ -123,6 +123,7 @@ export const TIME_DEPENDENT: ReadonlySet<MetricKey> = new Set<MetricKey>([
   "volumeRpo",
   "groupRpo",
   "groupRpoTargetRatio",
+  "groupRecoveryPointAge",
 ]);
 
 /**
@@ -148,6 +149,7 @@ export const WHEN_STALE: Record<MetricKey, WhenStale> = {
   groupRpoTarget: "kept",
   groupRpoTargetRatio: "conservative",
   groupRecoveryPoint: "kept",
+  groupRecoveryPointAge: "conservative",
   groupBacklogBytes: "absent",
   groupBacklogWrites: "absent",
   groupChangeRate: "absent",
@@ -269,16 +271,26 @@ const readers: Record<MetricKey, Extractor> = {
   },
   groupRpo: (s, now, emit) => {
     const rpo = rpoNow(s, now);
-    perGroup(s, emit, (g) => rpo(g.source, g.derived.observedTimestamp, g.derived.rpoSeconds));
+    perGroup(s, emit, (g) =>
+      isGroupRpo(g) ? rpo(g.source, g.derived.observedTimestamp, g.derived.rpoSeconds) : undefined,
+    );
   },
   groupRpoTarget: (s, _, emit) => perGroup(s, emit, (g) => g.raw.rpoTargetSeconds),
   groupRpoTargetRatio: (s, now, emit) => {
     const rpo = rpoNow(s, now);
     perGroup(s, emit, (g) =>
-      rpoTargetRatio(rpo(g.source, g.derived.observedTimestamp, g.derived.rpoSeconds), g.raw.rpoTargetSeconds),
+      isGroupRpo(g)
+        ? rpoTargetRatio(rpo(g.source, g.derived.observedTimestamp, g.derived.rpoSeconds), g.raw.rpoTargetSeconds)
+        : undefined,
     );
   },
   groupRecoveryPoint: (s, _, emit) => perGroup(s, emit, (g) => g.derived.recoveryPointTimestamp),
+  groupRecoveryPointAge: (s, now, emit) => {
+    const rpo = rpoNow(s, now);
+    perGroup(s, emit, (g) =>
+      isGroupRpo(g) ? undefined : rpo(g.source, g.derived.observedTimestamp, g.derived.rpoSeconds),
+    );
+  },
   groupBacklogBytes: (s, _, emit) =>
     labelled(s.groups, groupLabels, (g, l) => {
       for (const location of BACKLOG_LOCATIONS) emit([...l, location], g.raw.backlogBytes[location]);

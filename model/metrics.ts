@@ -140,6 +140,13 @@ export const metrics = {
     entity: "group",
     help: "Newest point in time the group can be recovered to (source clock).",
   }),
+  groupRecoveryPointAge: def({
+    name: "rpowatch_group_recovery_point_age_seconds",
+    type: "gauge",
+    unit: "seconds",
+    entity: "group",
+    help: "Time since the newest recoverable point as the recovery site sees it (an upper bound); the group's RPO is rpowatch_group_rpo_seconds, from the production site.",
+  }),
   groupBacklogBytes: def({
     name: "rpowatch_group_backlog_bytes",
     type: "gauge",

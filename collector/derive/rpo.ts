@@ -31,3 +31,12 @@ export function rpoTargetRatio(rpoSeconds: number, targetSeconds: number): numbe
 export function recoveryPointTimestamp(reported: number | undefined, observedAt: number, rpoSeconds: number): number {
   return reported ?? observedAt - rpoSeconds;
 }
+
+/**
+ * Whether a group view's RPO is the group's RPO: the production side computes it from acknowledged
+ * sequence numbers; a recovery site only bounds the age of its newest recoverable point. A source
+ * that does not say which side it is reports the group's RPO.
+ */
+export function isGroupRpo(g: { raw: { role?: "production" | "recovery" } }): boolean {
+  return g.raw.role !== "recovery";
+}

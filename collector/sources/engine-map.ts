@@ -12,7 +12,7 @@ type Unmapped = `unmapped: ${string}`;
 
 export const SITE_FIELDS = {
   site: "GroupSample.site, LinkSample.site",
-  role: "unmapped: the direction is per group in the model's future; today the engine reports it per site",
+  role: "GroupSample.role (the engine reports it per site)",
   timestamp: "SourceSnapshot.timestamp",
   startedAt: "unmapped: a restart shows in the counters the collector folds",
   version: "unmapped: the collector's own build is rpowatch_build_info",
@@ -85,13 +85,13 @@ export function mapSiteStatus(status: SiteStatus, tenant: string): SourceSnapsho
   const peerSite = status.links[0]?.peerSite ?? "";
   return {
     timestamp: status.timestamp,
-    groups: status.groups.map((g) => mapGroup(g, status.site, peerSite)),
+    groups: status.groups.map((g) => mapGroup(g, status.site, status.role, peerSite)),
     links: status.links.map((l) => mapLink(l, status.site, tenant)),
     interfaces: [],
   };
 }
 
-function mapGroup(g: GroupStatus, site: string, peerSite: string): GroupSample {
+function mapGroup(g: GroupStatus, site: string, role: SiteStatus["role"], peerSite: string): GroupSample {
   const syncing = g.sync.kind !== "none";
   return {
     tenant: g.tenant,
@@ -100,6 +100,7 @@ function mapGroup(g: GroupStatus, site: string, peerSite: string): GroupSample {
     state: g.state,
     mode: g.mode,
     peerSite,
+    role,
     rpoSeconds: g.rpoSeconds,
     rpoTargetSeconds: g.rpoTargetSeconds,
     recoveryPointTimestamp: positive(g.recoveryPointTimestamp),

@@ -14,7 +14,7 @@ export const groupDetail: DashboardSpec = {
   title: "rpowatch / Consistency group detail",
   description: "Per-volume RPO against target, change rate, backlog by location, replication state and bookmarks.",
   scope,
-  variableMetric: metrics.groupRpo,
+  variableMetric: metrics.groupInfo,
   rows: [
     {
       title: "RPO",

@@ -15,7 +15,7 @@ export const nocOverview: DashboardSpec = {
   description:
     "Groups by state, worst RPO against target, compliance today, alerts firing, links, journals and stale sources.",
   scope,
-  variableMetric: metrics.groupRpo,
+  variableMetric: metrics.groupInfo,
   rows: [
     {
       title: "Now",

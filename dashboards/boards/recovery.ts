@@ -14,7 +14,7 @@ export const recovery: DashboardSpec = {
   description:
     "Latest recovery point and bookmark per group, the recoverable range of its journal, and its last successful test failover.",
   scope,
-  variableMetric: metrics.groupRpo,
+  variableMetric: metrics.groupInfo,
   rows: [
     {
       title: "Recovery points",
@@ -56,6 +56,16 @@ export const recovery: DashboardSpec = {
           metric: metrics.journalNewest,
           queries: [promql(s(metrics.journalNewest), instant)],
           width: 12,
+        },
+        {
+          kind: "bargauge",
+          title: "Recovery-point age (recovery site's view)",
+          metric: metrics.groupRecoveryPointAge,
+          description:
+            "Time since the newest recoverable point as the recovery site sees it: an upper bound. The group's RPO is the production site's (Group detail).",
+          unit: "s",
+          queries: [promql(s(metrics.groupRecoveryPointAge), instant)],
+          width: 24,
         },
       ],
     },

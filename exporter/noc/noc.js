@@ -143,7 +143,8 @@ function attentionItems() {
   const now = state.timestamp;
   const items = [];
   for (const g of state.groups.values()) {
-    const lvl = level(g.derived.rpoTargetRatio, T.rpoRatio);
+    // Only the production side's RPO is the group's (a recovery site's is an upper bound).
+    const lvl = g.raw.role === "recovery" ? "ok" : level(g.derived.rpoTargetRatio, T.rpoRatio);
     if (lvl !== "ok")
       items.push([lvl, `RPO ${percent(g.derived.rpoTargetRatio)} of target`, `${g.tenant} / ${g.site} / ${g.group}`]);
     const stateLvl = stateLevel(g.derived.state);
