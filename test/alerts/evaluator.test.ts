@@ -43,6 +43,17 @@ describe("built-in evaluator", () => {
     expect(cleared.endsAt).toBe(new Date((NOW + 400) * 1000).toISOString());
   });
 
+  it("judges RPO by the production side only: a recovery site's estimate raises no RPO alert", () => {
+    const { sent, ev } = evaluator();
+    const recoverySide = (rpo: number): GroupView => {
+      const g = group(rpo);
+      return { ...g, raw: { ...g.raw, role: "recovery" } };
+    };
+    ev.evaluate(snapshot({ groups: [recoverySide(2400)] }), NOW);
+    ev.evaluate(snapshot({ groups: [recoverySide(2400)] }), NOW + 600);
+    expect(names(sent)).toEqual([]);
+  });
+
   it("a condition that clears before `for` sends nothing", () => {
     const { sent, ev } = evaluator();
     ev.evaluate(snapshot({ groups: [group(2000)] }), NOW);
