@@ -10,8 +10,8 @@ import { type DatasourceKind, datasourceRef } from "./datasource.ts";
 import { influxSeries } from "./influx-schema.ts";
 import { type ScopeVariable, selector } from "./query.ts";
 
-/** The volume variable reads volume series; the others the dashboard's own metric. */
-const metricFor = (v: ScopeVariable, fallback: MetricDef): MetricDef => (v === "volume" ? metrics.volumeRpo : fallback);
+/** The volume variable reads a volume series every site exports (the size); the others the dashboard's own metric. */
+const metricFor = (v: ScopeVariable, fallback: MetricDef): MetricDef => (v === "volume" ? metrics.volumeSize : fallback);
 
 export function variableQuery(
   v: ScopeVariable,

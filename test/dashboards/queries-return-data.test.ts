@@ -63,7 +63,25 @@ beforeAll(async () => {
     await prom.waitForQuery(`count_over_time(${family}[1m]) >= 12`, (r) => r.length > 0, 120_000);
   }
   await prom.waitForQuery('ALERTS{alertname="ProtectionWindowCritical"}', (r) => r.length > 0, 30_000);
-}, 240_000);
+  // A DR drill for the Recovery readiness board: one test failover ended as passed (drill time and
+  // RTO), then a second left running while the panels are queried (scratch use and bound).
+  const image = `${stack.controlUrl("dr")}/groups/g1/image`;
+  const testFailover = () => post(image, { latest: true, writable: true, operator: "dashboards-test" });
+  await testFailover();
+  await post(`${image}/end`, { result: "passed" });
+  await testFailover();
+  await prom.waitForQuery("rpowatch_group_test_failover_scratch_capacity_bytes", (r) => r.length > 0, 30_000);
+  await prom.waitForQuery("rpowatch_group_last_drill_rto_seconds", (r) => r.length > 0, 30_000);
+}, 300_000);
+
+async function post(url: string, body: unknown): Promise<void> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${await response.text()}`);
+}
 
 afterAll(async () => {
   await prom?.stop();

@@ -26,6 +26,8 @@ export interface RpowatchStack {
   /** The exporter, e.g. http://127.0.0.1:40123 */
   url: string;
   process: ServiceProcess;
+  /** The control API of one engine site of the stack, from the address `rpowatch start` prints. */
+  controlUrl(site: string): string;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,11 @@ export async function startRpowatchStack(opts: RpowatchStackOptions = {}): Promi
     await cleanupOnFailure(stop, () =>
       waitFor(() => httpOk(`${url}/healthz`), { timeoutMs: 60_000, what: "rpowatch start /healthz", process: proc }),
     );
-    return { url, process: proc, stop };
+    const controlUrl = (site: string) => {
+      const printed = new RegExp(`engine site ${site} \\([a-z]+\\): control (http://\\S+),`).exec(proc.output())?.[1];
+      if (!printed) throw new Error(`rpowatch start printed no control address for site ${site}`);
+      return printed;
+    };
+    return { url, process: proc, controlUrl, stop };
   });
 }
