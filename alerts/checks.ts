@@ -114,7 +114,9 @@ export const CHECKS: Record<AlertKey, Check | null> = {
   journalFillingUp: (ctx) =>
     ctx.snapshot.journals.flatMap((j) => {
       const predicted = j.raw.usedBytes + j.derived.fillRateBytesPerSecond * DAY;
-      return predicted > j.raw.capacityBytes
+      const ratio = j.derived.windowRatio;
+      const outgrowsWindow = ratio >= 1 || (ratio > 0 && j.raw.usedBytes / ratio > j.raw.capacityBytes);
+      return predicted > j.raw.capacityBytes && outgrowsWindow
         ? [{ labels: groupLabels(j), value: predicted, threshold: j.raw.capacityBytes }]
         : [];
     }),

@@ -25,6 +25,8 @@ export function buildAlertsDoc(): string {
     "configuration and RPOWATCH-MIB (`rpowatch alerts build --out generated/alerts`), and the built-in",
     "evaluator runs it in-process. Every alert carries `severity` and `oid` labels and the annotations",
     "`summary`, `description`, `value`, `threshold` and `runbook_url`; resolved notifications are sent.",
+    "Each delivery is counted once in `rpowatch_notifications_total{channel,destination,result}`; every",
+    "configured trap receiver and mail server is exported at 0 for `sent` and `failed` from the start.",
     "",
     "| Alert | Severity | Expression | For | Threshold | Summary | SNMP notification |",
     "|---|---|---|---|---|---|---|",

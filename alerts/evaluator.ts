@@ -18,7 +18,7 @@ import { expandAnnotations, staticLabels } from "./templates.ts";
 export interface EvaluatorOptions {
   /** Receives each notification (Notifier.dispatch). */
   notify: (notification: Notification) => void;
-  /** Replaces every alert's `for`, in seconds (tests and demos use short delays). */
+  /** Replaces every alert's `for` that is a detection delay, in seconds (tests and demos use short delays). */
   forSeconds?: number;
 }
 
@@ -58,7 +58,12 @@ export class AlertEvaluator {
   private readonly forSeconds: Record<string, number>;
 
   constructor(private readonly opts: EvaluatorOptions) {
-    this.forSeconds = Object.fromEntries(ALERT_LIST.map((a) => [a.name, opts.forSeconds ?? parseDuration(a.for)]));
+    this.forSeconds = Object.fromEntries(
+      ALERT_LIST.map((a) => [
+        a.name,
+        a.forIsGracePeriod || opts.forSeconds === undefined ? parseDuration(a.for) : opts.forSeconds,
+      ]),
+    );
   }
 
   /** Evaluates every alert on one snapshot; returns (and notifies) the payloads it produced. */

@@ -32,6 +32,8 @@ interface SourceState {
   staleTimer?: NodeJS.Timeout;
   /** `view` as published while the source is stale, built once per view. */
   staleView?: SourceView;
+  /** A refusal has been logged since the last accepted snapshot: later ones of the burst go to debug. */
+  refusing?: boolean;
 }
 
 const wallClock = (): number => Date.now() / 1000;
@@ -111,12 +113,14 @@ export class Collector implements SnapshotFeed {
     return {
       snapshot: (snap, info) => this.accept(s, snap, info),
       failure: (error) => this.fail(s, error),
+      refused: (error) => this.refuse(s, error),
       event: (event) => this.options.logger?.debug({ source: s.adapter.name, event }, "source event"),
     };
   }
 
   private accept(state: SourceState, snap: SourceSnapshot, info: { durationSeconds: number; samples: number }): void {
     state.view = buildSourceView(state.adapter.name, snap, state.memory);
+    state.refusing = false;
     state.staleView = undefined;
     state.health = {
       ...state.health,
@@ -155,6 +159,16 @@ export class Collector implements SnapshotFeed {
       { source: state.adapter.name, err: error.message },
       "source collection failed",
     );
+    this.publish();
+  }
+
+  private refuse(state: SourceState, error: Error): void {
+    state.health = { ...state.health, errorsTotal: state.health.errorsTotal + 1, lastError: error.message };
+    this.options.logger?.[state.refusing ? "debug" : "warn"](
+      { source: state.adapter.name, err: error.message },
+      "source push refused",
+    );
+    state.refusing = true;
     this.publish();
   }
 

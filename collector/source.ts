@@ -11,6 +11,11 @@ export interface SourceSink {
   snapshot(snapshot: SourceSnapshot, info: { durationSeconds: number; samples: number }): void;
   /** A failed collection attempt: the source is marked down, its last data kept and marked stale. */
   failure(error: Error): void;
+  /**
+   * A refused push (bad payload, forbidden tenant, wrong size or type): counted in the source's
+   * errors and logged once per burst; the source's data and health stay as they are.
+   */
+  refused(error: Error): void;
   /** A notable event from the source (state change, link down…), for logs and the live feed. */
   event?(event: { timestamp: number; type: string; detail: Record<string, unknown> }): void;
 }

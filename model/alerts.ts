@@ -23,6 +23,11 @@ export interface AlertDef {
   expr: string;
   /** Prometheus duration the condition must hold before the alert fires. */
   for: string;
+  /**
+   * The `for` is a grace period that belongs to the alert's meaning, not a detection delay:
+   * `embedded.alertFor` (short delays for tests and demos) leaves it as it is.
+   */
+  forIsGracePeriod?: true;
   valueUnit: ValueUnit;
   /**
    * The threshold the value is compared with: a constant, or a PromQL expression over one
@@ -159,7 +164,10 @@ export const alerts = {
     name: "JournalFillingUp",
     subject: "journal",
     severity: "warning",
-    expr: `predict_linear(${m.journalUsed.name}[6h], ${DAY}) > ${m.journalCapacity.name}`,
+    // A journal that trims by age levels off once it holds its window: while it holds less
+    // (ratio < 1) it fires only if the size of a full window at its present fill
+    // (used / ratio) passes capacity, so the normal fill-up after a start stays quiet.
+    expr: `predict_linear(${m.journalUsed.name}[6h], ${DAY}) > ${m.journalCapacity.name} and (${m.journalWindowRatio.name} >= 1 or ${m.journalUsed.name} / (${m.journalWindowRatio.name} > 0) > ${m.journalCapacity.name})`,
     for: "15m",
     valueUnit: "bytes",
     threshold: { metric: m.journalCapacity.name, factor: 1 },
@@ -311,7 +319,9 @@ export const alerts = {
     // timestamp is absent, not 0), labelled last_test="never" with the value +Inf; a group whose
     // state is unknown is left out, its record may be missing only because its source is.
     expr: `time() - ${m.groupLastTestFailover.name} > ${31 * DAY} or label_replace(max without(state) (${m.groupState.name}{state!="unknown"} == 1) unless ${BY_GROUP} ${m.groupLastTestFailover.name}, "last_test", "never", "", "") * 0 + Inf`,
+    // A new group gets an hour to have a drill recorded before "never tested" is raised.
     for: "1h",
+    forIsGracePeriod: true,
     valueUnit: "seconds",
     threshold: 31 * DAY,
     summary:

@@ -54,6 +54,7 @@ export class EmailChannel implements NotifierChannel {
       socketTimeout: ms,
     });
     this.destination = `${settings.host}:${settings.port}`;
+    ctx.stats.declare(this.name, this.destination);
   }
 
   async send(notification: Notification): Promise<void> {

@@ -79,7 +79,9 @@ export class SnmpChannel implements NotifierChannel {
   constructor(
     private readonly targets: readonly SnmpTarget[],
     private readonly ctx: DeliveryContext,
-  ) {}
+  ) {
+    for (const t of targets) ctx.stats.declare(this.name, destinationName(t));
+  }
 
   async send(notification: Notification): Promise<void> {
     const jobs = notification.payload.alerts.flatMap((alert) => {

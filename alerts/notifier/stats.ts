@@ -18,6 +18,14 @@ export class NotificationStats {
   readonly metric = metrics.notifications;
   private readonly counts = new Map<string, NotificationCount>();
 
+  /** A configured destination: its counters exist at 0 for every result before anything is sent. */
+  declare(channel: string, destination: string): void {
+    for (const result of this.metric.extraLabels.result) {
+      const key = JSON.stringify([channel, destination, result]);
+      if (!this.counts.has(key)) this.counts.set(key, { channel, destination, result, count: 0 });
+    }
+  }
+
   record(channel: string, destination: string, result: DeliveryResult): void {
     const key = JSON.stringify([channel, destination, result]);
     const entry = this.counts.get(key);
@@ -39,7 +47,7 @@ export class NotificationStats {
     return this.snapshot().map((c) => [[c.channel, c.destination, c.result], c.count] as const);
   }
 
-  /** Count for one channel, destination and result; 0 when never recorded. */
+  /** Count for one channel, destination and result; 0 when never recorded or declared. */
   get(channel: string, destination: string, result: DeliveryResult): number {
     return this.counts.get(JSON.stringify([channel, destination, result]))?.count ?? 0;
   }

@@ -137,11 +137,15 @@ export const CASES: AlertTestCase[] = [
   },
   {
     alert: "journalFillingUp",
-    name: "the journal grows 1 kB a minute and will pass 1.5 MB within a day",
+    name: "db holds its window yet grows 1 kB a minute and will pass 1.5 MB within a day (a runaway); web, still filling toward its window, grows as fast but a full window fits",
     interval: "1m",
     series: [
       { series: sel(m.journalUsed.name, DB), values: "0+1000x100" },
       { series: sel(m.journalCapacity.name, DB), values: "1500000x100" },
+      { series: sel(m.journalWindowRatio.name, DB), values: "1x100" },
+      { series: sel(m.journalUsed.name, { ...DB, group: "web" }), values: "0+1000x100" },
+      { series: sel(m.journalCapacity.name, { ...DB, group: "web" }), values: "1500000x100" },
+      { series: sel(m.journalWindowRatio.name, { ...DB, group: "web" }), values: "0+0.01x100" },
     ],
     firing: [{ at: "76m", instances: [{ labels: DB, value: 1516000, threshold: 1500000 }] }],
     silent: ["70m"],

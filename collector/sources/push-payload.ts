@@ -22,7 +22,14 @@ const refuse = (error: string, issues: PushIssue[] = []): PushReply => ({
   body: { ok: false, error, issues },
 });
 
+/** Judges one push body for `source`; a refusal it is to blame for (not a 503) counts as its error. */
 export function handlePushPayload(source: PushSourceAdapter, text: string): PushReply {
+  const reply = judgePayload(source, text);
+  if (reply.status === 400 || reply.status === 403) source.refuse(reply.body.error);
+  return reply;
+}
+
+function judgePayload(source: PushSourceAdapter, text: string): PushReply {
   const depth = nestingDepth(text);
   if (depth > MAX_DEPTH) return refuse(`JSON nested ${depth} levels deep; at most ${MAX_DEPTH} allowed`);
   let json: unknown;

@@ -23,6 +23,7 @@ export function pushRouter(registry: PushRegistry): Router {
       return send(res, auth.status, { ok: false, error: auth.error, issues: [] });
     }
     if (!/^application\/json\s*(;\s*charset=utf-8\s*)?$/i.test(req.headers["content-type"] ?? "")) {
+      auth.source.refuse("Content-Type must be application/json");
       return send(res, 415, { ok: false, error: "Content-Type must be application/json", issues: [] });
     }
     let body: Buffer | "too-large";
@@ -32,12 +33,14 @@ export function pushRouter(registry: PushRegistry): Router {
       return; // the client went away mid-body: nobody to answer
     }
     if (body === "too-large") {
+      auth.source.refuse(`body larger than ${PUSH_MAX_BYTES} bytes`);
       return send(res, 413, { ok: false, error: `body larger than ${PUSH_MAX_BYTES} bytes`, issues: [] });
     }
     let text: string;
     try {
       text = utf8.decode(body);
     } catch {
+      auth.source.refuse("body is not valid UTF-8");
       return send(res, 400, { ok: false, error: "body is not valid UTF-8", issues: [] });
     }
     const reply = handlePushPayload(auth.source, text);

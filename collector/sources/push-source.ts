@@ -22,6 +22,8 @@ export interface PushSourceAdapter extends SourceAdapter {
   ingest(batch: PushBatch): IngestResult;
   /** Whether `token` is this source's token; the comparison takes the same time wherever they differ. */
   matchesToken(token: string): boolean;
+  /** Counts a refused push of this source (the routes refuse before or after `ingest`). */
+  refuse(error: string): void;
   /** Totals since start: samples ignored by the ordering rule. */
   ignored(): { stale: number; duplicates: number };
 }
@@ -84,6 +86,7 @@ export function createPushSource(config: PushSourceConfig, deps: PushSourceDeps)
     },
     matchesToken: (token) => timingSafeEqual(digest(token), tokenDigest),
     ignored: () => ({ ...ignored }),
+    refuse: (error) => sink?.refused(new Error(error)),
     ingest(batch) {
       if (!sink) return { status: 503, error: `source ${config.name} is not running`, issues: [] };
       const forbidden = foreignTenants(batch);

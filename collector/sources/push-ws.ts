@@ -28,9 +28,11 @@ export function pushWebSocketHandler(registry: PushRegistry): (socket: WebSocket
       const data = raw as Buffer; // the default "nodebuffer" binary type: one Buffer per message
       const answer = (body: object) => socket.send(JSON.stringify({ seq, ...body }));
       if (data.length > PUSH_MAX_BYTES) {
+        auth.source.refuse(`message larger than ${PUSH_MAX_BYTES} bytes`);
         answer({ status: 413, ok: false, error: `message larger than ${PUSH_MAX_BYTES} bytes`, issues: [] });
         socket.close(1009);
       } else if (isBinary) {
+        auth.source.refuse("binary message");
         answer({ status: 415, ok: false, error: "send batches as text messages", issues: [] });
       } else {
         const reply = handlePushPayload(auth.source, data.toString("utf8"));

@@ -149,4 +149,34 @@ describe("built-in evaluator", () => {
       "firing ProtectionWindowShort",
     ]);
   });
+
+  it("JournalFillingUp: a journal still filling toward its window is quiet while a full window fits; a runaway fires", () => {
+    const filling = (windowRatio: number, group: string) => {
+      const j = journal(windowRatio, { ...PLACE, group });
+      // 100 MB used of 1 GB, growing 20 kB/s: a linear forecast passes capacity within a day.
+      return { ...j, derived: { ...j.derived, fillRateBytesPerSecond: 20_000 } };
+    };
+    const sent: Notification[] = [];
+    const ev = new AlertEvaluator({ notify: (n) => sent.push(n), forSeconds: 0 });
+    // young: half its window held, a full window is 200 MB; outgrowing: a full window is 2 GB;
+    // runaway: it holds its window and still grows.
+    const journals = [filling(0.5, "young"), filling(0.05, "outgrowing"), filling(1, "runaway")];
+    for (const t of [0, 1]) ev.evaluate(snapshot({ groups: [], journals }), NOW + t);
+    const filled = sent
+      .flatMap((n) => n.payload.alerts)
+      .filter((a) => a.labels.alertname === "JournalFillingUp")
+      .map((a) => a.labels.group);
+    expect(filled.sort()).toEqual(["outgrowing", "runaway"]);
+  });
+
+  it("a shortened `for` leaves DrTestOverdue's grace hour for a group never tested", () => {
+    const sent: Notification[] = [];
+    const ev = new AlertEvaluator({ notify: (n) => sent.push(n), forSeconds: 1 });
+    const untested = { ...group(0), raw: { ...group(0).raw, lastTestFailoverTimestamp: undefined } };
+    const overdue = () => sent.flatMap((n) => n.payload.alerts).filter((a) => a.labels.alertname === "DrTestOverdue");
+    for (const t of [0, 2, 3599]) ev.evaluate(snapshot({ groups: [untested] }), NOW + t);
+    expect(overdue()).toEqual([]);
+    ev.evaluate(snapshot({ groups: [untested] }), NOW + 3600);
+    expect(overdue().map((a) => a.annotations.summary)).toEqual(["Group db at site dr has never been tested"]);
+  });
 });

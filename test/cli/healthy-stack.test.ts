@@ -1,8 +1,8 @@
 /**
  * The embedded stack's defaults are true of themselves: run as `npm start` runs it (sizes and
- * intervals scaled down: a 20 s window instead of 5 min, every alert's `for` 30 s instead of its
- * own), the journal wraps — history ages out of the window — and the built-in evaluator raises no
- * alert on the healthy stack at any time.
+ * intervals scaled down: a 20 s window instead of 5 min, every detection delay (`for`) 30 s instead
+ * of its own; a grace period such as DrTestOverdue's hour stays), the journal wraps — history ages
+ * out of the window — and the built-in evaluator raises no alert on the healthy stack at any time.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";

@@ -6,6 +6,7 @@ import { waitFor } from "../support/process.ts";
 export class RecordingSink implements SourceSink {
   readonly snapshots: SourceSnapshot[] = [];
   readonly failures: Error[] = [];
+  readonly refusals: Error[] = [];
   private waiters: Array<() => void> = [];
 
   snapshot(snapshot: SourceSnapshot): void {
@@ -16,6 +17,10 @@ export class RecordingSink implements SourceSink {
   failure(error: Error): void {
     this.failures.push(error);
     this.wake();
+  }
+
+  refused(error: Error): void {
+    this.refusals.push(error);
   }
 
   last(): SourceSnapshot | undefined {
