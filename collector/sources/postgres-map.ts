@@ -88,11 +88,18 @@ export class ReplicationTracker {
   }
 
   private streaming(reading: PrimaryReading, w: WalSender, standby?: StandbyReading): GroupSample {
-    const current = reading.currentLsn;
     // Positions the standby has not reported yet count as not pending at that stage.
-    const sent = w.sentLsn ?? current;
-    const flush = w.flushLsn ?? sent;
-    const replay = w.replayLsn ?? flush;
+    const reported = {
+      sent: w.sentLsn ?? reading.currentLsn,
+      flush: w.flushLsn ?? w.sentLsn ?? reading.currentLsn,
+    };
+    const replay = w.replayLsn ?? reported.flush;
+    // The primary's position and the walsender's are read at two instants, so the WAL sent can be
+    // ahead of the position read before it: each stage is at least the one after it, so no backlog
+    // is negative (the later position is the truer one).
+    const flush = Math.max(reported.flush, replay);
+    const sent = Math.max(reported.sent, flush);
+    const current = Math.max(reading.currentLsn, sent);
     let rpo = 0;
     if (current > replay) {
       const since = this.pendingSince.get(w.applicationName) ?? reading.now;

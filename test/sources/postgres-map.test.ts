@@ -45,6 +45,14 @@ describe("ReplicationTracker", () => {
     });
   });
 
+  it("never reports a negative backlog when the walsender is read after WAL moved past the primary's position", () => {
+    // current_lsn read at 1000, then pg_stat_replication shows 1696 sent and replayed (seen in CI).
+    const [g] = new ReplicationTracker(place, []).groups(
+      reading(100, 1000, [sender({ sentLsn: 1696, flushLsn: 1696, replayLsn: 1696 })]),
+    );
+    expect(g).toMatchObject({ rpoSeconds: 0, backlogBytes: { production: 0, in_flight: 0, recovery: 0 } });
+  });
+
   it("falls back to the standby's replay age only while it has unreplayed WAL, else to the time pending", () => {
     const tracker = new ReplicationTracker(place, []);
     const lagging = { applicationName: "s1", receiveLsn: 3000, replayLsn: 1000, replayAgeSeconds: 12 };
