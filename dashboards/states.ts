@@ -35,4 +35,6 @@ export const STATE_COLOURS = {
   connecting: "yellow",
   down: "red",
   unknown: "purple",
+  // Served from the recovery site and not replicated: neither healthy nor broken.
+  "failed-over": "orange",
 } as const satisfies Record<StateName, string>;

@@ -5,7 +5,17 @@
  */
 
 /** Replication state of a consistency group (domain.md §2.3). */
-export const GROUP_STATES = ["initializing", "resyncing", "active", "paused", "bitmap", "error", "unknown"] as const;
+/** `failed-over` comes last so the state codes of dashboards' timelines keep their values. */
+export const GROUP_STATES = [
+  "initializing",
+  "resyncing",
+  "active",
+  "paused",
+  "bitmap",
+  "error",
+  "unknown",
+  "failed-over",
+] as const;
 export type GroupState = (typeof GROUP_STATES)[number];
 
 /** Where un-replicated data sits; drives the bottleneck rule (domain.md §9.1). */

@@ -15,7 +15,8 @@ import type { GroupRecoveryStatus } from "./status.ts";
 export class SiteRecoveryOperations implements RecoveryOperations {
   private constructor(
     private readonly images: ImageAccess,
-    private readonly store: DrillStore,
+    /** The site's drill records, which failovers (replication/failover) are recorded in too. */
+    readonly store: DrillStore,
     private readonly group: (name: string) => ImageGroup,
   ) {}
 

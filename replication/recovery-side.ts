@@ -10,6 +10,8 @@ import type { Logger } from "../lib/log.ts";
 import type { GroupConfig, SiteConfig } from "./config.ts";
 import type { EventHub } from "./control/event-hub.ts";
 import { ApiError } from "./control/site-control.ts";
+import type { FailoverTarget } from "./failover/failover.ts";
+import { type FailoverRecord, readFailoverRecord } from "./failover/failover-record.ts";
 import type { ImageGroup } from "./images/image-access.ts";
 import { Journal } from "./journal/journal.ts";
 import { LinkTracker } from "./link/link-status.ts";
@@ -18,6 +20,7 @@ import { loadLinkTls } from "./link/tls.ts";
 import {
   type BookmarkStatus,
   type EngineGroupState,
+  type GroupFailoverStatus,
   type GroupRecoveryStatus,
   type GroupStatus,
   type LinkStatus,
@@ -28,6 +31,9 @@ export class RecoverySide {
   private readonly groups = new Map<string, { config: GroupConfig; journal: Journal; state: EngineGroupState }>();
   private receiver: Receiver | null = null;
   private readonly tracker: LinkTracker;
+  /** Groups failing or failed over to this site: the link feeds them no more (replication/failover). */
+  private readonly sealed = new Set<string>();
+  private readonly failoverRecords = new Map<string, FailoverRecord>();
 
   /** `groups` are the site's groups whose direction is recovery. */
   constructor(
@@ -43,8 +49,15 @@ export class RecoverySide {
     const { config } = this;
     const psk = resolveSecret(config.link.psk);
     for (const gc of this.groupConfigs) {
+      const dir = join(config.dataDir, "groups", gc.name);
+      // Read before the link listens: a failed-over group must never take the old site's writes.
+      const failover = readFailoverRecord(dir);
+      if (failover) {
+        this.sealed.add(gc.name);
+        this.failoverRecords.set(gc.name, failover);
+      }
       const journal = await Journal.open({
-        dir: join(config.dataDir, "groups", gc.name),
+        dir,
         group: gc,
         logger: this.logger.child({ group: gc.name }),
         onEvent: (e) => {
@@ -60,6 +73,7 @@ export class RecoverySide {
       groups: new Map([...this.groups].map(([name, g]) => [name, g.journal])),
       tracker: this.tracker,
       logger: this.logger,
+      failedOver: (group) => this.sealed.has(group),
     });
     const { host, port } = parseHostPort(config.link.listen!);
     return { linkPort: await this.receiver.listen(host, port) };
@@ -70,8 +84,15 @@ export class RecoverySide {
     for (const g of this.groups.values()) await g.journal.close();
   }
 
-  /** `recoveryOf` adds what the site's recovery operations know of a group (image access, drills). */
-  groupStatus(at: number, recoveryOf: (group: string) => GroupRecoveryStatus | undefined): GroupStatus[] {
+  /**
+   * `recoveryOf` adds what the site's recovery operations know of a group (image access, drills),
+   * `failoverOf` what the failover knows; a promoted group reports direction production.
+   */
+  groupStatus(
+    at: number,
+    recoveryOf: (group: string) => GroupRecoveryStatus | undefined,
+    failoverOf: (group: string) => GroupFailoverStatus | undefined,
+  ): GroupStatus[] {
     const groups: GroupStatus[] = [];
     for (const [name, g] of this.groups) {
       const j = g.journal;
@@ -80,9 +101,10 @@ export class RecoverySide {
       this.refreshState(name, g);
       const b = j.lastBookmark();
       const recovery = recoveryOf(name);
+      const failover = failoverOf(name);
       groups.push({
         name,
-        direction: "recovery",
+        direction: failover?.phase === "promoted" ? "production" : "recovery",
         tenant: g.config.tenant,
         state: g.state,
         fault: j.fault,
@@ -110,6 +132,7 @@ export class RecoverySide {
         volumes: g.config.volumes.map((v) => ({ name: v.name, sizeBytes: v.size })),
         journal,
         ...(recovery && { recovery }),
+        ...(failover && { failover }),
       });
     }
     return groups;
@@ -145,22 +168,48 @@ export class RecoverySide {
 
   private refreshState(name: string, g: { journal: Journal; state: EngineGroupState }): void {
     const j = g.journal;
-    const to: EngineGroupState = j.fault
-      ? "error"
-      : j.resyncing
-        ? j.durableSeq === 0
-          ? "initializing"
-          : "resyncing"
-        : "active";
+    const to: EngineGroupState = this.sealed.has(name)
+      ? "failed-over"
+      : j.fault
+        ? "error"
+        : j.resyncing
+          ? j.durableSeq === 0
+            ? "initializing"
+            : "resyncing"
+          : "active";
     if (to === g.state) return;
     this.events.emit({
       type: "state",
       group: name,
       from: g.state,
       to,
-      reason: j.fault ?? (j.resyncing ? "resync" : "journal ready"),
+      reason: this.sealed.has(name)
+        ? "failed over to this site"
+        : (j.fault ?? (j.resyncing ? "resync" : "journal ready")),
     });
     g.state = to;
+  }
+
+  /** Groups with a failover record when the site started, for the failover to resume. */
+  failoversAtStart(): [string, FailoverRecord][] {
+    return [...this.failoverRecords];
+  }
+
+  /** The group as a failover promotes it: its journal, its folder, and the seal on its link. */
+  failoverTarget(name: string): FailoverTarget {
+    const g = this.entry(name);
+    return {
+      config: g.config,
+      dir: join(this.config.dataDir, "groups", name),
+      journal: g.journal,
+      seal: async () => {
+        this.sealed.add(name);
+        await this.receiver?.settle(name);
+      },
+      unseal: () => {
+        this.sealed.delete(name);
+      },
+    };
   }
 
   /** The group's journal, for image access and test failover. */

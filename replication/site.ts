@@ -10,7 +10,8 @@ import type { Logger } from "../lib/log.ts";
 import { type Direction, groupDirection, type SiteConfig } from "./config.ts";
 import { EventHub } from "./control/event-hub.ts";
 import { ControlServer } from "./control/http-api.ts";
-import { ApiError, type SiteControl } from "./control/site-control.ts";
+import { ApiError, type FailoverOperations, type SiteControl } from "./control/site-control.ts";
+import { type FailoverRequest, Failovers, type FailoverView } from "./failover/failover.ts";
 import { ProductionSide } from "./production-side.ts";
 import { SiteRecoveryOperations } from "./recovery-operations.ts";
 import { RecoverySide } from "./recovery-side.ts";
@@ -27,6 +28,8 @@ export interface RunningSite {
 export class Site implements SiteControl {
   readonly events: EventHub;
   recovery?: SiteRecoveryOperations;
+  failovers?: FailoverOperations;
+  private failover: Failovers | null = null;
   private readonly startedAt = Date.now() / 1000;
   private readonly directions: Map<string, Direction>;
   /** Present when the site has groups of that direction. */
@@ -58,10 +61,24 @@ export class Site implements SiteControl {
       group: (name) => this.recoveryGroup(name, "image access (recovery points, images, test failover)").group(name),
       rpoOf: (name) => this.recoveryGroup(name, "a recovery-point estimate").rpoOf(name),
     });
+    if (this.recoverySide) {
+      const side = this.recoverySide;
+      const failover = new Failovers({
+        site: this.config.site,
+        host: parseHostPort(this.config.control.listen).host,
+        drills: this.recovery.store,
+        logger: this.logger,
+        rpoOf: (name) => side.rpoOf(name),
+      });
+      this.failover = failover;
+      for (const [name, record] of side.failoversAtStart()) await failover.resume(side.failoverTarget(name), record);
+      this.failovers = { failover: (group, request) => this.failOver(group, request) };
+    }
     return { ...production, ...recovery };
   }
 
   async stop(): Promise<void> {
+    await this.failover?.close();
     await this.recovery?.close();
     await this.productionSide?.stop();
     await this.recoverySide?.stop();
@@ -72,7 +89,11 @@ export class Site implements SiteControl {
     const order = [...this.directions.keys()];
     const groups = [
       ...(this.productionSide?.groupStatus(at) ?? []),
-      ...(this.recoverySide?.groupStatus(at, (name) => this.recovery?.status(name)) ?? []),
+      ...(this.recoverySide?.groupStatus(
+        at,
+        (name) => this.recovery?.status(name),
+        (name) => this.failover?.status(name),
+      ) ?? []),
     ].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
     const links = [this.productionSide?.linkStatus(), this.recoverySide?.linkStatus()].filter((l) => l !== undefined);
     return {
@@ -88,6 +109,7 @@ export class Site implements SiteControl {
 
   /** Either direction takes a bookmark: production at its head, recovery at what its journal holds durably. */
   bookmark(group: string, name: string): Promise<BookmarkStatus> {
+    this.refuseFailedOver(group, "a bookmark");
     const side = this.directionOf(group) === "production" ? this.productionSide : this.recoverySide;
     return side!.bookmark(group, name);
   }
@@ -117,14 +139,34 @@ export class Site implements SiteControl {
     return this.recoveryGroup(group, "releasing its source").releaseSource(group);
   }
 
+  private failOver(group: string, request: FailoverRequest): Promise<FailoverView> {
+    const side = this.recoveryGroup(group, "a failover");
+    const imageAccessOn = this.recovery?.status(group).imageAccess.mode !== "off";
+    return this.failover!.failover(side.failoverTarget(group), request, imageAccessOn);
+  }
+
   private directionOf(group: string): Direction {
     const d = this.directions.get(group);
     if (!d) throw new ApiError(404, `no group "${group}" on this site`);
     return d;
   }
 
+  /**
+   * Refuses every operation on a group failing or failed over to this site: it is no longer fed by
+   * the link, and until it is reprotected it only serves its volumes.
+   */
+  private refuseFailedOver(group: string, what: string): void {
+    const phase = this.failover?.phase(group);
+    if (phase)
+      throw new ApiError(
+        409,
+        `group "${group}" ${phase === "promoting" ? "is failing over" : "failed over"} to site ${this.config.site}: ${what} is not possible until it is reprotected`,
+      );
+  }
+
   /** The side of a group that is production here; `what` says what was asked, for the refusal. */
   private productionGroup(group: string, what: string): ProductionSide {
+    this.refuseFailedOver(group, what);
     if (this.directionOf(group) !== "production" || !this.productionSide)
       throw new ApiError(
         409,
@@ -134,6 +176,7 @@ export class Site implements SiteControl {
   }
 
   private recoveryGroup(group: string, what: string): RecoverySide {
+    this.refuseFailedOver(group, what);
     if (this.directionOf(group) !== "recovery" || !this.recoverySide)
       throw new ApiError(
         409,

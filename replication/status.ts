@@ -5,7 +5,7 @@
  * site from its own timestamps, so clock skew between sites never distorts it.
  */
 
-export type EngineGroupState = "initializing" | "resyncing" | "active" | "paused" | "bitmap" | "error";
+export type EngineGroupState = "initializing" | "resyncing" | "active" | "paused" | "bitmap" | "error" | "failed-over";
 export type EngineLinkState = "up" | "connecting" | "down";
 export type ReplicationMode = "async" | "sync";
 /** Which way a group replicates from the reporting site: its writes are served and shipped here, or received and journaled here. */
@@ -117,6 +117,25 @@ export interface GroupStatus {
   journal: JournalStatus | null;
   /** Recovery site: image access, test failover and drills (docs/recovery.md). */
   recovery?: GroupRecoveryStatus;
+  /** Present once the group has failed over (state `failed-over`), at both sites (docs/recovery.md). */
+  failover?: GroupFailoverStatus;
+}
+
+/**
+ * A failed-over group. The recovery site promotes it (`promoting` while its replica is rolled to
+ * the point, then `promoted`: served writable here, direction production); the old production site
+ * is `fenced` (its exports refuse writes) once it hears of it over the link.
+ */
+export interface GroupFailoverStatus {
+  phase: "promoting" | "promoted" | "fenced";
+  /** The site the group failed over to. */
+  toSite: string;
+  /** The recovery point the group was promoted at (recovery site only). */
+  point?: { seq: number; timestamp: number; bookmark?: string };
+  /** When the phase began (reporting site's clock). */
+  sinceTimestamp: number;
+  /** Promoted: where each volume is served for writing. */
+  volumes?: { name: string; uri: string }[];
 }
 
 export interface GroupRecoveryStatus {

@@ -1,13 +1,14 @@
 /**
  * `rpowatch recover …`: recovery operations on a recovery site through its control API
  * (docs/recovery.md): list recovery points, add a bookmark, open and end image access or a test
- * failover. `--json` prints the API's answer as is, for scripts.
+ * failover, fail a group over. `--json` prints the API's answer as is, for scripts.
  */
 import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { ExitCode } from "../../lib/exit-codes.ts";
 import { isoTime } from "../../lib/iso-time.ts";
 import type { DrillRecord } from "../../replication/drills/drill-store.ts";
+import type { FailoverView } from "../../replication/failover/failover.ts";
 import type { ImageSessionView } from "../../replication/images/image-access.ts";
 import type { RecoveryPoints } from "../../replication/images/recovery-point.ts";
 import type { BookmarkStatus } from "../../replication/status.ts";
@@ -146,6 +147,47 @@ export function registerRecover(program: Command): void {
             ? `test failover of ${o.group} ended: drill ${r.drill.id} ${r.drill.result}, RTO ${r.drill.rtoSeconds?.toFixed(3)} s, highest RPO ${r.drill.maxRpoSeconds.toFixed(1)} s\n`
             : `image access of ${o.group} ended\n`,
         );
+      }),
+    );
+
+  recover
+    .command("failover")
+    .description(
+      "fail the group over to this recovery site at a point: the old production site is fenced when reachable, the volumes are served writable here; prints one nbd:// address per volume",
+    )
+    .requiredOption("--group <name>", "consistency group")
+    .option("--latest", "the newest point")
+    .option("--time <time>", "the point at a time (ISO 8601 with a zone, e.g. 2026-12-02T15:04:05Z)")
+    .option("--bookmark <name>", "the point of a named bookmark")
+    .option("--bookmark-before <time>", "the latest bookmark at or before a time")
+    .option("--operator <name>", "who fails over (recorded)", userInfo().username)
+    .option("--note <text>", "note recorded with the failover")
+    .addOption(siteOption())
+    .option("--json", "print the API answer as JSON")
+    .action(
+      operation<
+        Common & {
+          latest?: boolean;
+          time?: string;
+          bookmark?: string;
+          bookmarkBefore?: string;
+          operator: string;
+          note?: string;
+        }
+      >(async (api, o) => {
+        const f = await api.post<FailoverView>(`${g(o.group)}/failover`, {
+          latest: o.latest,
+          time: o.time,
+          bookmark: o.bookmark,
+          bookmarkBefore: o.bookmarkBefore,
+          operator: o.operator,
+          note: o.note,
+        });
+        if (!o.json)
+          process.stderr.write(
+            `${f.group} failed over at ${pointText(f.point)}; served writable after ${f.rtoSeconds.toFixed(3)} s; drill ${f.drill}\n`,
+          );
+        print(o.json, f, () => `${f.volumes.map((v) => v.uri).join("\n")}\n`);
       }),
     );
 }

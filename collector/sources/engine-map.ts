@@ -42,6 +42,7 @@ export const GROUP_FIELDS = {
   volumes: "volumes",
   journal: "journal",
   recovery: "recovery",
+  failover: "unmapped: the group's state says failed-over; the point and addresses are for the operator (control API)",
 } as const satisfies Record<keyof GroupStatus, keyof GroupSample | Unmapped>;
 
 export const VOLUME_FIELDS = {

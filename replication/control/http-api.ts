@@ -10,6 +10,7 @@ import { WebSocketServer } from "ws";
 import { type Authenticate, allowAll, authMiddleware, upgradeAllowed } from "../../lib/http-auth.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { StreamMessage } from "../status.ts";
+import { failoverRoutes } from "./failover-routes.ts";
 import { recoveryRoutes } from "./recovery-routes.ts";
 import { ApiError, type SiteControl } from "./site-control.ts";
 
@@ -111,6 +112,7 @@ export class ControlServer {
       res.json({ ok: true });
     });
     app.use(recoveryRoutes(() => site.recovery));
+    app.use(failoverRoutes(() => site.failovers));
     app.use((_req, _res, next) => next(new ApiError(404, "no such route")));
     app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
       const status =

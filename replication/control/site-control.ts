@@ -2,6 +2,7 @@
  * What the control API can ask of a running site. Operations name a group; the site routes each to
  * the side where that group's direction lets it be done (replication/site.ts).
  */
+import type { FailoverRequest, FailoverView } from "../failover/failover.ts";
 import type { BookmarkStatus, SiteStatus } from "../status.ts";
 import type { EventHub } from "./event-hub.ts";
 import type { RecoveryOperations } from "./recovery-operations.ts";
@@ -19,6 +20,8 @@ export interface SiteControl {
   readonly events: EventHub;
   /** Recovery points, image access, test failover and drills of the site's recovery groups (docs/recovery.md). */
   readonly recovery?: RecoveryOperations;
+  /** Failover of a recovery group to this site (docs/recovery.md). */
+  readonly failovers?: FailoverOperations;
   status(): SiteStatus;
   bookmark(group: string, name: string): Promise<BookmarkStatus>;
   /** Operator override of the link limit of the site's production groups (0 = unlimited, null = back to config and schedule). */
@@ -29,4 +32,8 @@ export interface SiteControl {
   resync(group: string, kind: "full" | "fast"): void;
   /** A recovery group: forgets which production site feeds it, so another may connect. */
   releaseSource(group: string): Promise<void>;
+}
+
+export interface FailoverOperations {
+  failover(group: string, request: FailoverRequest): Promise<FailoverView>;
 }

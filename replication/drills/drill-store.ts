@@ -1,5 +1,5 @@
 /**
- * Durable record of every DR drill (test failover) a recovery site ran: an append-only file of
+ * Durable record of every DR drill (test failover) and failover a recovery site ran: an append-only file of
  * JSON lines, one line per change of a drill, fdatasync'd before the call returns. The newest line
  * of an id is the drill. A torn last line (a crash mid-append) is cut; a drill still `running`
  * when the site starts was cut short by a crash or a stop and is closed as `interrupted`.
@@ -11,7 +11,7 @@ export type DrillResult = "running" | "passed" | "failed" | "interrupted";
 
 export interface DrillRecord {
   id: string;
-  kind: "test-failover";
+  kind: "test-failover" | "failover";
   group: string;
   tenant: string;
   /** The recovery point used. */
@@ -88,9 +88,9 @@ export class DrillStore {
     return this.drills.get(id);
   }
 
-  /** Newest passed drill of a group, if any. */
+  /** Newest passed test failover of a group, if any. */
   lastPassed(group: string): DrillRecord | undefined {
-    return this.list().findLast((d) => d.group === group && d.result === "passed");
+    return this.list().findLast((d) => d.group === group && d.kind === "test-failover" && d.result === "passed");
   }
 
   /** Newest drill of a group whose image came up, if any. */

@@ -168,6 +168,16 @@ export class Journal {
   }
 
   /** Volume content as of `atSeq`: the replica rolled back by undo records, or forward by pending redo. */
+  /**
+   * Ranges of a volume the replica holds from writes after `seq` (their undo is in the window):
+   * what rolling the replica back to `seq` rewrites, once everything durable is distributed.
+   */
+  changedAfter(volume: string, seq: number): { offset: number; length: number }[] {
+    return this.s.index
+      .undoOf(volume, seq, Number.POSITIVE_INFINITY)
+      .map((e) => ({ offset: e.offset, length: e.length }));
+  }
+
   readAt(volume: string, atSeq: number, offset: number, length: number): Promise<Buffer> {
     return this.reads.readAt(volume, atSeq, offset, length);
   }

@@ -25,6 +25,8 @@ export interface GroupPosition {
   resyncing?: boolean;
   /** Size in bytes of each of the group's volumes at the recovery site (welcome only). */
   volumes?: Record<string, number>;
+  /** The group failed over to the recovery site (named here): the production site fences it. */
+  failedOverTo?: string;
 }
 /** Where each group's journal stands: the production site resumes right after durableSeq. */
 export interface WelcomeMsg {

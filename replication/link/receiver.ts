@@ -36,6 +36,8 @@ export interface ReceiverOptions {
   groups: Map<string, RecoveryGroupPort>;
   tracker: LinkTracker;
   logger: Logger;
+  /** True once a group failed over to this site: its batches are dropped and its acks fence the sender. */
+  failedOver: (group: string) => boolean;
 }
 
 /** What the last heartbeat said about a group, for the recovery site's RPO upper bound. */
@@ -50,6 +52,8 @@ export class Receiver {
   private readonly server: Server;
   private active: FramedSocket | null = null;
   private readonly sockets = new Set<Socket>();
+  /** Each authenticated connection's committers, by group. */
+  private readonly sessions = new Set<Map<string, JournalCommitter>>();
   readonly peer = new Map<string, PeerView>();
   private readonly log: Logger;
 
@@ -74,6 +78,11 @@ export class Receiver {
         resolve(typeof a === "object" && a ? a.port : port);
       });
     });
+  }
+
+  /** Resolves once no batch of `group` is being appended: after failedOver(group) turns true, none will be. */
+  async settle(group: string): Promise<void> {
+    await Promise.all([...this.sessions].map((commits) => commits.get(group)?.idle()));
   }
 
   close(): Promise<void> {
@@ -163,8 +172,11 @@ export class Receiver {
         appliedSeq: g.appliedSeq,
         resyncing: g.resyncing,
         volumes: g.volumeSizes,
+        ...(o.failedOver(name) && { failedOverTo: o.site }),
       };
     const commits = new Map([...o.groups].map(([name, g]) => [name, new JournalCommitter(g)]));
+    this.sessions.add(commits);
+    link.socket.once("close", () => this.sessions.delete(commits));
     link.setHandler((f) => this.onFrame(link, commits, f));
     await link.send(jsonFrame(FrameType.welcome, welcome));
     o.tracker.contact();
@@ -210,6 +222,9 @@ export class Receiver {
     });
     if (records.length === 0 || header.firstSeq > committer.nextSeq)
       throw new ProtocolError(`batch starts at seq ${header.firstSeq}, expected at most ${committer.nextSeq}`);
+    // Writes the old production site took after a failover are not the group's any more. Checked
+    // right before the commit, with no await between, so settle() covers every batch let through.
+    if (this.o.failedOver(String(header.group))) return;
     committer.nextSeq = Math.max(committer.nextSeq, records.at(-1)!.seq + 1);
     this.o.tracker.countRaw(raw.length);
     // Not awaited: the next batch may join this one's journal commit; the ack follows durability.
@@ -237,6 +252,8 @@ export class Receiver {
     const reply: ReplyMsg = { id: Number(req.id) };
     try {
       const g = this.group(req.group);
+      if (this.o.failedOver(String(req.group)))
+        throw new RangeError(`group ${String(req.group)} failed over to site ${this.o.site}`);
       switch (req.op) {
         case "checksums": {
           const sums = await g.blockChecksums(req.volume, req.offset, req.length, req.blockSize);
@@ -272,6 +289,7 @@ export class Receiver {
       durableSeq: g.durableSeq,
       appliedSeq: g.appliedSeq,
       fault: g.fault,
+      ...(this.o.failedOver(name) && { failedOverTo: this.o.site }),
     };
   }
 

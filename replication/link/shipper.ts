@@ -186,6 +186,10 @@ export class Shipper {
     for (const g of o.groups) {
       const pos = welcome.msg.groups?.[g.name];
       if (!pos) throw new ProtocolError(`recovery site does not know group ${g.name}`);
+      if (pos.failedOverTo) {
+        await g.fence(String(pos.failedOverTo));
+        continue;
+      }
       g.matchPeerVolumes(pos.volumes ?? {});
       g.resumeFrom(Number(pos.durableSeq), Number(pos.appliedSeq), pos.resyncing === true);
     }
@@ -335,6 +339,12 @@ class ActiveSession implements LinkSession {
   private applyAck(a: AckMsg): void {
     const g = this.o.groups.find((x) => x.name === a.group);
     if (!g) throw new ProtocolError(`ack for unknown group ${a.group}`);
+    if (a.failedOverTo) {
+      g.fence(String(a.failedOverTo)).catch((err: Error) =>
+        this.log.error({ group: g.name, err: err.message }, "cannot fence a failed-over group"),
+      );
+      return;
+    }
     g.setRemoteFault(a.fault ? `recovery site: ${a.fault}` : null);
     g.acknowledge(Number(a.durableSeq), Number(a.appliedSeq));
     this.wake();

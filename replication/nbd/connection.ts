@@ -61,9 +61,13 @@ function transmissionFlags(backend: NbdExportBackend): number {
   return flags;
 }
 
-/** Maps a backend failure to an NBD error: ENOSPC passes through, everything else is EIO. */
+/**
+ * Maps a backend failure to an NBD error: ENOSPC (a full scratch area) and EPERM (a fenced volume)
+ * pass through, everything else is EIO.
+ */
 function errnoOf(err: unknown): number {
-  return (err as NodeJS.ErrnoException)?.code === "ENOSPC" ? Errno.ENOSPC : Errno.EIO;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === "ENOSPC" ? Errno.ENOSPC : code === "EPERM" ? Errno.EPERM : Errno.EIO;
 }
 
 const COMMAND_NAMES: Record<number, string> = Object.fromEntries(Object.entries(Cmd).map(([k, v]) => [v, k]));

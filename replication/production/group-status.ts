@@ -31,5 +31,6 @@ export function productionGroupStatus(g: ProductionGroup, lastContact: number, a
       rpoSeconds: rpo.volumes.get(v.name) ?? 0,
     })),
     journal: null,
+    ...(g.fenced && { failover: { phase: "fenced", ...g.fenced } }),
   };
 }

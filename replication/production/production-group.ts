@@ -42,6 +42,8 @@ interface PersistedGroup {
   pendingBookmarks: Bookmark[];
   /** Paused by an operator: survives a restart until resumed (absent in files written before 2026-11-22). */
   paused?: boolean;
+  /** Fenced: the group failed over to another site; writes are refused until it is reprotected. */
+  fenced?: { toSite: string; sinceTimestamp: number };
 }
 
 export interface ProductionGroupOptions {
@@ -214,7 +216,27 @@ export class ProductionGroup {
    * failed here and both sites agree on the volumes.
    */
   get shipping(): boolean {
-    return !this.paused && this.sync.kind === "none" && this.fault === null && this.peerMismatch === null;
+    return (
+      !this.fenced && !this.paused && this.sync.kind === "none" && this.fault === null && this.peerMismatch === null
+    );
+  }
+
+  /** Set once the group failed over to another site: the site it went to and when this one heard. */
+  get fenced(): Readonly<{ toSite: string; sinceTimestamp: number }> | null {
+    return this.st.fenced ?? null;
+  }
+
+  /**
+   * Fences the group because it failed over to `toSite`: from now on its exports refuse writes
+   * (EPERM) and nothing more is shipped, so the two sites can never both take writes as production.
+   * Saved before it resolves, so a restarted site stays fenced.
+   */
+  async fence(toSite: string): Promise<void> {
+    if (this.st.fenced) return;
+    this.st.fenced = { toSite, sinceTimestamp: now() };
+    if (!(await this.persistNow())) throw new Error(`group ${this.name}: ${this.faultReason}`);
+    this.logger.warn({ toSite }, "group failed over to another site: fenced, writes refused");
+    this.refreshState(`failed over to site ${toSite}`);
   }
 
   /**
@@ -232,6 +254,10 @@ export class ProductionGroup {
     fua: boolean,
   ) {
     if (!this.volumes.has(volume)) throw new Error(`unknown volume ${volume}`);
+    if (this.st.fenced)
+      throw Object.assign(new Error(`group ${this.name} failed over to site ${this.st.fenced.toSite}`), {
+        code: "EPERM",
+      });
     if (this.fault) throw new Error(`group ${this.name} is in error: ${this.fault}`);
     const c = this.st.counters[volume]!;
     if (kind === "trim") c.trimmedBytesTotal += length;
@@ -488,7 +514,7 @@ export class ProductionGroup {
 
   /** The next resync this group needs, if any (extents only once the queue has drained). */
   nextResync(): ResyncKind | null {
-    if (this.fault || this.peerMismatch || this.paused || this.sync.kind !== "none") return null;
+    if (this.st.fenced || this.fault || this.peerMismatch || this.paused || this.sync.kind !== "none") return null;
     if (this.st.resyncRequired) return this.st.resyncRequired;
     const hasDirty = [...this.volumes.values()].some((v) => v.dirty.dirtyExtents > 0);
     // The journal drops undistributed history when a resync begins, so extents wait for it too.
@@ -545,6 +571,7 @@ export class ProductionGroup {
   }
 
   private computeState(): EngineGroupState {
+    if (this.st.fenced) return "failed-over";
     if (this.faultReason) return "error";
     if (this.paused) return "paused";
     if (!this.st.initialized) return "initializing";

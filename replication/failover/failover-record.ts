@@ -1,0 +1,31 @@
+/**
+ * What a recovery site keeps of a group's failover, in `<group dir>/failover.json`, written
+ * atomically: the point, and whether the replica has been rolled to it yet. It is read before the
+ * link listens, so a restarted site never lets the old production site feed a failed-over group.
+ * Reprotect and failback will start from it: the point (seq) splits what the old side wrote after
+ * the failover (journal records above it) from what it had shipped before.
+ */
+import { join } from "node:path";
+import { readState, writeState } from "../production/state-file.ts";
+
+export interface FailoverRecord {
+  /** `promoting` until the replica holds the point durably; then `promoted` (served writable here). */
+  phase: "promoting" | "promoted";
+  point: { seq: number; timestamp: number; bookmark?: string };
+  /** The production site the group replicated from, when known. */
+  fromSite: string | null;
+  requestedAt: number;
+  promotedAt?: number;
+  /** The drill record of this failover. */
+  drill: string;
+}
+
+export const FAILOVER_FILE = "failover.json";
+
+export function readFailoverRecord(groupDir: string): FailoverRecord | null {
+  return readState<FailoverRecord | null>(join(groupDir, FAILOVER_FILE), null);
+}
+
+export function writeFailoverRecord(groupDir: string, record: FailoverRecord): Promise<void> {
+  return writeState(join(groupDir, FAILOVER_FILE), record);
+}
