@@ -40,10 +40,16 @@ export async function startMonitoring(
   const collector = new Collector({ sources: [], rateWindowSeconds: config.collector.rateWindow, logger });
   const stats = new NotificationStats();
   const notifier = createNotifier(config.alerts, stats, logger);
-  const evaluator = config.alerts.evaluator.enabled
-    ? new AlertEvaluator({ notify: (n) => notifier.dispatch(n), forSeconds: config.embedded.alertFor })
-    : null;
   const historyStats = new HistoryStats();
+  // The configured address until the exporter has bound its port.
+  let instance = config.exporter.listen;
+  const evaluator = config.alerts.evaluator.enabled
+    ? new AlertEvaluator({
+        notify: (n) => notifier.dispatch(n),
+        forSeconds: config.embedded.alertFor,
+        self: () => ({ instance, historyBuffer: historyStats.buffer() }),
+      })
+    : null;
   const extractorOverrides: ExtractorOverrides = {
     // An extractor emits its samples; returning them (as this once did) exports nothing.
     notifications: (_snapshot, _now, emit) => {
@@ -68,6 +74,7 @@ export async function startMonitoring(
   }
   const { host, port } = parseHostPort(config.exporter.listen);
   const exporter = await app.listen(host, port);
+  instance = new URL(exporter.url).host;
   const history = config.history.enabled
     ? await startHistory({
         config: config.history,
