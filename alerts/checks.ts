@@ -7,7 +7,8 @@
 import { isGroupRpo } from "../collector/derive/rpo.ts";
 import { dataAgeSeconds } from "../collector/derive/staleness.ts";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
-import type { AlertKey } from "../model/alerts.ts";
+import { parseDuration } from "../lib/units.ts";
+import { type AlertKey, CORRUPT_WINDOW } from "../model/alerts.ts";
 import type { GroupState } from "../model/entities.ts";
 
 export interface Instance {
@@ -22,6 +23,8 @@ export interface CheckContext {
   now: number;
   /** Seconds `value` has stayed unchanged for `key` (0 on first sight or after a change). */
   unchangedFor(key: string, value: number): number;
+  /** How much the counter `total` of `key` rose within the last `windowSeconds` (0 on first sight). */
+  increaseWithin(key: string, total: number, windowSeconds: number): number;
 }
 
 export type Check = (ctx: CheckContext) => Instance[];
@@ -183,6 +186,14 @@ export const CHECKS: Record<AlertKey, Check | null> = {
       }
       const age = ctx.now - lastTest;
       return age > 31 * DAY ? [{ labels: groupLabels(g), value: age, threshold: 31 * DAY }] : [];
+    }),
+  journalCorruptRecords: (ctx) =>
+    ctx.snapshot.journals.flatMap((j) => {
+      const total = j.derived.corruptRecordsTotal;
+      if (total === undefined) return [];
+      const labels = groupLabels(j);
+      const rise = ctx.increaseWithin(JSON.stringify(labels), total, parseDuration(CORRUPT_WINDOW));
+      return rise > 0 ? [{ labels, value: rise, threshold: 0 }] : [];
     }),
   testFailoverScratchNearlyFull: (ctx) =>
     perGroup(ctx, (g) => {

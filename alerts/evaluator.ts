@@ -12,6 +12,7 @@ import type { SnapshotFeed } from "../collector/snapshot-feed.ts";
 import { parseDuration } from "../lib/units.ts";
 import { ALERT_LIST, type AlertDef, type AlertKey, alerts, INHIBITIONS } from "../model/alerts.ts";
 import { CHECKS, type Instance } from "./checks.ts";
+import { CounterWindows } from "./counter-windows.ts";
 import type { Notification, WebhookAlert, WebhookPayload } from "./notifier/webhook.ts";
 import { expandAnnotations, staticLabels } from "./templates.ts";
 
@@ -55,6 +56,7 @@ function fingerprint(labels: Record<string, string>): string {
 export class AlertEvaluator {
   private readonly tracked = new Map<string, Tracked>();
   private readonly memory = new Map<string, { value: number; since: number }>();
+  private readonly counters = new CounterWindows();
   private readonly forSeconds: Record<string, number>;
 
   constructor(private readonly opts: EvaluatorOptions) {
@@ -73,7 +75,12 @@ export class AlertEvaluator {
       remembered.add(key);
       return this.unchangedFor(key, value, now);
     };
-    const ctx = { snapshot, now, unchangedFor };
+    const counted = new Set<string>();
+    const increaseWithin = (key: string, total: number, windowSeconds: number) => {
+      counted.add(key);
+      return this.counters.increase(key, total, now, windowSeconds);
+    };
+    const ctx = { snapshot, now, unchangedFor, increaseWithin };
     const seen = new Set<string>();
     const changed: WebhookAlert[] = [];
     for (const [key, check] of Object.entries(CHECKS) as Array<[AlertKey, (typeof CHECKS)[AlertKey]]>) {
@@ -88,6 +95,7 @@ export class AlertEvaluator {
     }
     // A series no check asked about is gone from the snapshot: forget it, or churned groups pile up.
     for (const key of this.memory.keys()) if (!remembered.has(key)) this.memory.delete(key);
+    this.counters.keepOnly(counted);
     for (const [id, t] of this.tracked) {
       if (seen.has(id)) continue;
       this.tracked.delete(id);
@@ -129,7 +137,7 @@ export class AlertEvaluator {
 
   /** How many series the evaluator holds state for (alert instances and remembered values). */
   seriesHeld(): number {
-    return this.tracked.size + this.memory.size;
+    return this.tracked.size + this.memory.size + this.counters.size;
   }
 
   private observe(alert: AlertDef, instance: Instance, now: number): string {

@@ -362,7 +362,6 @@ export const metrics = {
     unit: "count",
     entity: "journal",
     help: "Journal records whose checksum failed at the recovery site: counted, never applied. Any increase means damaged storage or a damaged transfer.",
-    notOnDashboard: "not yet given a panel on the recovery dashboard",
   }),
   journalStoreCapacity: def({
     name: "rpowatch_journal_store_capacity_bytes",

@@ -169,6 +169,35 @@ describe("built-in evaluator", () => {
     expect(filled.sort()).toEqual(["outgrowing", "runaway"]);
   });
 
+  it("JournalCorruptRecords fires as the corrupt-record counter rises and clears an hour after the last rise", () => {
+    const { sent, ev } = evaluator();
+    const counted = (total: number, group = "db") => {
+      const j = journal(1, { ...PLACE, group });
+      return { ...j, derived: { ...j.derived, corruptRecordsTotal: total } };
+    };
+    const at = (t: number, db: number) =>
+      ev.evaluate(snapshot({ groups: [], journals: [counted(db), counted(2, "web")] }), NOW + t);
+    at(0, 0);
+    at(60, 0);
+    // web was first seen with 2 corrupt records: no rise is seen, as Prometheus needs two samples.
+    expect(sent).toEqual([]);
+    at(120, 1);
+    expect(names(sent)).toEqual(["firing JournalCorruptRecords"]);
+    expect(sent[0]!.payload.alerts[0]).toMatchObject({
+      labels: { alertname: "JournalCorruptRecords", severity: "critical", group: "db", site: "dr" },
+      annotations: { value: "1", threshold: "0", summary: "Journal of group db at site dr has corrupt records" },
+    });
+    at(1800, 3);
+    expect(ev.firing()[0]!.annotations.value).toBe("3");
+    // An hour after the rise at 120 only the later one counts; an hour after that, none.
+    at(120 + 3600, 3);
+    expect(ev.firing()[0]!.annotations.value).toBe("2");
+    at(1800 + 3599, 3);
+    expect(names(sent)).toEqual(["firing JournalCorruptRecords"]);
+    at(1800 + 3600, 3);
+    expect(names(sent.slice(1))).toEqual(["resolved JournalCorruptRecords"]);
+  });
+
   it("a shortened `for` leaves DrTestOverdue's grace hour for a group never tested", () => {
     const sent: Notification[] = [];
     const ev = new AlertEvaluator({ notify: (n) => sent.push(n), forSeconds: 1 });
