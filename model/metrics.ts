@@ -581,6 +581,16 @@ export const metrics = {
     entity: "collector",
     help: "History points lost because the buffer was full.",
   }),
+
+  // ── Report schedule (reports/schedule/) ───────────────────────────────────
+  reportRuns: def({
+    name: "rpowatch_report_runs_total",
+    type: "counter",
+    unit: "count",
+    entity: "collector",
+    extraLabels: { report: ["capacity", "health"], result: ["succeeded", "failed"] },
+    help: "Scheduled report runs (reports.schedule), each counted once as succeeded or failed; a failed run is run again at the next start.",
+  }),
 } as const;
 
 export type MetricKey = keyof typeof metrics;

@@ -80,6 +80,10 @@ export function registerStart(program: Command): void {
         say(`NOC page: ${monitoring.exporter.url}/`);
         say(`metrics: ${monitoring.exporter.url}/metrics`);
         say(`history: ${monitoring.history ? monitoring.history.location : "off"}`);
+        for (const r of monitoring.reports?.next() ?? []) {
+          const next = r.atMs === undefined ? "no later run" : `next ${new Date(r.atMs).toISOString()}`;
+          say(`scheduled report: ${r.kind} "${r.cron}" ${r.timezone}, ${next}`);
+        }
         say(`alert evaluator: ${monitoring.evaluator ? "on" : "off"}; Ctrl-C stops everything`);
       } catch (err) {
         await stopAll();
