@@ -6,10 +6,11 @@
  */
 import { AlertEvaluator } from "../../alerts/evaluator.ts";
 import { createNotifier } from "../../alerts/notifier/from-config.ts";
-import { createAlertmanagerWebhookRouter } from "../../alerts/notifier/router.ts";
+import { createAlertmanagerWebhookRouter, webhookRefusalCounts } from "../../alerts/notifier/router.ts";
 import { NotificationStats } from "../../alerts/notifier/stats.ts";
 import { Collector } from "../../collector/collector.ts";
 import type { SourceConfig } from "../../collector/config.ts";
+import type { Extractor } from "../../collector/series.ts";
 import { createSource } from "../../collector/sources/factories.ts";
 import { pushRouter } from "../../collector/sources/push-routes.ts";
 import { PushRegistry } from "../../collector/sources/push-source.ts";
@@ -44,11 +45,18 @@ export async function startMonitoring(
     ? new AlertEvaluator({ notify: (n) => notifier.dispatch(n), forSeconds: config.embedded.alertFor })
     : null;
   const historyStats = new HistoryStats();
+  const pushRegistry = new PushRegistry({ logger });
+  const webhookRefusals = webhookRefusalCounts(logger);
+  // An extractor emits its samples; returning them (as this once did) exports nothing.
+  const emitAll =
+    (counts: { samples(): Array<readonly [readonly string[], number]> }): Extractor =>
+    (_snapshot, _now, emit) => {
+      for (const [labels, value] of counts.samples()) emit(labels, value);
+    };
   const extractorOverrides: ExtractorOverrides = {
-    // An extractor emits its samples; returning them (as this once did) exports nothing.
-    notifications: (_snapshot, _now, emit) => {
-      for (const [labels, value] of stats.samples()) emit(labels, value);
-    },
+    notifications: emitAll(stats),
+    pushRefusals: emitAll(pushRegistry.refusals),
+    alertmanagerWebhookRefusals: emitAll(webhookRefusals),
     ...historyStats.overrides(),
   };
   const app = createExporterApp({
@@ -57,10 +65,9 @@ export async function startMonitoring(
     extractorOverrides,
     ...(evaluator && { alerts: () => evaluator.firing() }),
   });
-  const pushRegistry = new PushRegistry();
   app.app.use(pushRouter(pushRegistry));
   app.webSocket(PUSH_WS_PATH, pushWebSocketHandler(pushRegistry));
-  app.app.use(createAlertmanagerWebhookRouter(notifier));
+  app.app.use(createAlertmanagerWebhookRouter(notifier, webhookRefusals));
 
   // Sources come after the exporter app exists: push sources answer on its routes.
   for (const source of [...config.collector.sources, ...extraSources]) {
