@@ -85,6 +85,10 @@ export function registerStart(program: Command): void {
         say(`NOC page: ${monitoring.exporter.url}/`);
         say(`metrics: ${monitoring.exporter.url}/metrics`);
         say(`history: ${monitoring.history ? monitoring.history.location : "off"}`);
+        for (const r of monitoring.reports?.next() ?? []) {
+          const next = r.atMs === undefined ? "no later run" : `next ${new Date(r.atMs).toISOString()}`;
+          say(`scheduled report: ${r.kind} "${r.cron}" ${r.timezone}, ${next}`);
+        }
         // Last: `rpowatch recover` and `drills` find the recovery site here once everything serves.
         if (sites.length > 0) stoppers.push(await writeRunningStack(config.dataDir, { pid: process.pid, sites }));
         say(`alert evaluator: ${monitoring.evaluator ? "on" : "off"}; Ctrl-C stops everything`);

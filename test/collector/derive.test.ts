@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bottleneck, drainForecast, totalBacklog } from "../../collector/derive/backlog.ts";
 import { counterValue, foldCounter } from "../../collector/derive/counter.ts";
+import { groupStateShown } from "../../collector/derive/group-state.ts";
 import { journalFigures } from "../../collector/derive/journal.ts";
 import { linkFigures } from "../../collector/derive/link.ts";
 import { ratioOr, windowSlope } from "../../collector/derive/rate.ts";
@@ -10,6 +11,19 @@ import { stateSet } from "../../collector/derive/state.ts";
 import { SeriesMemory } from "../../collector/series-memory.ts";
 
 const Inf = Number.POSITIVE_INFINITY;
+
+describe("group state shown", () => {
+  it("an active group whose site has no link up reads error: nothing flows", () => {
+    expect(groupStateShown("active", false)).toBe("error");
+    expect(groupStateShown("active", true)).toBe("active");
+  });
+  it("keeps every other state, and the measured one where the source reports no link", () => {
+    for (const state of ["initializing", "resyncing", "paused", "bitmap", "error"] as const) {
+      expect(groupStateShown(state, false)).toBe(state);
+    }
+    expect(groupStateShown("active", undefined)).toBe("active");
+  });
+});
 
 describe("RPO", () => {
   it("group RPO is the maximum of the group's and its volumes' RPO", () => {
