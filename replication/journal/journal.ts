@@ -173,9 +173,7 @@ export class Journal {
    * what rolling the replica back to `seq` rewrites, once everything durable is distributed.
    */
   changedAfter(volume: string, seq: number): { offset: number; length: number }[] {
-    return this.s.index
-      .undoOf(volume, seq, Number.POSITIVE_INFINITY)
-      .map((e) => ({ offset: e.offset, length: e.length }));
+    return this.s.index.undoAfter(volume, seq).map((e) => ({ offset: e.offset, length: e.length }));
   }
 
   readAt(volume: string, atSeq: number, offset: number, length: number): Promise<Buffer> {
