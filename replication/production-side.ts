@@ -133,6 +133,11 @@ export class ProductionSide {
     if (limit !== this.bucket.bytesPerSecond) this.bucket.setRate(limit);
   }
 
+  /** The site a group of this side failed over to (it is fenced), or null. */
+  fencedTo(group: string): string | null {
+    return this.groups.find((x) => x.name === group)?.fenced?.toSite ?? null;
+  }
+
   private group(name: string): ProductionGroup {
     const g = this.groups.find((x) => x.name === name);
     if (!g) throw new ApiError(404, `no group "${name}" on this site`);

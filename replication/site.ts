@@ -156,6 +156,12 @@ export class Site implements SiteControl {
    * the link, and until it is reprotected it only serves its volumes.
    */
   private refuseFailedOver(group: string, what: string): void {
+    const fencedTo = this.productionSide?.fencedTo(group);
+    if (fencedTo)
+      throw new ApiError(
+        409,
+        `group "${group}" failed over to site ${fencedTo} and is fenced here: ${what} is not possible until it is reprotected`,
+      );
     const phase = this.failover?.phase(group);
     if (phase)
       throw new ApiError(

@@ -7,7 +7,8 @@ export function productionGroupStatus(g: ProductionGroup, lastContact: number, a
   const idle = rpo.group === 0;
   return {
     name: g.name,
-    direction: "production",
+    // Fenced after a failover, the group's production is the other site now: this side is its old one.
+    direction: g.fenced ? "recovery" : "production",
     tenant: g.config.tenant,
     state: g.state,
     fault: g.faultReason,

@@ -130,6 +130,13 @@ describe("failover of a consistency group", () => {
       { timeoutMs: 15_000, what: "the old production group fenced" },
     );
     expect(fenced.failover).toMatchObject({ phase: "fenced", toSite: "rec-b" });
+    // One group, one production: the fenced side no longer reports itself as the group's production.
+    expect(fenced.direction).toBe("recovery");
+    expect(await refusal(await pair.api("production", "POST", "/groups/g1/resume"))).toEqual({
+      status: 409,
+      error:
+        'group "g1" failed over to site rec-b and is fenced here: resuming replication is not possible until it is reprotected',
+    });
     const write = await runTool("qemu-io", ["-f", "raw", "-c", "write -P 0xdd 0 4k", pair.nbdUri]);
     expect(`${write.stdout}${write.stderr}`).toMatch(/Operation not permitted/);
     await qemuIo(pair.nbdUri, ["read -P 0xbb 0 1M"]);
