@@ -121,12 +121,13 @@ export const CHECKS: Record<AlertKey, Check | null> = {
         value: l.derived.utilizationRatio,
         threshold: 0.9,
       })),
+  // As the rule: the trend of one full window's size, which a young journal's fill-up leaves flat.
   journalFillingUp: (ctx) =>
     ctx.snapshot.journals.flatMap((j) => {
-      const predicted = j.raw.usedBytes + j.derived.fillRateBytesPerSecond * DAY;
-      const ratio = j.derived.windowRatio;
-      const outgrowsWindow = ratio >= 1 || (ratio > 0 && j.raw.usedBytes / ratio > j.raw.capacityBytes);
-      return predicted > j.raw.capacityBytes && outgrowsWindow
+      const { fullWindowBytes: full, fullWindowGrowthBytesPerSecond: growth } = j.derived;
+      if (full === undefined || growth === undefined) return [];
+      const predicted = full + growth * DAY;
+      return predicted > j.raw.capacityBytes
         ? [{ labels: groupLabels(j), value: predicted, threshold: j.raw.capacityBytes }]
         : [];
     }),

@@ -76,6 +76,10 @@ export interface JournalDerived {
   fillRateBytesPerSecond: number;
   /** Seconds until full at the current fill rate; +Inf when not filling. */
   fullEtaSeconds: number;
+  /** Bytes one full protection window takes at the present fill (derive/journal.ts); absent at ratio 0. */
+  fullWindowBytes?: number;
+  /** d(fullWindowBytes)/dt over the rate window: how fast the journal a full window needs grows. */
+  fullWindowGrowthBytesPerSecond?: number;
   /** Monotonic trim counters (resets folded in). */
   trimmedBytesByTime: number;
   trimmedBytesBySpace: number;

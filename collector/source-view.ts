@@ -4,7 +4,7 @@
  */
 import { bottleneck, drainForecast, totalBacklog } from "./derive/backlog.ts";
 import { groupStateShown } from "./derive/group-state.ts";
-import { journalFigures } from "./derive/journal.ts";
+import { fullWindowBytes, journalFigures } from "./derive/journal.ts";
 import { linkFigures } from "./derive/link.ts";
 import { ratioOr } from "./derive/rate.ts";
 import { groupRpoSeconds, recoveryPointTimestamp, rpoTargetRatio } from "./derive/rpo.ts";
@@ -57,7 +57,7 @@ function linksUpBySite(links: readonly LinkSample[]): Map<string, boolean> {
 
 /** Slots of each entity's memory. */
 const VOLUME = { written: 0, ops: 1, trimmed: 2 } as const;
-const GROUP = { backlog: 0, journalUsed: 1, trimmedByTime: 2, trimmedBySpace: 3, corrupt: 4 } as const;
+const GROUP = { backlog: 0, journalUsed: 1, trimmedByTime: 2, trimmedBySpace: 3, corrupt: 4, fullWindow: 5 } as const;
 const LINK = { wire: 0, raw: 1, reconnects: 2, authFailures: 3 } as const;
 const INTERFACE = { receive: 0, transmit: 1 } as const;
 
@@ -126,17 +126,21 @@ function addGroup(
 
 function journalView(place: GroupPlace, j: JournalSample, t: number, m: EntityMemory): JournalView {
   const fillRate = m.gauge(GROUP.journalUsed, t, j.usedBytes);
+  const figures = journalFigures({
+    capacityBytes: j.capacityBytes,
+    usedBytes: j.usedBytes,
+    achievedWindowSeconds: j.achievedWindowSeconds,
+    requiredWindowSeconds: j.requiredWindowSeconds,
+    fillRateBytesPerSecond: fillRate,
+  });
+  const fullWindow = fullWindowBytes(j.usedBytes, figures.windowRatio);
   return {
     ...place,
     raw: j,
     derived: {
-      ...journalFigures({
-        capacityBytes: j.capacityBytes,
-        usedBytes: j.usedBytes,
-        achievedWindowSeconds: j.achievedWindowSeconds,
-        requiredWindowSeconds: j.requiredWindowSeconds,
-        fillRateBytesPerSecond: fillRate,
-      }),
+      ...figures,
+      fullWindowBytes: fullWindow,
+      fullWindowGrowthBytesPerSecond: fullWindow === undefined ? undefined : m.gauge(GROUP.fullWindow, t, fullWindow),
       fillRateBytesPerSecond: fillRate,
       trimmedBytesByTime: m.total(GROUP.trimmedByTime, j.trimmedBytesByTime),
       trimmedBytesBySpace: m.total(GROUP.trimmedBySpace, j.trimmedBytesBySpace),

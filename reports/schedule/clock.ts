@@ -9,18 +9,20 @@ export interface SchedulerClock {
   at(atMs: number, fire: () => void): () => void;
 }
 
-/** Node's timers take at most 2^31 − 1 ms (24.8 days); a monthly slot is further away. */
-const LONGEST_TIMEOUT_MS = 2 ** 31 - 1;
+/**
+ * The longest wait between two readings of the wall clock. Timers run on a monotonic clock that
+ * stands still while the host is suspended and ignores the wall clock being set: re-reading it
+ * hourly runs a slot passed that way within the hour (and keeps within Node's 24.8-day timer limit).
+ */
+const LONGEST_WAIT_MS = 3_600_000;
 
 export const systemClock: SchedulerClock = {
   now: () => Date.now(),
   at(atMs, fire) {
     let timer: NodeJS.Timeout;
-    // Re-reads the time on each wake, so a long wait is cut into legal timeouts and a clock that
-    // jumped (a suspended host) still fires once the time has come.
     const wait = () => {
       const left = atMs - Date.now();
-      timer = left <= 0 ? setTimeout(fire, 0) : setTimeout(wait, Math.min(left, LONGEST_TIMEOUT_MS));
+      timer = left <= 0 ? setTimeout(fire, 0) : setTimeout(wait, Math.min(left, LONGEST_WAIT_MS));
       timer.unref();
     };
     wait();

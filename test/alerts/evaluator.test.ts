@@ -151,17 +151,27 @@ describe("built-in evaluator", () => {
     ]);
   });
 
-  it("JournalFillingUp: a journal still filling toward its window is quiet while a full window fits; a runaway fires", () => {
-    const filling = (windowRatio: number, group: string) => {
+  it("JournalFillingUp: forecasts the size of a full window, which a young journal's fill-up leaves flat", () => {
+    // Each holds 100 MB of a 1 GB journal and used 20 kB/s more over the rate window.
+    const at = (windowRatio: number, group: string, fullWindowGrowth: number) => {
       const j = journal(windowRatio, { ...PLACE, group });
-      // 100 MB used of 1 GB, growing 20 kB/s: a linear forecast passes capacity within a day.
-      return { ...j, derived: { ...j.derived, fillRateBytesPerSecond: 20_000 } };
+      return {
+        ...j,
+        derived: { ...j.derived, fillRateBytesPerSecond: 20_000, fullWindowGrowthBytesPerSecond: fullWindowGrowth },
+      };
     };
     const sent: Notification[] = [];
     const ev = new AlertEvaluator({ notify: (n) => sent.push(n), forSeconds: 0 });
-    // young: half its window held, a full window is 200 MB; outgrowing: a full window is 2 GB;
-    // runaway: it holds its window and still grows.
-    const journals = [filling(0.5, "young"), filling(0.05, "outgrowing"), filling(1, "runaway")];
+    const journals = [
+      // Half its window held and filling: a full window stays 200 MB.
+      at(0.5, "young", 0),
+      // Its window just filled: the used bytes grew, a full window did not.
+      at(1, "just-filled", 0),
+      // A full window would take 2 GB already.
+      at(0.05, "outgrowing", 0),
+      // Holds its window and a full window grows 20 kB/s: 1.8 GB in a day.
+      at(1, "runaway", 20_000),
+    ];
     for (const t of [0, 1]) ev.evaluate(snapshot({ groups: [], journals }), NOW + t);
     const filled = sent
       .flatMap((n) => n.payload.alerts)
