@@ -204,4 +204,32 @@ describe("one site runs production and recovery groups side by side", () => {
     }
     await caughtUp();
   });
+
+  it("fails one group over at a time while the other goes on replicating: a failed-over group reverses alone", async () => {
+    await qemuIo(nbd("berlin", "crm-db"), ["write -P 0xb3 0 64k"]);
+    await caughtUp();
+    const res = await api("paris", "POST", "/groups/crm/failover", { time: new Date().toISOString(), note: "mixed" });
+    expect(res.status).toBe(201);
+    const view = (await res.json()) as { volumes: { uri: string }[] };
+    await qemuIo(view.volumes[0]!.uri, ["read -P 0xb3 0 64k", "read -P 0xb2 6M 64k", "write -P 0xc1 0 4k"]);
+
+    const crm = async (site: SiteName) => (await status(site)).groups.find((g) => g.name === "crm")!;
+    await waitFor(async () => ((await crm("berlin")).state === "failed-over" ? true : null), {
+      timeoutMs: 15_000,
+      what: "crm fenced at berlin",
+    });
+    expect([(await crm("paris")).state, (await crm("paris")).direction]).toEqual(["failed-over", "production"]);
+
+    // erp still replicates from paris to berlin over the same pair of links.
+    await qemuIo(nbd("paris", "erp-db"), ["write -P 0xa4 5M 128k"]);
+    await waitFor(
+      async () => {
+        const p = (await status("paris")).groups.find((g) => g.name === "erp")!;
+        const r = (await status("berlin")).groups.find((g) => g.name === "erp")!;
+        return p.state === "active" && p.rpoSeconds === 0 && r.appliedSeq === p.headSeq ? true : null;
+      },
+      { timeoutMs: 30_000, what: "erp caught up after crm failed over" },
+    );
+    expect(readFileSync(image("berlin", "erp")).equals(readFileSync(image("paris", "erp")))).toBe(true);
+  });
 });
