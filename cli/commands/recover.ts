@@ -26,7 +26,7 @@ const g = (group: string) => `/groups/${encodeURIComponent(group)}`;
 export function operation<O>(run: (api: SiteApi, opts: O) => Promise<void>) {
   return async (opts: O & { site?: string }) => {
     try {
-      await run(new SiteApi(opts.site), opts);
+      await run(await SiteApi.connect(opts.site), opts);
     } catch (err) {
       if (!(err instanceof SiteApiError)) throw err;
       process.stderr.write(`rpowatch: ${err.message}\n`);

@@ -245,6 +245,7 @@ describe("recovery points, image access and test failover", () => {
       "--size=1M",
       "--iodepth=8",
       "--verify=crc32c",
+      "--verify_state_save=0",
       "--do_verify=1",
       "--verify_fatal=1",
     ]);
