@@ -1,6 +1,7 @@
 /**
  * The recovery site's operations for an operator (docs/recovery.md): recovery points of each group,
- * image access and test failover (replication/images), and the drill records (replication/drills).
+ * image access and test failover, materializing a point into image files (replication/images), and
+ * the drill records (replication/drills).
  * The site owns the journals; this reaches them through the group lookup it is given.
  */
 import { join } from "node:path";
@@ -9,12 +10,14 @@ import type { RecoveryOperations } from "./control/recovery-operations.ts";
 import { ApiError } from "./control/site-control.ts";
 import { DRILLS_FILE, type DrillRecord, DrillStore } from "./drills/drill-store.ts";
 import { ImageAccess, type ImageGroup, type ImageRequest } from "./images/image-access.ts";
+import { Materializer } from "./images/materialize.ts";
 import { listPoints, type PointSpec } from "./images/recovery-point.ts";
 import type { GroupRecoveryStatus } from "./status.ts";
 
 export class SiteRecoveryOperations implements RecoveryOperations {
   private constructor(
     private readonly images: ImageAccess,
+    private readonly materializer: Materializer,
     /** The site's drill records, which failovers (replication/failover) are recorded in too. */
     readonly store: DrillStore,
     private readonly group: (name: string) => ImageGroup,
@@ -38,7 +41,7 @@ export class SiteRecoveryOperations implements RecoveryOperations {
       now,
     });
     await images.removeStaleScratch();
-    return new SiteRecoveryOperations(images, drills, o.group);
+    return new SiteRecoveryOperations(images, new Materializer({ logger: o.logger, now }), drills, o.group);
   }
 
   points(group: string) {
@@ -65,6 +68,17 @@ export class SiteRecoveryOperations implements RecoveryOperations {
     return this.images.end(group, outcome);
   }
 
+  materialize(group: string, point: PointSpec, outDir: string) {
+    return this.materializer.start(this.group(group), point, outDir);
+  }
+
+  materializeStatus(group: string) {
+    this.group(group);
+    const m = this.materializer.view(group);
+    if (!m) throw new ApiError(404, `group "${group}" has not been materialized since the site started`);
+    return m;
+  }
+
   drills(): DrillRecord[] {
     return this.store.list();
   }
@@ -85,7 +99,8 @@ export class SiteRecoveryOperations implements RecoveryOperations {
     };
   }
 
-  close(): Promise<void> {
-    return this.images.closeAll();
+  async close(): Promise<void> {
+    await this.materializer.closeAll();
+    await this.images.closeAll();
   }
 }

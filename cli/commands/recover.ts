@@ -10,6 +10,7 @@ import { isoTime } from "../../lib/iso-time.ts";
 import type { DrillRecord } from "../../replication/drills/drill-store.ts";
 import type { FailoverView } from "../../replication/failover/failover.ts";
 import type { ImageSessionView } from "../../replication/images/image-access.ts";
+import type { MaterializeView } from "../../replication/images/materialize.ts";
 import type { RecoveryPoints } from "../../replication/images/recovery-point.ts";
 import type { BookmarkStatus } from "../../replication/status.ts";
 import { SiteApi, SiteApiError, siteOption } from "./site-api.ts";
@@ -61,6 +62,19 @@ const pointOf = (o: PointOptions): PointOptions => ({
   bookmark: o.bookmark,
   bookmarkBefore: o.bookmarkBefore,
 });
+
+const MiB = 1024 * 1024;
+
+/** One progress line: percent, bytes, rate and ETA (rate and ETA only once the site knows them). */
+function progressText(m: MaterializeView): string {
+  const parts = [
+    `${m.state} ${m.percent.toFixed(1)}%`,
+    `${(m.doneBytes / MiB).toFixed(1)} of ${(m.totalBytes / MiB).toFixed(1)} MiB`,
+  ];
+  if (m.bytesPerSecond !== undefined) parts.push(`${(m.bytesPerSecond / MiB).toFixed(1)} MiB/s`);
+  if (m.etaSeconds !== undefined) parts.push(`ETA ${Math.ceil(m.etaSeconds)} s`);
+  return `materialize ${m.group}: ${parts.join(", ")}`;
+}
 
 function pointText(p: { seq: number; timestamp: number; bookmark?: string }): string {
   return `${isoTime(p.timestamp)} (seq ${p.seq}${p.bookmark ? `, bookmark ${p.bookmark}` : ""})`;
@@ -150,6 +164,39 @@ export function registerRecover(program: Command): void {
       operation<Common & PointOptions>(async (api, o) => {
         const s = await api.post<ImageSessionView>(`${g(o.group)}/image/move`, pointOf(o));
         print(o.json, s, () => `image access of ${s.group} now at ${pointText(s.point)}\n`);
+      }),
+    );
+
+  withPointOptions(
+    recover
+      .command("materialize")
+      .description(
+        "write the point into one raw image file per volume under --out (on the recovery site), printing progress, bytes and ETA until done",
+      )
+      .requiredOption("--group <name>", "consistency group"),
+  )
+    .requiredOption(
+      "--out <dir>",
+      "absolute directory on the recovery site for <volume>.img files (created if missing)",
+    )
+    .option("--detach", "start it and return; follow it with GET /groups/:g/materialize")
+    .option("--interval <seconds>", "seconds between progress lines", "1")
+    .addOption(siteOption())
+    .option("--json", "print the API answer as JSON (the final status, or the start with --detach)")
+    .action(
+      operation<Common & PointOptions & { out: string; detach?: boolean; interval: string }>(async (api, o) => {
+        const intervalMs = Number(o.interval) * 1000;
+        if (!(intervalMs > 0))
+          throw new SiteApiError(0, `--interval must be a positive number of seconds, got "${o.interval}"`);
+        let m = await api.post<MaterializeView>(`${g(o.group)}/materialize`, { ...pointOf(o), out: o.out });
+        if (!o.json) process.stderr.write(`materializing ${m.group} at ${pointText(m.point)} into ${m.outDir}\n`);
+        while (!o.detach && m.state === "running") {
+          await new Promise((resolve) => setTimeout(resolve, intervalMs));
+          m = await api.get<MaterializeView>(`${g(o.group)}/materialize`);
+          if (!o.json) process.stderr.write(`${progressText(m)}\n`);
+        }
+        if (m.state === "failed") throw new SiteApiError(0, `materialize of ${m.group} failed: ${m.error}`);
+        print(o.json, m, () => (m.state === "done" ? `${m.files.map((f) => f.path).join("\n")}\n` : ""));
       }),
     );
 

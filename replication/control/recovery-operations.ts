@@ -1,5 +1,6 @@
 import type { DrillRecord } from "../drills/drill-store.ts";
 import type { ImageRequest, ImageSessionView } from "../images/image-access.ts";
+import type { MaterializeView } from "../images/materialize.ts";
 import type { PointSpec, RecoveryPoints } from "../images/recovery-point.ts";
 
 /** What a recovery site offers the operator; a production site has none. */
@@ -10,6 +11,10 @@ export interface RecoveryOperations {
   /** Moves a read-only session's point in place; a test failover answers 409 (it needs a new session). */
   moveImage(group: string, point: PointSpec): Promise<ImageSessionView>;
   endImage(group: string, outcome: { result: "passed" | "failed"; note?: string }): Promise<{ drill?: DrillRecord }>;
+  /** Starts writing the point into one raw image file per volume under `outDir`; answers at once. */
+  materialize(group: string, point: PointSpec, outDir: string): Promise<MaterializeView>;
+  /** The running or last materialization of the group, with progress, bytes and ETA. */
+  materializeStatus(group: string): MaterializeView;
   drills(): DrillRecord[];
   drill(id: string): DrillRecord;
 }

@@ -35,6 +35,13 @@ export function recoveryRoutes(operations: () => RecoveryOperations | undefined)
     const point = parseMoveRequest(req.body);
     res.json(await ops().moveImage(String(req.params.group), point));
   });
+  router.post("/groups/:group/materialize", async (req, res) => {
+    const { point, out } = parseMaterializeRequest(req.body);
+    res.status(202).json(await ops().materialize(String(req.params.group), point, out));
+  });
+  router.get("/groups/:group/materialize", (req, res) => {
+    res.json(ops().materializeStatus(String(req.params.group)));
+  });
   router.post("/groups/:group/image/end", async (req, res) => {
     const body = (req.body ?? {}) as { result?: unknown; note?: unknown };
     const result = body.result ?? "passed";
@@ -70,6 +77,15 @@ export function parseImageRequest(raw: unknown): ImageRequest {
 /** The point a read-only session moves to: exactly one of latest, time, bookmark, bookmarkBefore. */
 export function parseMoveRequest(raw: unknown): PointSpec {
   return parsePoint(fieldsOf(raw, POINT_FIELDS));
+}
+
+/** A point, and `out`: the absolute directory on the recovery site the image files are written to. */
+export function parseMaterializeRequest(raw: unknown): { point: PointSpec; out: string } {
+  const body = fieldsOf(raw, [...POINT_FIELDS, "out"]);
+  const point = parsePoint(body);
+  if (typeof body.out !== "string" || body.out.length === 0 || body.out.length > 4096 || hasControlCharacter(body.out))
+    throw new ApiError(400, "out must be a directory path on the recovery site, without control characters");
+  return { point, out: body.out };
 }
 
 function fieldsOf(raw: unknown, known: readonly string[]): Record<string, unknown> {

@@ -3,6 +3,7 @@
  * replica's old bytes as undo records, so the replica stays current and any point in the window
  * can be rebuilt by rolling back (domain.md §2.2 step 4).
  */
+import { isAllZero } from "../../lib/all-zero.ts";
 import { ScratchArena } from "../../lib/scratch-arena.ts";
 import { extentsOf } from "./extent-index.ts";
 import { copyOverlap, type Extent, earlierOverlaps, zeroOverlap } from "./extents.ts";
@@ -166,15 +167,4 @@ export async function appendAppliedMarker(s: JournalState): Promise<void> {
   };
   const where = await s.journalLock.run(() => s.store.append(encodeRecordParts([marker]), false));
   s.index.usageOf(where.ordinal);
-}
-
-const ZERO_BLOCK = Buffer.alloc(1024 * 1024);
-
-/** Compares against a zero block with memcmp (Buffer.equals): a JS byte loop cost ~10% of the recovery CPU. */
-function isAllZero(buf: Buffer): boolean {
-  for (let at = 0; at < buf.length; at += ZERO_BLOCK.length) {
-    const n = Math.min(ZERO_BLOCK.length, buf.length - at);
-    if (!buf.subarray(at, at + n).equals(ZERO_BLOCK.subarray(0, n))) return false;
-  }
-  return true;
 }
