@@ -11,7 +11,7 @@ import type { ModelSnapshot } from "../collector/snapshot.ts";
 import type { SnapshotFeed } from "../collector/snapshot-feed.ts";
 import { parseDuration } from "../lib/units.ts";
 import { ALERT_LIST, type AlertDef, type AlertKey, alerts, INHIBITIONS } from "../model/alerts.ts";
-import { CHECKS, type Instance } from "./checks.ts";
+import { CHECKS, type Instance, type SelfFigures } from "./checks.ts";
 import { CounterWindows } from "./counter-windows.ts";
 import type { Notification, WebhookAlert, WebhookPayload } from "./notifier/webhook.ts";
 import { expandAnnotations, staticLabels } from "./templates.ts";
@@ -21,6 +21,8 @@ export interface EvaluatorOptions {
   notify: (notification: Notification) => void;
   /** Replaces every alert's `for` that is a detection delay, in seconds (tests and demos use short delays). */
   forSeconds?: number;
+  /** rpowatch's own figures at each evaluation (the history buffer's fill); without them those alerts stay quiet. */
+  self?: () => SelfFigures;
 }
 
 interface Tracked {
@@ -80,7 +82,7 @@ export class AlertEvaluator {
       counted.add(key);
       return this.counters.increase(key, total, now, windowSeconds);
     };
-    const ctx = { snapshot, now, unchangedFor, increaseWithin };
+    const ctx = { snapshot, now, unchangedFor, increaseWithin, self: this.opts.self?.() };
     const seen = new Set<string>();
     const changed: WebhookAlert[] = [];
     for (const [key, check] of Object.entries(CHECKS) as Array<[AlertKey, (typeof CHECKS)[AlertKey]]>) {

@@ -9,6 +9,7 @@ import { alertsConfig, DEFAULT_ALERTS_CONFIG } from "../alerts/config.ts";
 import { collectorConfig } from "../collector/config.ts";
 import { DEFAULT_HISTORY_CONFIG, historyConfig } from "../history/config.ts";
 import { byteSize, duration, hostPort } from "../lib/config-file.ts";
+import { DEFAULT_STACK_DATA_DIR } from "../lib/stack-data-dir.ts";
 import { DEFAULT_REPORTS_CONFIG, reportsConfig } from "../reports/schedule/config.ts";
 
 export const workloadProfile = z.enum(["steady", "bursty", "daily"]);
@@ -17,7 +18,7 @@ export const stackConfig = z
   .object({
     tenant: z.string().min(1).default("default"),
     /** Where the embedded engine sites keep images, queues and journals. */
-    dataDir: z.string().min(1).default("var/stack"),
+    dataDir: z.string().min(1).default(DEFAULT_STACK_DATA_DIR),
     exporter: z
       .object({ listen: hostPort.default("127.0.0.1:9464") })
       .strict()

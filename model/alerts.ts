@@ -166,16 +166,17 @@ export const alerts = {
     name: "JournalFillingUp",
     subject: "journal",
     severity: "warning",
-    // A journal that trims by age levels off once it holds its window: while it holds less
-    // (ratio < 1) it fires only if the size of a full window at its present fill
-    // (used / ratio) passes capacity, so the normal fill-up after a start stays quiet.
-    expr: `predict_linear(${m.journalUsed.name}[6h], ${DAY}) > ${m.journalCapacity.name} and (${m.journalWindowRatio.name} >= 1 or ${m.journalUsed.name} / (${m.journalWindowRatio.name} > 0) > ${m.journalCapacity.name})`,
+    // The trend is that of the size of one full protection window (used / window ratio), not of
+    // the bytes used: a journal that trims by age fills for one window after a start and then levels
+    // off, and a forecast of its used bytes would carry that fill-up for the 6 h it stays in range.
+    // A full window's size is flat through the fill-up and grows only with the change rate.
+    expr: `predict_linear((${m.journalUsed.name} / (${m.journalWindowRatio.name} > 0))[6h:1m], ${DAY}) > ${m.journalCapacity.name}`,
     for: "15m",
     valueUnit: "bytes",
     threshold: { metric: m.journalCapacity.name, factor: 1 },
     summary: "Journal of group {{ $labels.group }} at site {{ $labels.site }} will be full within 24 hours",
     description:
-      "At the fill rate of the last 6 hours the journal of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) reaches {{ $value }} bytes in 24 hours, past its capacity; history will then be trimmed for space.",
+      "At the growth of the last 6 hours a full protection window of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) takes {{ $value }} bytes of journal in 24 hours, past its capacity; history will then be trimmed for space.",
     oid: 8,
   }),
   protectionWindowShort: def({

@@ -151,6 +151,18 @@ export const CASES: AlertTestCase[] = [
     silent: ["70m"],
   },
   {
+    alert: "journalFillingUp",
+    name: "db filled its window in the first hour, then holds it at 1.5 MB of 2 MB: the fill-up still in the last 6 h is no trend",
+    interval: "1m",
+    series: [
+      { series: sel(m.journalUsed.name, DB), values: "0+25000x60 1500000x300" },
+      { series: sel(m.journalCapacity.name, DB), values: "2000000x360" },
+      { series: sel(m.journalWindowRatio.name, DB), values: "0+0.0166666667x60 1x300" },
+    ],
+    firing: [],
+    silent: ["30m", "80m", "120m", "240m", "359m"],
+  },
+  {
     alert: "protectionWindowShort",
     name: "db covers 80% of its window; the new group is still initializing",
     interval: "1m",

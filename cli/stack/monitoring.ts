@@ -7,10 +7,11 @@
 import { AlertEvaluator } from "../../alerts/evaluator.ts";
 import { EmailChannel } from "../../alerts/notifier/email.ts";
 import { createNotifier } from "../../alerts/notifier/from-config.ts";
-import { createAlertmanagerWebhookRouter } from "../../alerts/notifier/router.ts";
+import { createAlertmanagerWebhookRouter, webhookRefusalCounts } from "../../alerts/notifier/router.ts";
 import { NotificationStats } from "../../alerts/notifier/stats.ts";
 import { Collector } from "../../collector/collector.ts";
 import type { SourceConfig } from "../../collector/config.ts";
+import type { Extractor } from "../../collector/series.ts";
 import { createSource } from "../../collector/sources/factories.ts";
 import { pushRouter } from "../../collector/sources/push-routes.ts";
 import { PushRegistry } from "../../collector/sources/push-source.ts";
@@ -46,16 +47,29 @@ export async function startMonitoring(
   const collector = new Collector({ sources: [], rateWindowSeconds: config.collector.rateWindow, logger });
   const stats = new NotificationStats();
   const notifier = createNotifier(config.alerts, stats, logger);
-  const evaluator = config.alerts.evaluator.enabled
-    ? new AlertEvaluator({ notify: (n) => notifier.dispatch(n), forSeconds: config.embedded.alertFor })
-    : null;
   const historyStats = new HistoryStats();
+  // The configured address until the exporter has bound its port.
+  let instance = config.exporter.listen;
+  const evaluator = config.alerts.evaluator.enabled
+    ? new AlertEvaluator({
+        notify: (n) => notifier.dispatch(n),
+        forSeconds: config.embedded.alertFor,
+        self: () => ({ instance, historyBuffer: historyStats.buffer() }),
+      })
+    : null;
   const reportStats = new ReportRunStats();
+  const pushRegistry = new PushRegistry({ logger });
+  const webhookRefusals = webhookRefusalCounts(logger);
+  // An extractor emits its samples; returning them (as this once did) exports nothing.
+  const emitAll =
+    (counts: { samples(): Array<readonly [readonly string[], number]> }): Extractor =>
+    (_snapshot, _now, emit) => {
+      for (const [labels, value] of counts.samples()) emit(labels, value);
+    };
   const extractorOverrides: ExtractorOverrides = {
-    // An extractor emits its samples; returning them (as this once did) exports nothing.
-    notifications: (_snapshot, _now, emit) => {
-      for (const [labels, value] of stats.samples()) emit(labels, value);
-    },
+    notifications: emitAll(stats),
+    pushRefusals: emitAll(pushRegistry.refusals),
+    alertmanagerWebhookRefusals: emitAll(webhookRefusals),
     ...historyStats.overrides(),
     ...reportStats.overrides(),
   };
@@ -65,10 +79,9 @@ export async function startMonitoring(
     extractorOverrides,
     ...(evaluator && { alerts: () => evaluator.firing() }),
   });
-  const pushRegistry = new PushRegistry();
   app.app.use(pushRouter(pushRegistry));
   app.webSocket(PUSH_WS_PATH, pushWebSocketHandler(pushRegistry));
-  app.app.use(createAlertmanagerWebhookRouter(notifier));
+  app.app.use(createAlertmanagerWebhookRouter(notifier, webhookRefusals));
 
   // Sources come after the exporter app exists: push sources answer on its routes.
   for (const source of [...config.collector.sources, ...extraSources]) {
@@ -76,6 +89,7 @@ export async function startMonitoring(
   }
   const { host, port } = parseHostPort(config.exporter.listen);
   const exporter = await app.listen(host, port);
+  instance = new URL(exporter.url).host;
   const history = config.history.enabled
     ? await startHistory({
         config: config.history,

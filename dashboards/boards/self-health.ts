@@ -68,6 +68,24 @@ export const selfHealth: DashboardSpec = {
           ],
           thresholds: THRESHOLDS.anyIsBad,
         },
+        {
+          kind: "timeseries",
+          title: "Refusals naming no source",
+          metric: metrics.pushRefusals,
+          description:
+            "Per interval, by reason: pushes refused before a source could be named (no token, a token no source owns) and Alertmanager webhook posts refused (not JSON, not a webhook payload, too large).",
+          unit: "short",
+          queries: [
+            promql(`sum by (reason) (increase(${metrics.pushRefusals.name}[$__rate_interval]))`, {
+              legend: "push {{reason}}",
+            }),
+            promql(`sum by (reason) (increase(${metrics.alertmanagerWebhookRefusals.name}[$__rate_interval]))`, {
+              legend: "webhook {{reason}}",
+            }),
+          ],
+          thresholds: THRESHOLDS.anyIsBad,
+          width: 24,
+        },
       ],
     },
     {
