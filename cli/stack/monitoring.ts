@@ -24,7 +24,6 @@ import { type RunningHistory, startHistory } from "../../history/start.ts";
 import { HistoryStats } from "../../history/stats.ts";
 import { parseHostPort } from "../../lib/host-port.ts";
 import type { Logger } from "../../lib/log.ts";
-import type { SchedulerClock } from "../../reports/schedule/clock.ts";
 import type { ReportScheduler } from "../../reports/schedule/scheduler.ts";
 import { startReportSchedule } from "../../reports/schedule/start.ts";
 import { ReportRunStats } from "../../reports/schedule/stats.ts";
@@ -44,8 +43,6 @@ export async function startMonitoring(
   config: StackConfig,
   logger: Logger,
   extraSources: SourceConfig[] = [],
-  /** The report schedule's clock; the system clock unless a test moves its own. */
-  reportClock?: SchedulerClock,
 ): Promise<Monitoring> {
   const collector = new Collector({ sources: [], rateWindowSeconds: config.collector.rateWindow, logger });
   const stats = new NotificationStats();
@@ -118,7 +115,6 @@ export async function startMonitoring(
           ...(email && { mailer: { send: (mail) => email.sendMessage(mail) } }),
           stats: reportStats,
           logger,
-          ...(reportClock && { clock: reportClock }),
         }).catch(async (err) => {
           await exporter.close();
           await history.stop();

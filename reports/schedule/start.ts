@@ -8,7 +8,6 @@ import type { Logger } from "../../lib/log.ts";
 import { type SchedulerClock, systemClock } from "./clock.ts";
 import type { ReportsConfig } from "./config.ts";
 import type { ReportMailer } from "./mail.ts";
-import { runScheduledReport } from "./run.ts";
 import { RunRecord } from "./run-record.ts";
 import { ReportScheduler } from "./scheduler.ts";
 import type { ReportRunStats } from "./stats.ts";
@@ -33,8 +32,9 @@ export async function startReportSchedule(options: StartScheduleOptions): Promis
     clock,
     stats,
     logger,
-    run: (entry, slotMs) =>
-      runScheduledReport(entry, slotMs, {
+    // The report machinery (charts, the PDF printer) is loaded at the first run, not at start.
+    run: async (entry, slotMs) =>
+      (await import("./run.ts")).runScheduledReport(entry, slotMs, {
         reader,
         dataDir,
         ...(mailer && { mailer }),
