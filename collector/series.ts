@@ -9,6 +9,7 @@
 import { VERSION } from "../lib/version.ts";
 import { BACKLOG_LOCATIONS, GROUP_STATES, LINK_STATES } from "../model/entities.ts";
 import { labelNames, type MetricKey, metrics } from "../model/metrics.ts";
+import { groupStateShown } from "./derive/group-state.ts";
 import { isGroupRpo, rpoAt, rpoTargetRatio } from "./derive/rpo.ts";
 import { dataAgeSeconds, staleSources } from "./derive/staleness.ts";
 import { stateSet } from "./derive/state.ts";
@@ -207,12 +208,15 @@ export const WHEN_STALE: Record<MetricKey, WhenStale> = {
   sourceSamples: "kept",
   sourceErrors: "kept",
 
+  pushRefusals: "kept",
   notifications: "kept",
+  alertmanagerWebhookRefusals: "kept",
   historyBufferedPoints: "kept",
   historyBufferCapacity: "kept",
   historyWrittenPoints: "kept",
   historyWriteFailures: "kept",
   historyDroppedPoints: "kept",
+  reportRuns: "kept",
   buildInfo: "kept",
 };
 
@@ -267,7 +271,9 @@ const readers: Record<MetricKey, Extractor> = {
   groupInfo: (s, _, emit) => labelled(s.groups, groupLabels, (g, l) => emit([...l, g.raw.mode, g.raw.peerSite], 1)),
   groupState: (s, now, emit) => {
     const stale = staleAt(s, now);
-    enumSet(s.groups, emit, groupLabels, GROUP_STATES, (g) => (stale(g) ? "unknown" : g.raw.state));
+    enumSet(s.groups, emit, groupLabels, GROUP_STATES, (g) =>
+      stale(g) ? "unknown" : groupStateShown(g.raw.state, g.derived.linksUp),
+    );
   },
   groupRpo: (s, now, emit) => {
     const rpo = rpoNow(s, now);
@@ -372,12 +378,18 @@ const readers: Record<MetricKey, Extractor> = {
 
   // Notifications are counted by the alerts engineer's notifier, which registers its own values.
   notifications: () => {},
+  // Refusals that name no source are counted where they happen (the push registry, the webhook
+  // router), which register their own values.
+  pushRefusals: () => {},
+  alertmanagerWebhookRefusals: () => {},
   // The history writer's own counters live in its buffer (history/buffer.ts), which registers them.
   historyBufferedPoints: () => {},
   historyBufferCapacity: () => {},
   historyWrittenPoints: () => {},
   historyWriteFailures: () => {},
   historyDroppedPoints: () => {},
+  // Counted by the report scheduler (reports/schedule/stats.ts), which registers its own values.
+  reportRuns: () => {},
   buildInfo: (_s, _, emit) => emit([VERSION], 1),
 };
 

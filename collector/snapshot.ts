@@ -54,7 +54,12 @@ export interface GroupDerived extends Partial<DrainForecast> {
   backlogBytes: number;
   /** Where the backlog mostly sits (domain.md §9.1); `none` without backlog. */
   bottleneck: BacklogLocation | "none";
-  /** The state measured (raw.state), or `unknown` while the source is stale (derive/staleness.ts). */
+  /** Whether any of the source's links at the group's site is up; absent when it reports none there. */
+  linksUp?: boolean;
+  /**
+   * The state measured (raw.state), `error` for an `active` group whose site's links are all down
+   * (derive/group-state.ts), or `unknown` while the source is stale (derive/staleness.ts).
+   */
   state: GroupState;
 }
 
@@ -71,6 +76,10 @@ export interface JournalDerived {
   fillRateBytesPerSecond: number;
   /** Seconds until full at the current fill rate; +Inf when not filling. */
   fullEtaSeconds: number;
+  /** Bytes one full protection window takes at the present fill (derive/journal.ts); absent at ratio 0. */
+  fullWindowBytes?: number;
+  /** d(fullWindowBytes)/dt over the rate window: how fast the journal a full window needs grows. */
+  fullWindowGrowthBytesPerSecond?: number;
   /** Monotonic trim counters (resets folded in). */
   trimmedBytesByTime: number;
   trimmedBytesBySpace: number;

@@ -3,7 +3,8 @@
  * counters, and computes the derived figures with the pure functions of derive/.
  */
 import { bottleneck, drainForecast, totalBacklog } from "./derive/backlog.ts";
-import { journalFigures } from "./derive/journal.ts";
+import { groupStateShown } from "./derive/group-state.ts";
+import { fullWindowBytes, journalFigures } from "./derive/journal.ts";
 import { linkFigures } from "./derive/link.ts";
 import { ratioOr } from "./derive/rate.ts";
 import { groupRpoSeconds, recoveryPointTimestamp, rpoTargetRatio } from "./derive/rpo.ts";
@@ -37,20 +38,37 @@ export function staleSourceView(view: SourceView): SourceView {
 export function buildSourceView(source: string, snap: SourceSnapshot, memory: SeriesMemory): SourceView {
   const view: SourceView = { groups: [], volumes: [], journals: [], links: [], interfaces: [] };
   const t = snap.timestamp;
-  for (const g of snap.groups) addGroup(view, { source, tenant: g.tenant, site: g.site, group: g.name }, g, t, memory);
+  const linksUp = linksUpBySite(snap.links);
+  for (const g of snap.groups) {
+    addGroup(view, { source, tenant: g.tenant, site: g.site, group: g.name }, g, t, memory, linksUp.get(g.site));
+  }
   for (const l of snap.links) view.links.push(linkView(source, l, t, memory));
   for (const i of snap.interfaces) view.interfaces.push(interfaceView(source, i, t, memory));
   memory.sweep();
   return view;
 }
 
+/** Per site with links: whether any of them is up. */
+function linksUpBySite(links: readonly LinkSample[]): Map<string, boolean> {
+  const up = new Map<string, boolean>();
+  for (const l of links) up.set(l.site, (up.get(l.site) ?? false) || l.state === "up");
+  return up;
+}
+
 /** Slots of each entity's memory. */
 const VOLUME = { written: 0, ops: 1, trimmed: 2 } as const;
-const GROUP = { backlog: 0, journalUsed: 1, trimmedByTime: 2, trimmedBySpace: 3, corrupt: 4 } as const;
+const GROUP = { backlog: 0, journalUsed: 1, trimmedByTime: 2, trimmedBySpace: 3, corrupt: 4, fullWindow: 5 } as const;
 const LINK = { wire: 0, raw: 1, reconnects: 2, authFailures: 3 } as const;
 const INTERFACE = { receive: 0, transmit: 1 } as const;
 
-function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number, memory: SeriesMemory): void {
+function addGroup(
+  view: SourceView,
+  place: GroupPlace,
+  g: GroupSample,
+  t: number,
+  memory: SeriesMemory,
+  linksUp: boolean | undefined,
+): void {
   const m = memory.entity(`g|${place.tenant}|${place.site}|${place.group}`);
   const observed = g.observedTimestamp ?? t;
   let changeRate: number | undefined;
@@ -90,7 +108,8 @@ function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number
       changeRateBytesPerSecond: changeRate,
       backlogBytes,
       bottleneck: bottleneck(g.backlogBytes),
-      state: g.state,
+      linksUp,
+      state: groupStateShown(g.state, linksUp),
       ...(changeRate === undefined
         ? {}
         : drainForecast({
@@ -107,17 +126,21 @@ function addGroup(view: SourceView, place: GroupPlace, g: GroupSample, t: number
 
 function journalView(place: GroupPlace, j: JournalSample, t: number, m: EntityMemory): JournalView {
   const fillRate = m.gauge(GROUP.journalUsed, t, j.usedBytes);
+  const figures = journalFigures({
+    capacityBytes: j.capacityBytes,
+    usedBytes: j.usedBytes,
+    achievedWindowSeconds: j.achievedWindowSeconds,
+    requiredWindowSeconds: j.requiredWindowSeconds,
+    fillRateBytesPerSecond: fillRate,
+  });
+  const fullWindow = fullWindowBytes(j.usedBytes, figures.windowRatio);
   return {
     ...place,
     raw: j,
     derived: {
-      ...journalFigures({
-        capacityBytes: j.capacityBytes,
-        usedBytes: j.usedBytes,
-        achievedWindowSeconds: j.achievedWindowSeconds,
-        requiredWindowSeconds: j.requiredWindowSeconds,
-        fillRateBytesPerSecond: fillRate,
-      }),
+      ...figures,
+      fullWindowBytes: fullWindow,
+      fullWindowGrowthBytesPerSecond: fullWindow === undefined ? undefined : m.gauge(GROUP.fullWindow, t, fullWindow),
       fillRateBytesPerSecond: fillRate,
       trimmedBytesByTime: m.total(GROUP.trimmedByTime, j.trimmedBytesByTime),
       trimmedBytesBySpace: m.total(GROUP.trimmedBySpace, j.trimmedBytesBySpace),

@@ -4,7 +4,8 @@
  * make ~75,000 series, ~150 ms of rendering and compression. Each snapshot is rendered once per
  * format, ahead of the scrapes (`prepare`, in slices that let scrapes through), into bytes per
  * family, gzipped once too when scrapers ask for gzip; a scrape writes those bytes, with only the
- * time-dependent families (RPO, source data age) rendered per scrape, and the whole snapshot
+ * time-dependent families (RPO, source data age) and the overridden ones (counters kept outside
+ * the snapshot) rendered per scrape, and the whole snapshot
  * rendered again when the set of stale sources differs at the scrape instant. While the next snapshot is being
  * prepared, scrapes get the last complete one (`servable`), so no scrape waits for a render.
  * Families are emitted even when empty, in catalogue order, as prom-client does.
@@ -55,13 +56,13 @@ function formatValue(value: number): string {
   return value > 0 ? "+Inf" : "-Inf";
 }
 
-function family(key: MetricKey, def: MetricDef, extract: Extractor): Family {
+function family(def: MetricDef, extract: Extractor, perScrape: boolean): Family {
   const omFamily = def.type === "counter" ? def.name.replace(/_total$/, "") : def.name;
   const header = (name: string, format: ExpositionFormat) =>
     `# HELP ${name} ${escapeHelp(def.help, format)}\n# TYPE ${name} ${def.type}\n`;
   return {
     extract,
-    perScrape: TIME_DEPENDENT.has(key),
+    perScrape,
     header: { prometheus: header(def.name, "prometheus"), openmetrics: header(omFamily, "openmetrics") },
     sample: { prometheus: def.name, openmetrics: def.type === "counter" ? `${omFamily}_total` : def.name },
     labelPrefixes: labelNames(def).map((l, i) => `${i === 0 ? "" : ","}${l}="`),
@@ -139,7 +140,11 @@ export interface Exposition {
 
 export function createExposition(overrides: ExtractorOverrides = {}): Exposition {
   const keys = Object.keys(metrics) as MetricKey[];
-  const plan = keys.map((key) => family(key, metrics[key], overrides[key] ?? extractors[key]));
+  // An override's values are counted outside the snapshot (the notifier, the push registry…): they
+  // change between snapshots, so they are rendered on every scrape, like the time-dependent ones.
+  const plan = keys.map((key) =>
+    family(metrics[key], overrides[key] ?? extractors[key], TIME_DEPENDENT.has(key) || overrides[key] !== undefined),
+  );
   // The last snapshot rendered completely, per format: several scrapers (an HA pair of
   // Prometheus, the NOC) between two updates cost one render.
   const complete = new Map<ExpositionFormat, Rendered>();

@@ -75,6 +75,13 @@ function staleSection(): string[] {
     const keys = (Object.keys(WHEN_STALE) as MetricKey[]).filter((k) => WHEN_STALE[k] === policy);
     lines.push(`- ${STALE_MEANING[policy]} ${keys.map((k) => `\`${metrics[k].name}\``).join(", ")}.`);
   }
-  lines.push("");
+  lines.push(
+    "",
+    "A cut link is not a silent source: both sites go on reporting. Their link reads `connecting` or",
+    "`down` (`rpowatch_link_up` 0), the production site's RPO grows from the oldest write not yet",
+    "acknowledged, and a group that was `active` reads `error` at each site whose links are all down:",
+    "nothing flows to the recovery site. `RpoAtRisk` and `LinkDown` page for it.",
+    "",
+  );
   return lines;
 }

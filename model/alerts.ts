@@ -12,7 +12,7 @@ import { metrics as m } from "./metrics.ts";
 export type AlertSubject = "group" | "journal" | "site" | "link" | "source" | "collector";
 
 /** Unit of the alert's value, which decides how it is printed and whether it fills the seconds varbinds. */
-export type ValueUnit = "seconds" | "bytes" | "ratio" | "boolean";
+export type ValueUnit = "seconds" | "bytes" | "ratio" | "boolean" | "count";
 
 export interface AlertDef {
   /** CamelCase, unique; also the MIB notification name after the `rpowatch` prefix. */
@@ -64,6 +64,8 @@ export const SUBJECT_LABELS: Record<AlertSubject, readonly string[]> = {
 const SYNCING_STATE = `${m.groupState.name}{state=~"initializing|resyncing"} == 1`;
 const BY_GROUP = "on(tenant, site, group, source)";
 const DAY = 86400;
+/** How long JournalCorruptRecords stays up after the corrupt-record counter last rose. */
+export const CORRUPT_WINDOW = "1h";
 
 /** Every rpowatch alert. Keys are stable; add new alerts with new OIDs, never renumber. */
 export const alerts = {
@@ -164,16 +166,17 @@ export const alerts = {
     name: "JournalFillingUp",
     subject: "journal",
     severity: "warning",
-    // A journal that trims by age levels off once it holds its window: while it holds less
-    // (ratio < 1) it fires only if the size of a full window at its present fill
-    // (used / ratio) passes capacity, so the normal fill-up after a start stays quiet.
-    expr: `predict_linear(${m.journalUsed.name}[6h], ${DAY}) > ${m.journalCapacity.name} and (${m.journalWindowRatio.name} >= 1 or ${m.journalUsed.name} / (${m.journalWindowRatio.name} > 0) > ${m.journalCapacity.name})`,
+    // The trend is that of the size of one full protection window (used / window ratio), not of
+    // the bytes used: a journal that trims by age fills for one window after a start and then levels
+    // off, and a forecast of its used bytes would carry that fill-up for the 6 h it stays in range.
+    // A full window's size is flat through the fill-up and grows only with the change rate.
+    expr: `predict_linear((${m.journalUsed.name} / (${m.journalWindowRatio.name} > 0))[6h:1m], ${DAY}) > ${m.journalCapacity.name}`,
     for: "15m",
     valueUnit: "bytes",
     threshold: { metric: m.journalCapacity.name, factor: 1 },
     summary: "Journal of group {{ $labels.group }} at site {{ $labels.site }} will be full within 24 hours",
     description:
-      "At the fill rate of the last 6 hours the journal of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) reaches {{ $value }} bytes in 24 hours, past its capacity; history will then be trimmed for space.",
+      "At the growth of the last 6 hours a full protection window of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) takes {{ $value }} bytes of journal in 24 hours, past its capacity; history will then be trimmed for space.",
     oid: 8,
   }),
   protectionWindowShort: def({
@@ -368,6 +371,21 @@ export const alerts = {
     description:
       "The running test failover of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has written {{ $value }} of its scratch area, the group's image-access share of the journal; once full, the test's writes are refused with ENOSPC.",
     oid: 22,
+  }),
+  journalCorruptRecords: def({
+    name: "JournalCorruptRecords",
+    subject: "journal",
+    severity: "critical",
+    // Any increase: a record that fails its checksum is damage, not noise. The hour is how long
+    // the alert stays up after the last increase; the damage itself stays until it is repaired.
+    expr: `increase(${m.journalCorruptRecords.name}[${CORRUPT_WINDOW}]) > 0`,
+    for: "0s",
+    valueUnit: "count",
+    threshold: 0,
+    summary: "Journal of group {{ $labels.group }} at site {{ $labels.site }} has corrupt records",
+    description:
+      "{{ $value }} record(s) of the journal of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) failed their checksum in the last hour and were never applied: a redo record not yet distributed stops distribution before it, a lost undo record moves the oldest recovery point past it. The journal's storage or the transfer is damaged.",
+    oid: 23,
   }),
 } as const satisfies Record<string, AlertDef>;
 

@@ -110,7 +110,7 @@ export const metrics = {
     unit: "state",
     entity: "group",
     extraLabels: { state: GROUP_STATES },
-    help: "Replication state of the group as a state set: 1 for the current state, 0 for the others.",
+    help: "Replication state of the group as a state set: 1 for the current state, 0 for the others; an active group reads error while its site's replication links are all down.",
   }),
   groupRpo: def({
     name: "rpowatch_group_rpo_seconds",
@@ -362,7 +362,6 @@ export const metrics = {
     unit: "count",
     entity: "journal",
     help: "Journal records whose checksum failed at the recovery site: counted, never applied. Any increase means damaged storage or a damaged transfer.",
-    notOnDashboard: "not yet given a panel on the recovery dashboard",
   }),
   journalStoreCapacity: def({
     name: "rpowatch_journal_store_capacity_bytes",
@@ -527,6 +526,15 @@ export const metrics = {
     help: "Failed collections or refused pushes from the source.",
   }),
 
+  pushRefusals: def({
+    name: "rpowatch_push_refusals_total",
+    type: "counter",
+    unit: "count",
+    entity: "collector",
+    extraLabels: { reason: ["missing_token", "unknown_token"] },
+    help: "Pushes refused before any source could be named, by reason: no or malformed bearer token (401), a token no push source owns (403). A known source's refused pushes count in rpowatch_source_errors_total.",
+  }),
+
   // ── Notifier and collector ────────────────────────────────────────────────
   notifications: def({
     name: "rpowatch_notifications_total",
@@ -535,6 +543,14 @@ export const metrics = {
     entity: "notifier",
     extraLabels: { result: ["sent", "failed"] },
     help: "Notifications (SNMP traps, e-mails) handled, each counted once as sent or failed.",
+  }),
+  alertmanagerWebhookRefusals: def({
+    name: "rpowatch_alertmanager_webhook_refusals_total",
+    type: "counter",
+    unit: "count",
+    entity: "collector",
+    extraLabels: { reason: ["unsupported_media_type", "too_large", "not_json", "invalid_payload"] },
+    help: "Alertmanager webhook posts refused, by reason: not application/json (415), over the size bound (413), not JSON (400), not a version 4 webhook payload (400). Nothing of a refused post is sent.",
   }),
   buildInfo: def({
     name: "rpowatch_build_info",
@@ -581,6 +597,16 @@ export const metrics = {
     unit: "count",
     entity: "collector",
     help: "History points lost because the buffer was full.",
+  }),
+
+  // ── Report schedule (reports/schedule/) ───────────────────────────────────
+  reportRuns: def({
+    name: "rpowatch_report_runs_total",
+    type: "counter",
+    unit: "count",
+    entity: "collector",
+    extraLabels: { report: ["capacity", "health"], result: ["succeeded", "failed"] },
+    help: "Scheduled report runs (reports.schedule), each counted once as succeeded or failed; a failed run is run again at the next start.",
   }),
 } as const;
 

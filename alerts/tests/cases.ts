@@ -151,6 +151,18 @@ export const CASES: AlertTestCase[] = [
     silent: ["70m"],
   },
   {
+    alert: "journalFillingUp",
+    name: "db filled its window in the first hour, then holds it at 1.5 MB of 2 MB: the fill-up still in the last 6 h is no trend",
+    interval: "1m",
+    series: [
+      { series: sel(m.journalUsed.name, DB), values: "0+25000x60 1500000x300" },
+      { series: sel(m.journalCapacity.name, DB), values: "2000000x360" },
+      { series: sel(m.journalWindowRatio.name, DB), values: "0+0.0166666667x60 1x300" },
+    ],
+    firing: [],
+    silent: ["30m", "80m", "120m", "240m", "359m"],
+  },
+  {
     alert: "protectionWindowShort",
     name: "db covers 80% of its window; the new group is still initializing",
     interval: "1m",
@@ -331,6 +343,20 @@ export const CASES: AlertTestCase[] = [
       },
     ],
     silent: ["50m"],
+  },
+  {
+    alert: "journalCorruptRecords",
+    name: "a record of db's journal fails its checksum at 10m: the alert fires at once and clears an hour later; web's journal stays clean",
+    interval: "1m",
+    series: [
+      { series: sel(m.journalCorruptRecords.name, DB), values: "0x9 1x80" },
+      { series: sel(m.journalCorruptRecords.name, WEB), values: "0x90" },
+    ],
+    firing: [
+      { at: "10m", instances: [{ labels: DB, value: 1, threshold: 0 }] },
+      { at: "60m", instances: [{ labels: DB, value: 1, threshold: 0 }] },
+    ],
+    silent: ["9m", "75m"],
   },
   {
     alert: "testFailoverScratchNearlyFull",

@@ -43,20 +43,13 @@ export function registerReport(program: Command): void {
       .requiredOption("--out <dir>", "output directory"),
   ).action((opts: SourceOptions & { month: string; tenant?: string; out: string }) =>
     produce("capacity", opts, async (reader, now, from) => {
-      const [{ monthPeriod }, { readCapacityReport }, { renderCapacity }] = await Promise.all([
-        import("../../reports/period.ts"),
-        import("../../reports/capacity/build.ts"),
-        import("../../reports/capacity/render.ts"),
-      ]);
-      const period = monthPeriod(opts.month, now);
+      const { makeReport } = await import("../../reports/make.ts");
       say(`reading ${opts.month} from ${from}`);
-      const data = await readCapacityReport(
-        reader,
-        period,
-        { ...(opts.tenant !== undefined && { tenant: opts.tenant }), generatedAt: now },
-        (done, total, day) => say(`  day ${done}/${total} (${day})`),
-      );
-      return renderCapacity(data);
+      return makeReport("capacity", reader, opts.month, {
+        ...(opts.tenant !== undefined && { tenant: opts.tenant }),
+        now,
+        say,
+      });
     }),
   );
   sourceOptions(
@@ -68,18 +61,13 @@ export function registerReport(program: Command): void {
       .requiredOption("--out <dir>", "output directory"),
   ).action((opts: SourceOptions & { day: string; tenant?: string; out: string }) =>
     produce("health", opts, async (reader, now, from) => {
-      const [{ dayPeriod }, { readHealthReport }, { renderHealth }] = await Promise.all([
-        import("../../reports/period.ts"),
-        import("../../reports/health/build.ts"),
-        import("../../reports/health/render.ts"),
-      ]);
-      const period = dayPeriod(opts.day, now);
+      const { makeReport } = await import("../../reports/make.ts");
       say(`reading ${opts.day} from ${from}`);
-      const data = await readHealthReport(reader, period, {
+      return makeReport("health", reader, opts.day, {
         ...(opts.tenant !== undefined && { tenant: opts.tenant }),
-        generatedAt: now,
+        now,
+        say,
       });
-      return renderHealth(data);
     }),
   );
 }

@@ -22,3 +22,12 @@ export function journalFigures(input: JournalInput): {
     fullEtaSeconds: input.fillRateBytesPerSecond > 0 ? free / input.fillRateBytesPerSecond : Number.POSITIVE_INFINITY,
   };
 }
+
+/**
+ * Bytes one full protection window takes at the journal's present fill: used / window ratio.
+ * Flat while a young journal fills toward its window (both grow together); it grows with the
+ * change rate. Absent while the journal holds no window yet (ratio 0).
+ */
+export function fullWindowBytes(usedBytes: number, windowRatio: number): number | undefined {
+  return windowRatio > 0 ? usedBytes / windowRatio : undefined;
+}

@@ -7,6 +7,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { resolveSecret } from "../../lib/config-file.ts";
+import type { Logger } from "../../lib/log.ts";
+import { RefusalCounts } from "../../lib/refusal-counts.ts";
+import { metrics } from "../../model/metrics.ts";
 import type { SourceAdapter, SourceSink } from "../source.ts";
 import type { PushBatch } from "./push-batch.ts";
 import type { PushSourceConfig } from "./push-config.ts";
@@ -31,6 +34,12 @@ export interface PushSourceAdapter extends SourceAdapter {
 /** Where the push routes look up sources; one per collector, shared by all push sources. */
 export class PushRegistry {
   private readonly sources = new Map<string, PushSourceAdapter>();
+  /** Pushes refused before a source could be named (rpowatch_push_refusals_total). */
+  readonly refusals: RefusalCounts<PushRefusalReason>;
+
+  constructor(options: { logger?: Logger } = {}) {
+    this.refusals = new RefusalCounts(metrics.pushRefusals.extraLabels.reason, "push refused", options.logger);
+  }
 
   add(source: PushSourceAdapter): void {
     this.sources.set(source.name, source);
@@ -47,6 +56,8 @@ export class PushRegistry {
     return found;
   }
 }
+
+export type PushRefusalReason = (typeof metrics.pushRefusals.extraLabels.reason)[number];
 
 export interface PushSourceDeps {
   registry: PushRegistry;

@@ -68,6 +68,24 @@ export const selfHealth: DashboardSpec = {
           ],
           thresholds: THRESHOLDS.anyIsBad,
         },
+        {
+          kind: "timeseries",
+          title: "Refusals naming no source",
+          metric: metrics.pushRefusals,
+          description:
+            "Per interval, by reason: pushes refused before a source could be named (no token, a token no source owns) and Alertmanager webhook posts refused (not JSON, not a webhook payload, too large).",
+          unit: "short",
+          queries: [
+            promql(`sum by (reason) (increase(${metrics.pushRefusals.name}[$__rate_interval]))`, {
+              legend: "push {{reason}}",
+            }),
+            promql(`sum by (reason) (increase(${metrics.alertmanagerWebhookRefusals.name}[$__rate_interval]))`, {
+              legend: "webhook {{reason}}",
+            }),
+          ],
+          thresholds: THRESHOLDS.anyIsBad,
+          width: 24,
+        },
       ],
     },
     {
@@ -117,6 +135,17 @@ export const selfHealth: DashboardSpec = {
             promql(`increase(${metrics.historyWrittenPoints.name}[$__rate_interval])`, { legend: "written" }),
             promql(`increase(${metrics.historyWriteFailures.name}[$__rate_interval])`, { legend: "failed writes" }),
             promql(`increase(${metrics.historyDroppedPoints.name}[$__rate_interval])`, { legend: "dropped" }),
+          ],
+        },
+        {
+          kind: "timeseries",
+          title: "Scheduled report runs",
+          metric: metrics.reportRuns,
+          description:
+            "Per interval: scheduled reports made and mailed, and runs that failed (run again at the next start).",
+          unit: "short",
+          queries: [
+            promql(`increase(${metrics.reportRuns.name}[$__rate_interval])`, { legend: "{{report}} {{result}}" }),
           ],
         },
       ],

@@ -10,7 +10,7 @@ import { alertsConfig } from "../../alerts/config.ts";
 import { ALERT_STATES, SEVERITY_CODES } from "../../alerts/mib-objects.ts";
 import { createNotifier } from "../../alerts/notifier/from-config.ts";
 import type { Notifier } from "../../alerts/notifier/notifier.ts";
-import { createAlertmanagerWebhookRouter } from "../../alerts/notifier/router.ts";
+import { createAlertmanagerWebhookRouter, webhookRefusalCounts } from "../../alerts/notifier/router.ts";
 import { NotificationStats } from "../../alerts/notifier/stats.ts";
 import { createLogger } from "../../lib/log.ts";
 import { freePort } from "../../lib/ports.ts";
@@ -36,7 +36,7 @@ let smtp: SmtpSinkInstance;
 
 async function serve(notifier: Notifier): Promise<{ url: string; server: Server }> {
   const app = express();
-  app.use(createAlertmanagerWebhookRouter(notifier));
+  app.use(createAlertmanagerWebhookRouter(notifier, webhookRefusalCounts()));
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
   });

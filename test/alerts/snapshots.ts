@@ -72,6 +72,8 @@ export function journal(windowRatio: number, place: GroupPlace = PLACE): Journal
       windowRatio,
       fillRateBytesPerSecond: 0,
       fullEtaSeconds: Number.POSITIVE_INFINITY,
+      fullWindowBytes: windowRatio > 0 ? 1e8 / windowRatio : undefined,
+      fullWindowGrowthBytesPerSecond: windowRatio > 0 ? 0 : undefined,
       trimmedBytesByTime: 0,
       trimmedBytesBySpace: 0,
     },

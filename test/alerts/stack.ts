@@ -13,7 +13,7 @@ import { alertsConfig } from "../../alerts/config.ts";
 import { AlertEvaluator } from "../../alerts/evaluator.ts";
 import { createNotifier } from "../../alerts/notifier/from-config.ts";
 import type { Notifier } from "../../alerts/notifier/notifier.ts";
-import { createAlertmanagerWebhookRouter } from "../../alerts/notifier/router.ts";
+import { createAlertmanagerWebhookRouter, webhookRefusalCounts } from "../../alerts/notifier/router.ts";
 import { NotificationStats } from "../../alerts/notifier/stats.ts";
 import { buildRules } from "../../alerts/rules.ts";
 import { createLogger } from "../../lib/log.ts";
@@ -151,7 +151,7 @@ export async function startAlertStack(): Promise<AlertStack> {
     });
     const notifier = createNotifier(config, new NotificationStats(), createLogger("silent"), { COMMUNITY });
     cleanups.push(() => notifier.idle());
-    rig.exporter.app.use(createAlertmanagerWebhookRouter(notifier));
+    rig.exporter.app.use(createAlertmanagerWebhookRouter(notifier, webhookRefusalCounts()));
     await pair.caughtUp();
 
     return {

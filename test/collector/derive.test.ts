@@ -1,15 +1,32 @@
 import { describe, expect, it } from "vitest";
 import { bottleneck, drainForecast, totalBacklog } from "../../collector/derive/backlog.ts";
 import { counterValue, foldCounter } from "../../collector/derive/counter.ts";
-import { journalFigures } from "../../collector/derive/journal.ts";
+import { groupStateShown } from "../../collector/derive/group-state.ts";
+import { fullWindowBytes, journalFigures } from "../../collector/derive/journal.ts";
 import { linkFigures } from "../../collector/derive/link.ts";
 import { ratioOr, windowSlope } from "../../collector/derive/rate.ts";
 import { groupRpoSeconds, recoveryPointTimestamp, rpoTargetRatio } from "../../collector/derive/rpo.ts";
 import { dataAgeSeconds } from "../../collector/derive/staleness.ts";
 import { stateSet } from "../../collector/derive/state.ts";
 import { SeriesMemory } from "../../collector/series-memory.ts";
+import { buildSourceView } from "../../collector/source-view.ts";
+import { mapSiteStatus } from "../../collector/sources/engine-map.ts";
+import { groupStatus, siteStatus } from "./support/site-status.ts";
 
 const Inf = Number.POSITIVE_INFINITY;
+
+describe("group state shown", () => {
+  it("an active group whose site has no link up reads error: nothing flows", () => {
+    expect(groupStateShown("active", false)).toBe("error");
+    expect(groupStateShown("active", true)).toBe("active");
+  });
+  it("keeps every other state, and the measured one where the source reports no link", () => {
+    for (const state of ["initializing", "resyncing", "paused", "bitmap", "error"] as const) {
+      expect(groupStateShown(state, false)).toBe(state);
+    }
+    expect(groupStateShown("active", undefined)).toBe("active");
+  });
+});
 
 describe("RPO", () => {
   it("group RPO is the maximum of the group's and its volumes' RPO", () => {
@@ -213,6 +230,48 @@ describe("link and journal", () => {
         fillRateBytesPerSecond: -1,
       }),
     ).toEqual({ utilizationRatio: 0, windowRatio: 1, fullEtaSeconds: Inf });
+  });
+});
+
+describe("the size of a full protection window", () => {
+  it("is used / window ratio, absent while no window is held", () => {
+    expect(fullWindowBytes(250, 0.25)).toBe(1000);
+    expect(fullWindowBytes(900, 1.125)).toBe(800);
+    expect(fullWindowBytes(0, 0)).toBeUndefined();
+  });
+
+  it("stays flat while a young journal fills toward its window, then grows only with the change rate", () => {
+    const memory = new SeriesMemory(60);
+    // 1 kB/s for a 600 s window: at t the journal holds t seconds (used 1000 t) until it is full.
+    const at = (t: number, bytesPerSecond = 1000) => {
+      const held = Math.min(t, 600);
+      const journal = {
+        capacityBytes: 1e6,
+        usedBytes: bytesPerSecond * held,
+        undistributedBytes: 0,
+        oldestRecoverableTimestamp: t - held,
+        newestRecoverableTimestamp: t,
+        requiredWindowSeconds: 600,
+        achievedWindowSeconds: held,
+        trimmedBytesByTime: 0,
+        trimmedBytesBySpace: 0,
+        storeCapacityBytes: 1e9,
+        corruptRecordsTotal: 0,
+        pins: [],
+      };
+      const status = siteStatus([groupStatus("db", ["data"], { journal })], t);
+      return buildSourceView("lyon", mapSiteStatus(status, "acme"), memory).journals[0]!.derived;
+    };
+    expect(at(0).fullWindowBytes).toBeUndefined();
+    for (let t = 10; t < 600; t += 10) {
+      const d = at(t);
+      expect(d.fillRateBytesPerSecond).toBeGreaterThan(0);
+      expect(d.fullWindowBytes).toBeCloseTo(600_000, 3);
+      expect(Math.abs(d.fullWindowGrowthBytesPerSecond!)).toBeLessThan(1e-6);
+    }
+    // The change rate doubles once the window is held: a full window grows as its new bytes come in.
+    for (let t = 600; t < 700; t += 10) at(t);
+    expect(at(700, 2000).fullWindowGrowthBytesPerSecond).toBeGreaterThan(0);
   });
 });
 

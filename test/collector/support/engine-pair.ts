@@ -10,6 +10,7 @@ import { parseHostPort } from "../../../lib/host-port.ts";
 import { startEngineSite } from "../../support/engine-site.ts";
 import { httpOk } from "../../support/net.ts";
 import { cleanupOnFailure, type ServiceProcess, waitFor } from "../../support/process.ts";
+import { TcpProxy } from "../../support/tcp-proxy.ts";
 import { makeTempDir, removeTempDir } from "../../support/tempdir.ts";
 
 export interface EnginePair {
@@ -18,10 +19,14 @@ export interface EnginePair {
   recovery: { url: string; process: ServiceProcess };
   /** Volume export names on the production site's NBD server. */
   volumes: string[];
+  /** The fault-injecting proxy the link runs through, when asked for (`linkProxy`). */
+  linkProxy?: TcpProxy;
   stop(): Promise<void>;
 }
 
-export async function startEnginePair(opts: { group?: string; volumes?: string[] } = {}): Promise<EnginePair> {
+export async function startEnginePair(
+  opts: { group?: string; volumes?: string[]; linkProxy?: boolean } = {},
+): Promise<EnginePair> {
   const dir = await makeTempDir("engine-pair");
   const volumes = opts.volumes ?? ["data", "logs"];
   const groups = [
@@ -50,8 +55,10 @@ export async function startEnginePair(opts: { group?: string; volumes?: string[]
     stringify(site("lyon", "recovery", { link: { listen: "127.0.0.1:0", psk: { file: join(dir, "psk") } } })),
   );
   const procs: ServiceProcess[] = [];
+  const proxy = opts.linkProxy ? new TcpProxy("127.0.0.1") : undefined;
   const stop = async () => {
     for (const p of procs.reverse()) await p.stop();
+    await proxy?.close();
     await removeTempDir(dir);
   };
   const startSite = async (name: string, configFile: string) => {
@@ -63,12 +70,17 @@ export async function startEnginePair(opts: { group?: string; volumes?: string[]
   };
   return cleanupOnFailure(stop, async () => {
     const recovery = await startSite("lyon", recoveryFile);
+    let peer = recovery.listening.link!;
+    if (proxy) {
+      proxy.retarget(parseHostPort(peer).port);
+      peer = `127.0.0.1:${await proxy.listen()}`;
+    }
     await writeFile(
       productionFile,
       stringify(
         site("paris", "production", {
           nbd: { listen: "127.0.0.1:0" },
-          link: { peer: recovery.listening.link, psk: { file: join(dir, "psk") } },
+          link: { peer, psk: { file: join(dir, "psk") } },
         }),
       ),
     );
@@ -78,6 +90,7 @@ export async function startEnginePair(opts: { group?: string; volumes?: string[]
       production: { url: production.url, nbdPort, process: production.process },
       recovery: { url: recovery.url, process: recovery.process },
       volumes,
+      linkProxy: proxy,
       stop,
     };
   });
