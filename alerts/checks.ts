@@ -7,7 +7,8 @@
 import { isGroupRpo } from "../collector/derive/rpo.ts";
 import { dataAgeSeconds } from "../collector/derive/staleness.ts";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
-import type { AlertKey } from "../model/alerts.ts";
+import { parseDuration } from "../lib/units.ts";
+import { type AlertKey, CORRUPT_WINDOW } from "../model/alerts.ts";
 import type { GroupState } from "../model/entities.ts";
 
 export interface Instance {
@@ -16,12 +17,24 @@ export interface Instance {
   threshold: number;
 }
 
+/** rpowatch's own figures that are not in the collector's snapshot. */
+export interface SelfFigures {
+  /** The exporter's host:port, the `instance` Prometheus scrapes it as (job `rpowatch`). */
+  instance: string;
+  /** The history buffer's fill; absent while no buffer is open (history off, or not started yet). */
+  historyBuffer?: { bufferedPoints: number; capacityPoints: number };
+}
+
 export interface CheckContext {
   snapshot: ModelSnapshot;
+  /** Absent where the evaluator runs without them (they come from the stack that runs it). */
+  self?: SelfFigures;
   /** Unix seconds of this evaluation. */
   now: number;
   /** Seconds `value` has stayed unchanged for `key` (0 on first sight or after a change). */
   unchangedFor(key: string, value: number): number;
+  /** How much the counter `total` of `key` rose within the last `windowSeconds` (0 on first sight). */
+  increaseWithin(key: string, total: number, windowSeconds: number): number;
 }
 
 export type Check = (ctx: CheckContext) => Instance[];
@@ -72,10 +85,7 @@ const rpoAbove =
       return isGroupRpo(g) && g.derived.rpoSeconds > threshold ? { value: g.derived.rpoSeconds, threshold } : null;
     });
 
-/**
- * null: the alert is about Prometheus' view of rpowatch and cannot be evaluated from inside it, or
- * its figures are not in the ModelSnapshot (the history buffer's are kept by the history writer).
- */
+/** null: the alert is about Prometheus' view of rpowatch and cannot be evaluated from inside it. */
 export const CHECKS: Record<AlertKey, Check | null> = {
   rpoThresholdExceeded: rpoAbove(1),
   rpoApproaching: rpoAbove(0.8),
@@ -154,7 +164,13 @@ export const CHECKS: Record<AlertKey, Check | null> = {
         : [];
     }),
   collectorTargetAbsent: null,
-  historyBufferFilling: null,
+  historyBufferFilling: (ctx) => {
+    const buffer = ctx.self?.historyBuffer;
+    if (!buffer || buffer.capacityPoints <= 0) return [];
+    const ratio = buffer.bufferedPoints / buffer.capacityPoints;
+    const labels = { job: "rpowatch", instance: ctx.self!.instance };
+    return ratio > 0.8 ? [{ labels, value: ratio, threshold: 0.8 }] : [];
+  },
   journalOverAllocated: (ctx) => {
     const sites = new Map<string, { labels: Record<string, string>; allotted: number; store: number }>();
     for (const j of ctx.snapshot.journals) {
@@ -187,6 +203,14 @@ export const CHECKS: Record<AlertKey, Check | null> = {
       }
       const age = ctx.now - lastTest;
       return age > 31 * DAY ? [{ labels: groupLabels(g), value: age, threshold: 31 * DAY }] : [];
+    }),
+  journalCorruptRecords: (ctx) =>
+    ctx.snapshot.journals.flatMap((j) => {
+      const total = j.derived.corruptRecordsTotal;
+      if (total === undefined) return [];
+      const labels = groupLabels(j);
+      const rise = ctx.increaseWithin(JSON.stringify(labels), total, parseDuration(CORRUPT_WINDOW));
+      return rise > 0 ? [{ labels, value: rise, threshold: 0 }] : [];
     }),
   testFailoverScratchNearlyFull: (ctx) =>
     perGroup(ctx, (g) => {

@@ -11,7 +11,8 @@ import type { ModelSnapshot } from "../collector/snapshot.ts";
 import type { SnapshotFeed } from "../collector/snapshot-feed.ts";
 import { parseDuration } from "../lib/units.ts";
 import { ALERT_LIST, type AlertDef, type AlertKey, alerts, INHIBITIONS } from "../model/alerts.ts";
-import { CHECKS, type Instance } from "./checks.ts";
+import { CHECKS, type Instance, type SelfFigures } from "./checks.ts";
+import { CounterWindows } from "./counter-windows.ts";
 import type { Notification, WebhookAlert, WebhookPayload } from "./notifier/webhook.ts";
 import { expandAnnotations, staticLabels } from "./templates.ts";
 
@@ -20,6 +21,8 @@ export interface EvaluatorOptions {
   notify: (notification: Notification) => void;
   /** Replaces every alert's `for` that is a detection delay, in seconds (tests and demos use short delays). */
   forSeconds?: number;
+  /** rpowatch's own figures at each evaluation (the history buffer's fill); without them those alerts stay quiet. */
+  self?: () => SelfFigures;
 }
 
 interface Tracked {
@@ -55,6 +58,7 @@ function fingerprint(labels: Record<string, string>): string {
 export class AlertEvaluator {
   private readonly tracked = new Map<string, Tracked>();
   private readonly memory = new Map<string, { value: number; since: number }>();
+  private readonly counters = new CounterWindows();
   private readonly forSeconds: Record<string, number>;
 
   constructor(private readonly opts: EvaluatorOptions) {
@@ -73,7 +77,12 @@ export class AlertEvaluator {
       remembered.add(key);
       return this.unchangedFor(key, value, now);
     };
-    const ctx = { snapshot, now, unchangedFor };
+    const counted = new Set<string>();
+    const increaseWithin = (key: string, total: number, windowSeconds: number) => {
+      counted.add(key);
+      return this.counters.increase(key, total, now, windowSeconds);
+    };
+    const ctx = { snapshot, now, unchangedFor, increaseWithin, self: this.opts.self?.() };
     const seen = new Set<string>();
     const changed: WebhookAlert[] = [];
     for (const [key, check] of Object.entries(CHECKS) as Array<[AlertKey, (typeof CHECKS)[AlertKey]]>) {
@@ -88,6 +97,7 @@ export class AlertEvaluator {
     }
     // A series no check asked about is gone from the snapshot: forget it, or churned groups pile up.
     for (const key of this.memory.keys()) if (!remembered.has(key)) this.memory.delete(key);
+    this.counters.keepOnly(counted);
     for (const [id, t] of this.tracked) {
       if (seen.has(id)) continue;
       this.tracked.delete(id);
@@ -129,7 +139,7 @@ export class AlertEvaluator {
 
   /** How many series the evaluator holds state for (alert instances and remembered values). */
   seriesHeld(): number {
-    return this.tracked.size + this.memory.size;
+    return this.tracked.size + this.memory.size + this.counters.size;
   }
 
   private observe(alert: AlertDef, instance: Instance, now: number): string {

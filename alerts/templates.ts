@@ -5,8 +5,8 @@
  */
 import { type AlertDef, notificationOid, runbookUrl, SUBJECT_LABELS, type ValueUnit } from "../model/alerts.ts";
 
-/** Digits after the decimal point per unit: whole seconds and bytes, ratios to two places. */
-const DECIMALS: Record<ValueUnit, number> = { seconds: 0, bytes: 0, boolean: 0, ratio: 2 };
+/** Digits after the decimal point per unit: whole seconds, bytes and counts, ratios to two places. */
+const DECIMALS: Record<ValueUnit, number> = { seconds: 0, bytes: 0, boolean: 0, count: 0, ratio: 2 };
 
 const valueTemplate = (unit: ValueUnit) => `{{ printf "%.${DECIMALS[unit]}f" $value }}`;
 

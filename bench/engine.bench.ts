@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, open } from "node:fs/promises";
 import { loadavg } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { freePort } from "../lib/ports.ts";
 import { runToolOk } from "../replication/nbd/test-support.ts";
 import { EnginePair } from "../test/engine/harness.ts";
@@ -101,9 +101,9 @@ export const bench: Bench = {
       // Both sites' images preallocated like nbdkit's: a write into a hole of a sparse file costs
       // a block allocation that nbdkit's overwrite does not.
       progress("preallocating the production image and the replica");
-      for (const site of ["prod", "rec"]) {
-        await mkdir(join(pair.dir, site, "g1"), { recursive: true });
-        await preallocate(join(pair.dir, site, "g1", "vol1.img"), 256 * MiB);
+      for (const role of ["production", "recovery"] as const) {
+        await mkdir(dirname(pair.image(role)), { recursive: true });
+        await preallocate(pair.image(role), 256 * MiB);
       }
       await pair.start("recovery");
       await pair.start("production");

@@ -216,6 +216,7 @@ export const WHEN_STALE: Record<MetricKey, WhenStale> = {
   historyWrittenPoints: "kept",
   historyWriteFailures: "kept",
   historyDroppedPoints: "kept",
+  reportRuns: "kept",
   buildInfo: "kept",
 };
 
@@ -387,6 +388,8 @@ const readers: Record<MetricKey, Extractor> = {
   historyWrittenPoints: () => {},
   historyWriteFailures: () => {},
   historyDroppedPoints: () => {},
+  // Counted by the report scheduler (reports/schedule/stats.ts), which registers its own values.
+  reportRuns: () => {},
   buildInfo: (_s, _, emit) => emit([VERSION], 1),
 };
 

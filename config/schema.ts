@@ -9,6 +9,8 @@ import { alertsConfig, DEFAULT_ALERTS_CONFIG } from "../alerts/config.ts";
 import { collectorConfig } from "../collector/config.ts";
 import { DEFAULT_HISTORY_CONFIG, historyConfig } from "../history/config.ts";
 import { byteSize, duration, hostPort } from "../lib/config-file.ts";
+import { DEFAULT_STACK_DATA_DIR } from "../lib/stack-data-dir.ts";
+import { DEFAULT_REPORTS_CONFIG, reportsConfig } from "../reports/schedule/config.ts";
 
 export const workloadProfile = z.enum(["steady", "bursty", "daily"]);
 
@@ -16,7 +18,7 @@ export const stackConfig = z
   .object({
     tenant: z.string().min(1).default("default"),
     /** Where the embedded engine sites keep images, queues and journals. */
-    dataDir: z.string().min(1).default("var/stack"),
+    dataDir: z.string().min(1).default(DEFAULT_STACK_DATA_DIR),
     exporter: z
       .object({ listen: hostPort.default("127.0.0.1:9464") })
       .strict()
@@ -62,7 +64,28 @@ export const stackConfig = z
     alerts: alertsConfig.default(DEFAULT_ALERTS_CONFIG),
     /** History of every exported series (embedded DuckDB file or InfluxDB), tiers, buffer: history/config.ts. */
     history: historyConfig.default(DEFAULT_HISTORY_CONFIG),
+    /** Reports the stack makes by itself on a schedule and mails: reports/schedule/config.ts. */
+    reports: reportsConfig.default(DEFAULT_REPORTS_CONFIG),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // A scheduled report reads the stack's own history and mails through the alerts' SMTP server.
+    config.reports.schedule.forEach((entry, i) => {
+      if (!config.history.enabled) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["reports", "schedule", i],
+          message: "a scheduled report reads the stack's history, but history.enabled is false",
+        });
+      }
+      if (entry.recipients.length > 0 && !config.alerts.email) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["reports", "schedule", i, "recipients"],
+          message: "mailing a report needs an SMTP server: configure alerts.email (host, from, to)",
+        });
+      }
+    });
+  });
 
 export type StackConfig = z.output<typeof stackConfig>;

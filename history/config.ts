@@ -5,7 +5,7 @@
  * unreachable. Relative paths are under the stack's `dataDir`.
  */
 import { z } from "zod";
-import { duration, secretRef } from "../lib/config-file.ts";
+import { duration, resolveSecret, secretRef } from "../lib/config-file.ts";
 import { DEFAULT_RETENTION } from "./tiers.ts";
 
 const embeddedStoreConfig = z
@@ -28,6 +28,19 @@ const influxStoreConfig = z
     timeout: duration.default(10),
   })
   .strict();
+
+export type InfluxStoreConfig = z.output<typeof influxStoreConfig>;
+
+/** How to reach a configured InfluxDB store, its password resolved (history/influx-store.ts options). */
+export function influxConnection(s: InfluxStoreConfig) {
+  return {
+    url: s.url,
+    database: s.database,
+    ...(s.username && { username: s.username }),
+    ...(s.password && { password: resolveSecret(s.password) }),
+    timeoutSeconds: s.timeout,
+  };
+}
 
 export const historyStoreConfig = z.discriminatedUnion("kind", [embeddedStoreConfig, influxStoreConfig]);
 export type HistoryStoreConfig = z.output<typeof historyStoreConfig>;

@@ -2,6 +2,7 @@
  * A HistoryReader over a running stack's history routes (history/http-routes.ts): how a report
  * reads the store a running `rpowatch start` holds open for writing.
  */
+import { failureReason } from "../lib/failure-reason.ts";
 import { HISTORY_PATH } from "./http-routes.ts";
 import type { HistoryReader, RangeQuery, Series } from "./store.ts";
 
@@ -25,7 +26,7 @@ export class HttpHistoryReader implements HistoryReader {
     try {
       response = await fetch(`${base}${HISTORY_PATH}`);
     } catch (err) {
-      throw new Error(`no rpowatch stack answers at ${base} (${(err as Error).cause ?? (err as Error).message})`);
+      throw new Error(`no rpowatch stack answers at ${base} (${failureReason(err)})`);
     }
     if (!response.ok) {
       throw new Error(

@@ -12,6 +12,7 @@
  * final: hourly buckets up to two hours ago, minute buckets up to two minutes ago, raw after.
  */
 import { InfluxDB, type IPoint } from "influx";
+import { failureReason } from "../lib/failure-reason.ts";
 import {
   type Aggregate,
   type HistoryReader,
@@ -21,7 +22,7 @@ import {
   type Series,
   storable,
 } from "./store.ts";
-import { TIER_WIDTH, type TierRetention, tiersForStep } from "./tiers.ts";
+import { DEFAULT_RETENTION, TIER_WIDTH, type TierRetention, tiersForStep } from "./tiers.ts";
 
 export interface InfluxStoreOptions {
   url: string;
@@ -72,6 +73,33 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
       pool: { maxRetries: 0, requestTimeout: options.timeoutSeconds * 1000 },
     });
     this.now = options.now ?? (() => Date.now() / 1000);
+  }
+
+  /**
+   * Opens a database for reading only (reports): creates nothing, and fails naming the URL when
+   * InfluxDB does not answer, refuses the credentials, or holds no such database.
+   */
+  static async openReader(options: Omit<InfluxStoreOptions, "retention">): Promise<InfluxStore> {
+    const base = options.url.replace(/\/+$/, "");
+    try {
+      const ping = await fetch(`${base}/ping`, { signal: AbortSignal.timeout(options.timeoutSeconds * 1000) });
+      await ping.body?.cancel();
+    } catch (err) {
+      throw new Error(`InfluxDB at ${base} does not answer (${failureReason(err)})`);
+    }
+    const store = new InfluxStore({ ...options, retention: DEFAULT_RETENTION });
+    let names: string[];
+    try {
+      names = await store.client.getDatabaseNames();
+    } catch (err) {
+      throw new Error(`InfluxDB at ${base} refused to list its databases: ${failureReason(err)}`);
+    }
+    if (!names.includes(options.database)) {
+      throw new Error(
+        `InfluxDB at ${base} has no database "${options.database}" (it has ${names.map((n) => `"${n}"`).join(", ") || "none"}); name the one the stack writes with --influx-db`,
+      );
+    }
+    return store;
   }
 
   /** Creates the database, the tier retention policies and the continuous queries, once per process. */
@@ -186,9 +214,11 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
         ...Object.entries(query.match ?? {}).map(([k, v]) => `${quoteIdent(k)} = ${quoteText(v)}`),
       ].join(" AND ");
       const sql = `SELECT ${select} FROM ${quoteIdent(this.options.database)}.${quoteIdent(part.policy)}.${quoteIdent(query.metric)} WHERE ${where} GROUP BY time(${seconds(step)}), * fill(none)`;
-      const raw = (await this.client.queryRaw(sql, { precision: "s" })) as InfluxRawResponse;
+      const raw = (await this.client.queryRaw(sql, { precision: "s" }).catch((err) => {
+        throw new Error(`InfluxDB at ${this.options.url} did not answer a query: ${failureReason(err)}`);
+      })) as InfluxRawResponse;
       for (const result of raw.results ?? []) {
-        if (result.error) throw new Error(`influxdb query failed: ${result.error}`);
+        if (result.error) throw new Error(`InfluxDB at ${this.options.url} refused a query: ${result.error}`);
         for (const s of result.series ?? []) {
           const labels = s.tags ?? {};
           const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));

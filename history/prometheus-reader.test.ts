@@ -29,22 +29,6 @@ function samples(): HistorySample[] {
   return out;
 }
 
-/** The samples as VictoriaMetrics' JSON-lines import format, one line per series. */
-function importLines(all: HistorySample[]): string {
-  const bySeries = new Map<string, { metric: Record<string, string>; values: number[]; timestamps: number[] }>();
-  for (const s of all) {
-    const key = JSON.stringify(s.labels);
-    let line = bySeries.get(key);
-    if (!line) {
-      line = { metric: { __name__: s.metric, ...s.labels }, values: [], timestamps: [] };
-      bySeries.set(key, line);
-    }
-    line.values.push(s.value);
-    line.timestamps.push(s.timestamp * 1000);
-  }
-  return [...bySeries.values()].map((l) => JSON.stringify(l)).join("\n");
-}
-
 const byGroup = (series: Series[]) =>
   Object.fromEntries(series.map((s) => [s.labels.group, { t: [...s.timestamps], v: [...s.values] }]));
 
@@ -62,9 +46,7 @@ afterAll(async () => {
 describe("Prometheus-compatible history reader", () => {
   it("answers VictoriaMetrics' range queries with the same steps and values as the embedded store", async () => {
     const all = samples();
-    const response = await fetch(`${vm.url}/api/v1/import`, { method: "POST", body: importLines(all) });
-    expect(response.status).toBe(204);
-    await fetch(`${vm.url}/internal/force_flush`).then((r) => r.body?.cancel());
+    await vm.importSamples(all);
     const embedded = await EmbeddedStore.open(join(dir, "h.duckdb"), {
       retention: { raw: 30 * DAY, minute: 90 * DAY, hour: 730 * DAY },
     });

@@ -6,6 +6,7 @@
  * on a step boundary. Series carry the labels the query API holds (with `job` and `instance` when
  * they came through a Prometheus scrape).
  */
+import { failureReason } from "../lib/failure-reason.ts";
 import type { Aggregate, HistoryReader, RangeQuery, Series } from "./store.ts";
 
 const OVER_TIME: Record<Aggregate, string> = {
@@ -33,6 +34,14 @@ export interface PrometheusReaderOptions {
 
 export class PrometheusReader implements HistoryReader {
   constructor(private readonly options: PrometheusReaderOptions) {}
+
+  /** A reader once the query API answers a query; fails naming the URL when it does not. */
+  static async connect(options: PrometheusReaderOptions): Promise<PrometheusReader> {
+    const reader = new PrometheusReader(options);
+    const now = Math.floor(Date.now() / 1000);
+    await reader.queryRange("vector(1)", now, now, 60);
+    return reader;
+  }
 
   async range(query: RangeQuery): Promise<Series[]> {
     const step = query.stepSeconds;
@@ -66,11 +75,13 @@ export class PrometheusReader implements HistoryReader {
 
   private async queryRange(promql: string, start: number, end: number, step: number) {
     const params = new URLSearchParams({ query: promql, start: String(start), end: String(end), step: `${step}s` });
-    const url = `${this.options.url.replace(/\/$/, "")}/api/v1/query_range`;
+    const url = `${this.options.url.replace(/\/+$/, "")}/api/v1/query_range`;
     const response = await fetch(url, {
       method: "POST",
       body: params,
       signal: AbortSignal.timeout(this.options.timeoutSeconds * 1000),
+    }).catch((err) => {
+      throw new Error(`no Prometheus-compatible query API answers at ${url} (${failureReason(err)})`);
     });
     const body = (await response.json().catch(() => null)) as QueryRangeResponse | null;
     if (!response.ok || body?.status !== "success") {

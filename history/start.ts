@@ -6,10 +6,9 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { SnapshotFeed } from "../collector/snapshot-feed.ts";
-import { resolveSecret } from "../lib/config-file.ts";
 import type { Logger } from "../lib/log.ts";
 import { BufferedWriter } from "./buffer.ts";
-import type { HistoryConfig } from "./config.ts";
+import { type HistoryConfig, influxConnection } from "./config.ts";
 import { EmbeddedStore } from "./embedded-store.ts";
 import { InfluxStore } from "./influx-store.ts";
 import { HistoryRecorder } from "./recorder.ts";
@@ -82,14 +81,7 @@ async function openStore(
 ): Promise<{ store: HistoryWriter & HistoryReader; location: string; maintain: () => Promise<void> }> {
   const s = config.store;
   if (s.kind === "influxdb") {
-    const store = new InfluxStore({
-      url: s.url,
-      database: s.database,
-      ...(s.username && { username: s.username }),
-      ...(s.password && { password: resolveSecret(s.password) }),
-      timeoutSeconds: s.timeout,
-      retention: config.retention,
-    });
+    const store = new InfluxStore({ ...influxConnection(s), retention: config.retention });
     return { store, location: `${s.url} database ${s.database}`, maintain: async () => {} };
   }
   const location = resolve(dataDir, s.path);

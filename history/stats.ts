@@ -35,6 +35,11 @@ export class HistoryStats {
     this.dropped += points;
   }
 
+  /** The buffer's fill, for the built-in evaluator; undefined until a buffer has opened. */
+  buffer(): { bufferedPoints: number; capacityPoints: number } | undefined {
+    return this.opened ? { bufferedPoints: this.buffered, capacityPoints: this.capacity } : undefined;
+  }
+
   /** Extractors for the exporter and the recorder alike (a catalogue entry each). */
   overrides(): SeriesOverrides {
     const one =

@@ -12,7 +12,7 @@ import { metrics as m } from "./metrics.ts";
 export type AlertSubject = "group" | "journal" | "site" | "link" | "source" | "collector";
 
 /** Unit of the alert's value, which decides how it is printed and whether it fills the seconds varbinds. */
-export type ValueUnit = "seconds" | "bytes" | "ratio" | "boolean";
+export type ValueUnit = "seconds" | "bytes" | "ratio" | "boolean" | "count";
 
 export interface AlertDef {
   /** CamelCase, unique; also the MIB notification name after the `rpowatch` prefix. */
@@ -64,6 +64,8 @@ export const SUBJECT_LABELS: Record<AlertSubject, readonly string[]> = {
 const SYNCING_STATE = `${m.groupState.name}{state=~"initializing|resyncing"} == 1`;
 const BY_GROUP = "on(tenant, site, group, source)";
 const DAY = 86400;
+/** How long JournalCorruptRecords stays up after the corrupt-record counter last rose. */
+export const CORRUPT_WINDOW = "1h";
 
 /** Every rpowatch alert. Keys are stable; add new alerts with new OIDs, never renumber. */
 export const alerts = {
@@ -369,6 +371,21 @@ export const alerts = {
     description:
       "The running test failover of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) has written {{ $value }} of its scratch area, the group's image-access share of the journal; once full, the test's writes are refused with ENOSPC.",
     oid: 22,
+  }),
+  journalCorruptRecords: def({
+    name: "JournalCorruptRecords",
+    subject: "journal",
+    severity: "critical",
+    // Any increase: a record that fails its checksum is damage, not noise. The hour is how long
+    // the alert stays up after the last increase; the damage itself stays until it is repaired.
+    expr: `increase(${m.journalCorruptRecords.name}[${CORRUPT_WINDOW}]) > 0`,
+    for: "0s",
+    valueUnit: "count",
+    threshold: 0,
+    summary: "Journal of group {{ $labels.group }} at site {{ $labels.site }} has corrupt records",
+    description:
+      "{{ $value }} record(s) of the journal of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) failed their checksum in the last hour and were never applied: a redo record not yet distributed stops distribution before it, a lost undo record moves the oldest recovery point past it. The journal's storage or the transfer is damaged.",
+    oid: 23,
   }),
 } as const satisfies Record<string, AlertDef>;
 

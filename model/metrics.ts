@@ -362,7 +362,6 @@ export const metrics = {
     unit: "count",
     entity: "journal",
     help: "Journal records whose checksum failed at the recovery site: counted, never applied. Any increase means damaged storage or a damaged transfer.",
-    notOnDashboard: "not yet given a panel on the recovery dashboard",
   }),
   journalStoreCapacity: def({
     name: "rpowatch_journal_store_capacity_bytes",
@@ -598,6 +597,16 @@ export const metrics = {
     unit: "count",
     entity: "collector",
     help: "History points lost because the buffer was full.",
+  }),
+
+  // ── Report schedule (reports/schedule/) ───────────────────────────────────
+  reportRuns: def({
+    name: "rpowatch_report_runs_total",
+    type: "counter",
+    unit: "count",
+    entity: "collector",
+    extraLabels: { report: ["capacity", "health"], result: ["succeeded", "failed"] },
+    help: "Scheduled report runs (reports.schedule), each counted once as succeeded or failed; a failed run is run again at the next start.",
   }),
 } as const;
 

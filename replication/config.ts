@@ -1,7 +1,9 @@
 /**
  * Schema of an engine site's YAML file (`rpowatch engine --config site.yaml`), documented in
- * docs/engine.md. One schema serves both roles; fields that only one role needs are checked
- * against the role so that an error names the field that is missing or out of place.
+ * docs/engine.md. Direction belongs to a consistency group: the site's `role` is the default
+ * direction of its groups, and a group may say its own, so one site can be production for some
+ * groups and recovery for others. Fields that only one direction needs are checked against the
+ * directions the site's groups have, so that an error names the field that is missing or out of place.
  */
 import { z } from "zod";
 import { byteSize, duration, hostPort, secretRef } from "../lib/config-file.ts";
@@ -14,6 +16,9 @@ const name = (what: string) =>
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM (24-hour)");
 
 const compression = z.enum(["off", "lz4", "zstd"]);
+
+/** Which way a group replicates from this site: its writes are served and shipped here, or received and journaled here. */
+export const direction = z.enum(["production", "recovery"]);
 
 export const volumeConfig = z
   .object({
@@ -28,6 +33,7 @@ export const groupConfig = z
   .object({
     name: name("group name"),
     tenant: name("tenant").default("default"),
+    direction: direction.optional().describe("this group's direction at this site; absent: the site's role"),
     mode: z.enum(["async", "sync"]).default("async"),
     /** RPO target; InMage's default RPO threshold is 30 min (001_0cf9b2a003f84c21.txt L1726). */
     rpoTarget: duration.default(1800),
@@ -99,7 +105,8 @@ export const linkConfig = z
 export const siteConfig = z
   .object({
     site: name("site name"),
-    role: z.enum(["production", "recovery"]),
+    /** The default direction of the site's groups. */
+    role: direction,
     dataDir: z.string().min(1),
     control: z.object({ listen: hostPort }).strict(),
     nbd: z.object({ listen: hostPort }).strict().optional(),
@@ -115,20 +122,7 @@ export const siteConfig = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    if (s.role === "production") {
-      if (!s.nbd) ctx.addIssue({ code: "custom", path: ["nbd"], message: "a production site needs nbd.listen" });
-      if (!s.link.peer)
-        ctx.addIssue({ code: "custom", path: ["link", "peer"], message: "a production site needs link.peer" });
-    } else {
-      if (!s.link.listen)
-        ctx.addIssue({ code: "custom", path: ["link", "listen"], message: "a recovery site needs link.listen" });
-      if (s.nbd)
-        ctx.addIssue({
-          code: "custom",
-          path: ["nbd"],
-          message: "a recovery site serves no NBD volumes for writing; remove nbd",
-        });
-    }
+    checkDirections(s, ctx);
     const seen = new Set<string>();
     const volumes = new Set<string>();
     s.groups.forEach((g, i) => {
@@ -148,6 +142,47 @@ export const siteConfig = z
     });
   });
 
+/**
+ * What each direction needs: production groups an NBD listener for their volumes and a link peer
+ * to ship to; recovery groups a link listener. A site whose groups all take its role is told in
+ * the role's words; a group that differs from its site is named with the path of its direction.
+ */
+interface DirectedSite {
+  role: Direction;
+  nbd?: unknown;
+  link: { peer?: string; listen?: string };
+  groups: { name: string; direction?: Direction }[];
+}
+
+function checkDirections(s: DirectedSite, ctx: z.RefinementCtx): void {
+  const differing = (d: Direction) =>
+    s.groups.flatMap((g, i) =>
+      g.direction === d && s.role !== d ? [`group "${g.name}" (groups.${i}.direction)`] : [],
+    );
+  const has = (d: Direction) => s.groups.some((g) => (g.direction ?? s.role) === d);
+  const needs = (d: Direction, field: string) =>
+    s.role === d ? `a ${d} site needs ${field}` : `${differing(d).join(", ")} is ${d} here and needs ${field}`;
+  if (has("production")) {
+    if (!s.nbd) ctx.addIssue({ code: "custom", path: ["nbd"], message: needs("production", "nbd.listen") });
+    if (!s.link.peer)
+      ctx.addIssue({ code: "custom", path: ["link", "peer"], message: needs("production", "link.peer") });
+  } else if (s.nbd) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["nbd"],
+      message: "a site with no production group serves no NBD volumes for writing; remove nbd",
+    });
+  }
+  if (has("recovery") && !s.link.listen)
+    ctx.addIssue({ code: "custom", path: ["link", "listen"], message: needs("recovery", "link.listen") });
+}
+
+/** A group's direction at a site: its own, or the site's role. */
+export function groupDirection(site: Pick<SiteConfig, "role">, group: GroupConfig): Direction {
+  return group.direction ?? site.role;
+}
+
+export type Direction = z.output<typeof direction>;
 export type SiteConfig = z.output<typeof siteConfig>;
 export type GroupConfig = z.output<typeof groupConfig>;
 export type VolumeConfig = z.output<typeof volumeConfig>;

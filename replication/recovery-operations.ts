@@ -9,7 +9,7 @@ import type { RecoveryOperations } from "./control/recovery-operations.ts";
 import { ApiError } from "./control/site-control.ts";
 import { DRILLS_FILE, type DrillRecord, DrillStore } from "./drills/drill-store.ts";
 import { ImageAccess, type ImageGroup, type ImageRequest } from "./images/image-access.ts";
-import { listPoints } from "./images/recovery-point.ts";
+import { listPoints, type PointSpec } from "./images/recovery-point.ts";
 import type { GroupRecoveryStatus } from "./status.ts";
 
 export class SiteRecoveryOperations implements RecoveryOperations {
@@ -53,6 +53,10 @@ export class SiteRecoveryOperations implements RecoveryOperations {
     const s = this.images.session(group);
     if (!s) throw new ApiError(404, `group "${group}" has no image access on`);
     return s;
+  }
+
+  moveImage(group: string, point: PointSpec) {
+    return this.images.move(this.group(group), point);
   }
 
   endImage(group: string, outcome: { result: "passed" | "failed"; note?: string }) {

@@ -8,6 +8,8 @@
 export type EngineGroupState = "initializing" | "resyncing" | "active" | "paused" | "bitmap" | "error";
 export type EngineLinkState = "up" | "connecting" | "down";
 export type ReplicationMode = "async" | "sync";
+/** Which way a group replicates from the reporting site: its writes are served and shipped here, or received and journaled here. */
+export type GroupDirection = "production" | "recovery";
 
 export interface VolumeStatus {
   name: string;
@@ -86,6 +88,8 @@ export interface PinStatus {
 
 export interface GroupStatus {
   name: string;
+  /** This group's direction at the reporting site (a site may hold groups of both directions). */
+  direction: GroupDirection;
   tenant: string;
   state: EngineGroupState;
   /** Why the state is `error` (a local I/O failure, a corrupt journal record, volumes that differ between sites); null otherwise. */
@@ -109,7 +113,7 @@ export interface GroupStatus {
   /** Time of the last successful test failover; absent when no test failover has ever run. */
   lastTestFailoverTimestamp?: number;
   volumes: VolumeStatus[];
-  /** Present on the recovery site. */
+  /** Present for a recovery group. */
   journal: JournalStatus | null;
   /** Recovery site: image access, test failover and drills (docs/recovery.md). */
   recovery?: GroupRecoveryStatus;
@@ -146,12 +150,14 @@ export interface LinkStatus {
 
 export interface SiteStatus {
   site: string;
-  role: "production" | "recovery";
+  /** The site's configured role: the direction of its groups that do not say their own. */
+  role: GroupDirection;
   /** Time this snapshot was taken (reporting site's clock). */
   timestamp: number;
   startedAt: number;
   version: string;
   groups: GroupStatus[];
+  /** The link to the recovery site of its production groups, then the one from the production site of its recovery groups; each only when the site has such groups. */
   links: LinkStatus[];
 }
 

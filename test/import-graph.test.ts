@@ -38,7 +38,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   history: ["lib", "model", "collector"],
   reports: ["lib", "model", "collector", "history"],
   // The stack configuration composes each part's own section schema.
-  config: ["lib", "model", "replication", "collector", "alerts", "history"],
+  config: ["lib", "model", "replication", "collector", "alerts", "history", "reports"],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -2,6 +2,7 @@
  * E-mail channel: SMTP with STARTTLS and authentication through nodemailer; one message per
  * webhook call to the NOC plus the tenant's recipients, for the configured severities only
  * (default critical and warning: info stays on the board). Resolved notices of those alerts are sent.
+ * The same server also carries other mail the stack sends (scheduled reports, with attachments).
  */
 import { readFileSync } from "node:fs";
 import { createTransport, type Transporter } from "nodemailer";
@@ -26,6 +27,15 @@ export interface EmailSettings {
   tenantRecipients: ReadonlyMap<string, readonly string[]>;
   /** Seconds to wait for the server at each step. */
   timeout?: number;
+}
+
+/** A message other than an alert: an HTML body with a text alternative, and files attached. */
+export interface MailMessage {
+  to: readonly string[];
+  subject: string;
+  text: string;
+  html: string;
+  attachments?: ReadonlyArray<{ filename: string; path: string; contentType: string }>;
 }
 
 export class EmailChannel implements NotifierChannel {
@@ -69,6 +79,27 @@ export class EmailChannel implements NotifierChannel {
     await deliver(this.ctx, this.name, this.destination, async () => {
       await this.transport.sendMail({ from: this.settings.from, to, ...mail });
     });
+  }
+
+  /** Sends one message with the channel's retries, counted like an alert mail; rejects with the last error if it was not sent. */
+  async sendMessage(message: MailMessage): Promise<void> {
+    let lastError: unknown;
+    const sent = await deliver(this.ctx, this.name, this.destination, async () => {
+      try {
+        await this.transport.sendMail({
+          from: this.settings.from,
+          to: [...message.to],
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          attachments: (message.attachments ?? []).map((a) => ({ ...a })),
+        });
+      } catch (err) {
+        lastError = err;
+        throw err;
+      }
+    });
+    if (!sent) throw lastError;
   }
 
   close(): void {

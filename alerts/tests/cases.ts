@@ -345,6 +345,20 @@ export const CASES: AlertTestCase[] = [
     silent: ["50m"],
   },
   {
+    alert: "journalCorruptRecords",
+    name: "a record of db's journal fails its checksum at 10m: the alert fires at once and clears an hour later; web's journal stays clean",
+    interval: "1m",
+    series: [
+      { series: sel(m.journalCorruptRecords.name, DB), values: "0x9 1x80" },
+      { series: sel(m.journalCorruptRecords.name, WEB), values: "0x90" },
+    ],
+    firing: [
+      { at: "10m", instances: [{ labels: DB, value: 1, threshold: 0 }] },
+      { at: "60m", instances: [{ labels: DB, value: 1, threshold: 0 }] },
+    ],
+    silent: ["9m", "75m"],
+  },
+  {
     alert: "testFailoverScratchNearlyFull",
     name: "db's test writes fill 90% of its scratch area; web's 50%",
     interval: "1m",

@@ -25,7 +25,7 @@ const g = (group: string) => `/groups/${encodeURIComponent(group)}`;
 export function operation<O>(run: (api: SiteApi, opts: O) => Promise<void>) {
   return async (opts: O & { site?: string }) => {
     try {
-      await run(new SiteApi(opts.site), opts);
+      await run(await SiteApi.connect(opts.site), opts);
     } catch (err) {
       if (!(err instanceof SiteApiError)) throw err;
       process.stderr.write(`rpowatch: ${err.message}\n`);
@@ -37,6 +37,29 @@ export function operation<O>(run: (api: SiteApi, opts: O) => Promise<void>) {
 function print(json: boolean | undefined, value: unknown, text: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text());
 }
+
+/** The point options `image` and `image-move` share; the site checks that exactly one is given. */
+interface PointOptions {
+  latest?: boolean;
+  time?: string;
+  bookmark?: string;
+  bookmarkBefore?: string;
+}
+
+function withPointOptions(command: Command): Command {
+  return command
+    .option("--latest", "the newest point")
+    .option("--time <time>", "the point at a time (ISO 8601 with a zone, e.g. 2026-12-02T15:04:05Z)")
+    .option("--bookmark <name>", "the point of a named bookmark")
+    .option("--bookmark-before <time>", "the latest bookmark at or before a time");
+}
+
+const pointOf = (o: PointOptions): PointOptions => ({
+  latest: o.latest,
+  time: o.time,
+  bookmark: o.bookmark,
+  bookmarkBefore: o.bookmarkBefore,
+});
 
 function pointText(p: { seq: number; timestamp: number; bookmark?: string }): string {
   return `${isoTime(p.timestamp)} (seq ${p.seq}${p.bookmark ? `, bookmark ${p.bookmark}` : ""})`;
@@ -81,38 +104,23 @@ export function registerRecover(program: Command): void {
       }),
     );
 
-  recover
-    .command("image")
-    .description(
-      "serve a point-in-time image of each volume of the group over NBD; prints one nbd:// address per volume",
-    )
-    .requiredOption("--group <name>", "consistency group")
-    .option("--latest", "the newest point")
-    .option("--time <time>", "the point at a time (ISO 8601 with a zone, e.g. 2026-12-02T15:04:05Z)")
-    .option("--bookmark <name>", "the point of a named bookmark")
-    .option("--bookmark-before <time>", "the latest bookmark at or before a time")
+  withPointOptions(
+    recover
+      .command("image")
+      .description(
+        "serve a point-in-time image of each volume of the group over NBD; prints one nbd:// address per volume",
+      )
+      .requiredOption("--group <name>", "consistency group"),
+  )
     .option("--writable", "test failover: writes go to a scratch area and are discarded at image-end")
     .option("--operator <name>", "who runs the drill (recorded)", userInfo().username)
     .option("--note <text>", "note recorded with the drill")
     .addOption(siteOption())
     .option("--json", "print the API answer as JSON")
     .action(
-      operation<
-        Common & {
-          latest?: boolean;
-          time?: string;
-          bookmark?: string;
-          bookmarkBefore?: string;
-          writable?: boolean;
-          operator: string;
-          note?: string;
-        }
-      >(async (api, o) => {
+      operation<Common & PointOptions & { writable?: boolean; operator: string; note?: string }>(async (api, o) => {
         const s = await api.post<ImageSessionView>(`${g(o.group)}/image`, {
-          latest: o.latest,
-          time: o.time,
-          bookmark: o.bookmark,
-          bookmarkBefore: o.bookmarkBefore,
+          ...pointOf(o),
           writable: o.writable,
           operator: o.operator,
           note: o.note,
@@ -124,6 +132,23 @@ export function registerRecover(program: Command): void {
             ).toFixed(3)} s${s.drill ? `; drill ${s.drill}` : ""}\n`,
           );
         print(o.json, s, () => `${s.volumes.map((v) => v.uri).join("\n")}\n`);
+      }),
+    );
+
+  withPointOptions(
+    recover
+      .command("image-move")
+      .description(
+        "move the group's read-only image to another point in place: the nbd:// addresses and their clients stay, new reads see the new point",
+      )
+      .requiredOption("--group <name>", "consistency group"),
+  )
+    .addOption(siteOption())
+    .option("--json", "print the API answer as JSON")
+    .action(
+      operation<Common & PointOptions>(async (api, o) => {
+        const s = await api.post<ImageSessionView>(`${g(o.group)}/image/move`, pointOf(o));
+        print(o.json, s, () => `image access of ${s.group} now at ${pointText(s.point)}\n`);
       }),
     );
 

@@ -4,6 +4,8 @@
  * operator reads what was wrong, not an HTTP status alone.
  */
 import { Option } from "commander";
+import { DEFAULT_STACK_DATA_DIR } from "../../lib/stack-data-dir.ts";
+import { runningStackSite } from "../stack/running-stack.ts";
 
 /** A request the site refused (4xx) or failed (5xx); `status` 0 when the site could not be reached. */
 export class SiteApiError extends Error {
@@ -16,20 +18,33 @@ export class SiteApiError extends Error {
   }
 }
 
-/** `--site URL`; its default is RPOWATCH_SITE, so an operator sets the recovery site once per shell. */
+/**
+ * `--site URL`; its default is RPOWATCH_SITE, so an operator sets the recovery site once per shell,
+ * and without either the recovery site of the `rpowatch start` stack running here (SiteApi.connect).
+ */
 export function siteOption(): Option {
-  return new Option("--site <url>", "control API of the site, e.g. http://127.0.0.1:9101").env("RPOWATCH_SITE");
+  return new Option(
+    "--site <url>",
+    `control API of the site, e.g. http://127.0.0.1:9101 (default: the recovery site of the rpowatch start stack running in this directory, found in ${DEFAULT_STACK_DATA_DIR}/)`,
+  ).env("RPOWATCH_SITE");
 }
 
 export class SiteApi {
   private readonly base: string;
 
-  constructor(site: string | undefined) {
-    if (!site)
+  /** The site given (--site or RPOWATCH_SITE), else the recovery site of the stack `npm start` runs here. */
+  static async connect(site: string | undefined): Promise<SiteApi> {
+    if (site) return new SiteApi(site);
+    const running = await runningStackSite(DEFAULT_STACK_DATA_DIR, "recovery");
+    if ("missing" in running)
       throw new SiteApiError(
         0,
-        "no site given: pass --site URL (or set RPOWATCH_SITE) with the recovery site's control API",
+        `no site given: pass --site URL (or set RPOWATCH_SITE) with the recovery site's control API, or run the command where rpowatch start (npm start) runs; ${running.missing}`,
       );
+    return new SiteApi(running.url);
+  }
+
+  constructor(site: string) {
     let url: URL;
     try {
       url = new URL(site);

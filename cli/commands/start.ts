@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { SourceConfig } from "../../collector/config.ts";
 import { parseHostPort } from "../../lib/host-port.ts";
 import type { LogLevel } from "../../lib/log-levels.ts";
+import type { RunningSite } from "../stack/running-stack.ts";
 import type { EmbeddedSite } from "../stack/site-files.ts";
 
 export function registerStart(program: Command): void {
@@ -19,6 +20,7 @@ export function registerStart(program: Command): void {
         { loadStackConfig, untilSignal },
         { startMonitoring },
         { embeddedSiteFiles },
+        { writeRunningStack },
       ] = await Promise.all([
         import("../../lib/log.ts"),
         import("../../replication/workload/generator.ts"),
@@ -26,6 +28,7 @@ export function registerStart(program: Command): void {
         import("../stack/load-config.ts"),
         import("../stack/monitoring.ts"),
         import("../stack/site-files.ts"),
+        import("../stack/running-stack.ts"),
       ]);
       const config = loadStackConfig(opts.config);
       if (!config) return;
@@ -39,12 +42,14 @@ export function registerStart(program: Command): void {
 
       try {
         const extraSources: SourceConfig[] = [];
+        const sites: RunningSite[] = [];
         if (config.embedded.enabled) {
           const files = await embeddedSiteFiles(config);
           const started = async (site: EmbeddedSite) => {
             const engine = await startEngine(site, logLevel);
             stoppers.push(engine.stop);
             say(`engine site ${site.name} (${site.role}): control ${engine.controlUrl}, log ${site.logFile}`);
+            sites.push({ name: site.name, role: site.role, control: engine.controlUrl });
             extraSources.push({
               kind: "engine" as const,
               name: `engine-${site.name}`,
@@ -80,6 +85,12 @@ export function registerStart(program: Command): void {
         say(`NOC page: ${monitoring.exporter.url}/`);
         say(`metrics: ${monitoring.exporter.url}/metrics`);
         say(`history: ${monitoring.history ? monitoring.history.location : "off"}`);
+        for (const r of monitoring.reports?.next() ?? []) {
+          const next = r.atMs === undefined ? "no later run" : `next ${new Date(r.atMs).toISOString()}`;
+          say(`scheduled report: ${r.kind} "${r.cron}" ${r.timezone}, ${next}`);
+        }
+        // Last: `rpowatch recover` and `drills` find the recovery site here once everything serves.
+        if (sites.length > 0) stoppers.push(await writeRunningStack(config.dataDir, { pid: process.pid, sites }));
         say(`alert evaluator: ${monitoring.evaluator ? "on" : "off"}; Ctrl-C stops everything`);
       } catch (err) {
         await stopAll();

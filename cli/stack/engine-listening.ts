@@ -5,9 +5,9 @@
  */
 export interface EngineListening {
   control: string;
-  /** Production site: the NBD server. */
+  /** A site with production groups: the NBD server. */
   nbd?: string;
-  /** Recovery site: the link listener. */
+  /** A site with recovery groups: the link listener. */
   link?: string;
 }
 

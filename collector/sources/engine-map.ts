@@ -12,7 +12,7 @@ type Unmapped = `unmapped: ${string}`;
 
 export const SITE_FIELDS = {
   site: "GroupSample.site, LinkSample.site",
-  role: "GroupSample.role (the engine reports it per site)",
+  role: "unmapped: the site's default direction; each group reports its own (GROUP_FIELDS.direction)",
   timestamp: "SourceSnapshot.timestamp",
   startedAt: "unmapped: a restart shows in the counters the collector folds",
   version: "unmapped: the collector's own build is rpowatch_build_info",
@@ -22,6 +22,7 @@ export const SITE_FIELDS = {
 
 export const GROUP_FIELDS = {
   name: "name",
+  direction: "role",
   tenant: "tenant",
   state: "state",
   fault: "unmapped: a reason for logs and the control API, not a series (its state is error)",
@@ -81,17 +82,20 @@ export const LINK_FIELDS = {
 } as const satisfies Record<keyof LinkStatus, keyof LinkSample | string>;
 
 export function mapSiteStatus(status: SiteStatus, tenant: string): SourceSnapshot {
-  // A site replicates over its links to one peer; the group's peer is that link's far end.
-  const peerSite = status.links[0]?.peerSite ?? "";
+  // A group's peer is the far end of the link of its direction: the one this site ships on for a
+  // production group (named `<site>->…`), the one it receives on for a recovery group.
+  const outbound = `${status.site}->`;
+  const peerOf = (direction: GroupStatus["direction"]) =>
+    status.links.find((l) => l.name.startsWith(outbound) === (direction === "production"))?.peerSite ?? "";
   return {
     timestamp: status.timestamp,
-    groups: status.groups.map((g) => mapGroup(g, status.site, status.role, peerSite)),
+    groups: status.groups.map((g) => mapGroup(g, status.site, peerOf(g.direction))),
     links: status.links.map((l) => mapLink(l, status.site, tenant)),
     interfaces: [],
   };
 }
 
-function mapGroup(g: GroupStatus, site: string, role: SiteStatus["role"], peerSite: string): GroupSample {
+function mapGroup(g: GroupStatus, site: string, peerSite: string): GroupSample {
   const syncing = g.sync.kind !== "none";
   return {
     tenant: g.tenant,
@@ -100,7 +104,7 @@ function mapGroup(g: GroupStatus, site: string, role: SiteStatus["role"], peerSi
     state: g.state,
     mode: g.mode,
     peerSite,
-    role,
+    role: g.direction,
     rpoSeconds: g.rpoSeconds,
     rpoTargetSeconds: g.rpoTargetSeconds,
     recoveryPointTimestamp: positive(g.recoveryPointTimestamp),

@@ -101,6 +101,20 @@ export const journal: DashboardSpec = {
           queries: [series(metrics.journalTrimmedBytes, ["group", "reason"], { rate: true })],
           alerts: ["protectionWindowShort", "protectionWindowCritical"],
         },
+        {
+          kind: "timeseries",
+          title: "Corrupt records",
+          metric: metrics.journalCorruptRecords,
+          description:
+            "Journal records that failed their checksum at the recovery site, per interval: counted, never applied. Anything above zero is damaged storage or a damaged transfer.",
+          unit: "short",
+          queries: [
+            promql(`sum by (group) (increase(${selector(metrics.journalCorruptRecords, scope)}[$__rate_interval]))`, {
+              legend: "{{group}}",
+            }),
+          ],
+          alerts: ["journalCorruptRecords"],
+        },
       ],
     },
   ],

@@ -137,6 +137,17 @@ export const selfHealth: DashboardSpec = {
             promql(`increase(${metrics.historyDroppedPoints.name}[$__rate_interval])`, { legend: "dropped" }),
           ],
         },
+        {
+          kind: "timeseries",
+          title: "Scheduled report runs",
+          metric: metrics.reportRuns,
+          description:
+            "Per interval: scheduled reports made and mailed, and runs that failed (run again at the next start).",
+          unit: "short",
+          queries: [
+            promql(`increase(${metrics.reportRuns.name}[$__rate_interval])`, { legend: "{{report}} {{result}}" }),
+          ],
+        },
       ],
     },
   ],

@@ -63,6 +63,36 @@ function siteHealth(view, siteName) {
   return wrap;
 }
 
+/** How the recovery site's image access reads on the wall (GroupRecoverySample.imageAccess). */
+const IMAGE_ACCESS = { off: "off", "read-only": "image access", "test-failover": "test failover" };
+
+/**
+ * The group's DR readiness, from the site that runs its drills (the recovery side, else the only
+ * one reported): time since the last successful test, the last drill's RTO and the recovery state.
+ * Nothing reported reads "not reported"; a site that reports no drill on record, "never tested".
+ */
+function readinessCells(row) {
+  const view = row.recovery ?? row.production;
+  const drill = view.raw.lastTestFailoverTimestamp;
+  const age = drill === undefined ? undefined : Math.max(0, state.timestamp - drill);
+  const ageCell =
+    drill === undefined
+      ? el("span", "never tested", "drill warn")
+      : el("span", `${duration(age)} ago`, `drill ${level(age, T.drillAge)}`);
+  const rto = view.raw.recovery?.lastDrillRtoSeconds;
+  const mode = view.raw.recovery?.imageAccess;
+  return [
+    cell(ageCell, "drill-age"),
+    cell(rto === undefined ? "–" : duration(rto), "num drill-rto"),
+    cell(
+      mode === undefined
+        ? el("span", "not reported", "state muted")
+        : el("span", IMAGE_ACCESS[mode] ?? mode, `state ${mode === "off" ? "ok" : "warn"}`),
+      "recovery-state",
+    ),
+  ];
+}
+
 function renderGroups() {
   const journalOf = (g) => (g ? state.journals.get(placeKey(g)) : undefined);
   const rows = pairGroups(state.groups.values(), (g) => journalOf(g) !== undefined);
@@ -99,6 +129,7 @@ function renderGroups() {
             )
           : "–",
       ),
+      ...readinessCells(row),
     );
     return tr;
   });

@@ -5,4 +5,5 @@ export const NOC_THRESHOLDS = {
   journalUtilization: { warn: 0.8, crit: 0.95 },
   linkUtilization: { warn: 0.7, crit: 0.9 },
   dataAge: { warn: 3, crit: 1800 },
+  drillAge: { warn: 31 * 86400, crit: 365 * 86400 },
 };

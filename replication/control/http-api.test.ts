@@ -26,7 +26,6 @@ function quietSite(calls: string[]): SiteControl {
     links: [],
   };
   return {
-    role: "recovery",
     events: new EventHub(logger),
     status: () => status,
     bookmark: async (group, name) => {

@@ -31,6 +31,10 @@ export function recoveryRoutes(operations: () => RecoveryOperations | undefined)
   router.get("/groups/:group/image", (req, res) => {
     res.json(ops().imageSession(String(req.params.group)));
   });
+  router.post("/groups/:group/image/move", async (req, res) => {
+    const point = parseMoveRequest(req.body);
+    res.json(await ops().moveImage(String(req.params.group), point));
+  });
   router.post("/groups/:group/image/end", async (req, res) => {
     const body = (req.body ?? {}) as { result?: unknown; note?: unknown };
     const result = body.result ?? "passed";
@@ -47,28 +51,12 @@ export function recoveryRoutes(operations: () => RecoveryOperations | undefined)
   return router;
 }
 
+const POINT_FIELDS = ["latest", "time", "bookmark", "bookmarkBefore"];
+
 /** Exactly one of latest, time, bookmark, bookmarkBefore; times as ISO 8601 text or Unix seconds. */
 export function parseImageRequest(raw: unknown): ImageRequest {
-  const body = (raw ?? {}) as Record<string, unknown>;
-  const known = new Set(["latest", "time", "bookmark", "bookmarkBefore", "writable", "operator", "note"]);
-  const unknown = Object.keys(body).filter((k) => !known.has(k));
-  if (unknown.length > 0) throw new ApiError(400, `unknown field(s) ${unknown.join(", ")}`);
-  const given = ["latest", "time", "bookmark", "bookmarkBefore"].filter((k) => body[k] !== undefined);
-  if (given.length !== 1)
-    throw new ApiError(400, `give exactly one point: latest, time, bookmark or bookmarkBefore (got ${given.length})`);
-  let point: PointSpec;
-  if (body.latest !== undefined) {
-    if (body.latest !== true) throw new ApiError(400, "latest must be true");
-    point = { kind: "latest" };
-  } else if (body.bookmark !== undefined) {
-    if (typeof body.bookmark !== "string" || body.bookmark.length === 0)
-      throw new ApiError(400, "bookmark must be a name");
-    point = { kind: "bookmark", name: body.bookmark };
-  } else if (body.time !== undefined) {
-    point = { kind: "time", timestamp: parseTime(body.time, "time") };
-  } else {
-    point = { kind: "bookmark-before", timestamp: parseTime(body.bookmarkBefore, "bookmarkBefore") };
-  }
+  const body = fieldsOf(raw, [...POINT_FIELDS, "writable", "operator", "note"]);
+  const point = parsePoint(body);
   if (body.writable !== undefined && typeof body.writable !== "boolean")
     throw new ApiError(400, "writable must be a boolean");
   return {
@@ -77,6 +65,35 @@ export function parseImageRequest(raw: unknown): ImageRequest {
     operator: optionalText(body.operator, "operator") || "unknown",
     note: optionalText(body.note, "note") ?? "",
   };
+}
+
+/** The point a read-only session moves to: exactly one of latest, time, bookmark, bookmarkBefore. */
+export function parseMoveRequest(raw: unknown): PointSpec {
+  return parsePoint(fieldsOf(raw, POINT_FIELDS));
+}
+
+function fieldsOf(raw: unknown, known: readonly string[]): Record<string, unknown> {
+  const body = (raw ?? {}) as Record<string, unknown>;
+  const unknown = Object.keys(body).filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw new ApiError(400, `unknown field(s) ${unknown.join(", ")}`);
+  return body;
+}
+
+function parsePoint(body: Record<string, unknown>): PointSpec {
+  const given = POINT_FIELDS.filter((k) => body[k] !== undefined);
+  if (given.length !== 1)
+    throw new ApiError(400, `give exactly one point: latest, time, bookmark or bookmarkBefore (got ${given.length})`);
+  if (body.latest !== undefined) {
+    if (body.latest !== true) throw new ApiError(400, "latest must be true");
+    return { kind: "latest" };
+  }
+  if (body.bookmark !== undefined) {
+    if (typeof body.bookmark !== "string" || body.bookmark.length === 0)
+      throw new ApiError(400, "bookmark must be a name");
+    return { kind: "bookmark", name: body.bookmark };
+  }
+  if (body.time !== undefined) return { kind: "time", timestamp: parseTime(body.time, "time") };
+  return { kind: "bookmark-before", timestamp: parseTime(body.bookmarkBefore, "bookmarkBefore") };
 }
 
 /** ISO 8601 text with a zone, or Unix seconds. */

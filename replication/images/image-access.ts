@@ -5,6 +5,8 @@
  * a copy-on-write overlay whose scratch comes out of the group's image-access share of the journal
  * (000_e7ab14c372fca572.txt L130), and the drill is recorded. Replication and distribution go on
  * meanwhile; ending the session discards the test's writes, so the replica is never touched.
+ * A read-only session's point can be moved in place (its exports and clients stay); a test
+ * failover's cannot (see `move`).
  */
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,14 +16,15 @@ import type { DrillRecord, DrillStore } from "../drills/drill-store.ts";
 import type { NbdExportBackend } from "../nbd/backend.ts";
 import { NbdServer } from "../nbd/server.ts";
 import type { GroupRecoveryStatus } from "../status.ts";
-import { PointInTimeImage, type PointReader } from "./point-in-time-image.ts";
+import { type HeldPoint, MovablePoint } from "./movable-point.ts";
+import { PointInTimeImage } from "./point-in-time-image.ts";
 import { type JournalWindow, PointError, type PointSpec, type RecoveryPoint, resolvePoint } from "./recovery-point.ts";
 import { ScratchBudget, ScratchOverlay } from "./scratch-overlay.ts";
 
 export interface ImageGroup {
   config: GroupConfig;
   /** Journal (replication/journal) satisfies it: its window, and a pin per session instead of a lock. */
-  journal: JournalWindow & { pin(seq: number, holder: string): PointReader & { release(): void } };
+  journal: JournalWindow & { pin(seq: number, holder: string): HeldPoint };
 }
 
 export interface ImageAccessOptions {
@@ -49,6 +52,8 @@ export interface ImageSessionView {
   writable: boolean;
   startedAt: number;
   readyAt: number;
+  /** When the point was last moved (read-only sessions); absent when never. */
+  movedAt?: number;
   volumes: { name: string; uri: string }[];
   scratch?: { capacityBytes: number; usedBytes: number };
   drill?: string;
@@ -76,7 +81,7 @@ const RPO_SAMPLE_MS = 1000;
 interface Session {
   view: ImageSessionView;
   /** Released at the end: until then retention keeps every record the images read. */
-  pin: { release(): void };
+  point: MovablePoint;
   server: NbdServer;
   overlays: ScratchOverlay[];
   budget?: ScratchBudget;
@@ -89,6 +94,8 @@ export class ImageAccess {
   private readonly sessions = new Map<string, Session>();
   /** Groups whose session is being opened: a second request meanwhile is refused, not queued. */
   private readonly opening = new Set<string>();
+  /** Groups whose session is moving to another point: a second move meanwhile is refused. */
+  private readonly moving = new Set<string>();
   private readonly now: () => number;
   private drillCounter = 0;
 
@@ -122,7 +129,7 @@ export class ImageAccess {
     if (this.sessions.has(name) || this.opening.has(name))
       throw new ImageAccessError(
         409,
-        `group "${name}" already has image access on; end it (image-end) before asking for another point`,
+        `group "${name}" already has image access on; move a read-only session to another point (image-move), or end it (image-end) first`,
       );
     const startedAt = this.now();
     const point = resolvePoint(g.journal, request.point, startedAt);
@@ -134,6 +141,37 @@ export class ImageAccess {
     } finally {
       this.opening.delete(name);
     }
+  }
+
+  /**
+   * Moves a read-only session to another point in place: its NBD exports and their clients stay,
+   * reads begun from now on see the new point (reads in flight finish on the old one). A test
+   * failover cannot move: its writes were made against its point, and laid over another point
+   * they would make an image that never existed; it needs a new session.
+   */
+  async move(g: ImageGroup, spec: PointSpec): Promise<ImageSessionView> {
+    const name = g.config.name;
+    const s = this.sessions.get(name);
+    if (!s) throw new ImageAccessError(404, `group "${name}" has no image access on: start one (image) first`);
+    if (s.budget)
+      throw new ImageAccessError(
+        409,
+        `group "${name}" runs a test failover at seq ${s.view.point.seq}: its writes were made against that point, so it cannot move; end it (image-end) and start a new one at the other point`,
+      );
+    if (this.moving.has(name)) throw new ImageAccessError(409, `group "${name}": a move of its image is under way`);
+    const now = this.now();
+    const point = resolvePoint(g.journal, spec, now);
+    this.moving.add(name);
+    try {
+      // Pinned before the switch: a point that left the window is refused with nothing changed.
+      const moved = s.point.moveTo(this.pinPoint(g, point, false));
+      this.opts.logger.info({ group: name, from: s.view.point.seq, seq: point.seq }, "image access moved");
+      s.view = { ...s.view, point, movedAt: now };
+      await moved;
+    } finally {
+      this.moving.delete(name);
+    }
+    return this.session(name)!;
   }
 
   /** Ends the group's session: its clients are dropped, a test's writes discarded, the drill closed. */
@@ -184,7 +222,7 @@ export class ImageAccess {
       };
       await this.opts.drills.put(drill);
     }
-    const pin = this.pinPoint(g, point, request.writable);
+    const pinned = new MovablePoint(this.pinPoint(g, point, request.writable));
     const backends = new Map<string, NbdExportBackend>();
     const overlays: ScratchOverlay[] = [];
     const budget = request.writable
@@ -200,7 +238,7 @@ export class ImageAccess {
     try {
       if (budget) await mkdir(join(this.opts.scratchDir, name), { recursive: true });
       for (const v of g.config.volumes) {
-        const image = new PointInTimeImage(v.name, v.size, v.name, pin);
+        const image = new PointInTimeImage(v.name, v.size, v.name, pinned);
         if (!budget) {
           backends.set(v.name, image);
           continue;
@@ -230,7 +268,16 @@ export class ImageAccess {
         await this.opts.drills.put(drill);
         view.drill = drill.id;
       }
-      const session: Session = { view, pin, server, overlays, budget, drill, maxRpo: rpoAtStart, sampler: undefined! };
+      const session: Session = {
+        view,
+        point: pinned,
+        server,
+        overlays,
+        budget,
+        drill,
+        maxRpo: rpoAtStart,
+        sampler: undefined!,
+      };
       session.sampler = setInterval(() => {
         session.maxRpo = Math.max(session.maxRpo, this.opts.rpoOf(name));
       }, RPO_SAMPLE_MS).unref();
@@ -240,7 +287,7 @@ export class ImageAccess {
       );
       return session;
     } catch (err) {
-      await this.close({ pin, server, overlays }).catch(() => {});
+      await this.close({ point: pinned, server, overlays }).catch(() => {});
       if (drill)
         await this.opts.drills.put({
           ...drill,
@@ -252,10 +299,10 @@ export class ImageAccess {
     }
   }
 
-  private async close(s: Pick<Session, "pin" | "server" | "overlays">): Promise<void> {
+  private async close(s: Pick<Session, "point" | "server" | "overlays">): Promise<void> {
     await s.server.close();
     for (const o of s.overlays) await o.discard();
-    s.pin.release();
+    await s.point.release();
   }
 
   /** The point was in the window when resolved; retention may have trimmed it since (then the request is refused). */

@@ -1,9 +1,12 @@
 /**
- * The journal's in-memory index: undistributed redo (in seq order and per volume), undo per
- * volume, how many bytes wait for distribution, and per segment the newest seqs retention needs.
+ * The journal's in-memory index: undistributed redo (in seq order, and per volume in an interval
+ * index), undo per volume (interval index), how many bytes wait for distribution, and per segment
+ * the newest seqs retention needs.
  */
+import { ExtentMap } from "./extent-map.ts";
 import type { Extent } from "./extents.ts";
 import { emptyUsage, extentOf, type SegmentUsage } from "./journal-load.ts";
+import { lateUndo, type Piece, type PointOfRead, planRead } from "./read-plan.ts";
 import { encodedSize, type JournalRecord } from "./record-codec.ts";
 import type { TrimCandidate } from "./retention.ts";
 import type { SegmentFile } from "./segment-store.ts";
@@ -11,15 +14,15 @@ import { SeqList } from "./seq-list.ts";
 
 export class ExtentIndex {
   private readonly pending = new SeqList<Extent>();
-  private readonly pendingByVolume = new Map<string, SeqList<Extent>>();
-  private readonly undoByVolume = new Map<string, SeqList<Extent>>();
+  private readonly pendingByVolume = new Map<string, ExtentMap>();
+  private readonly undoByVolume = new Map<string, ExtentMap>();
   private readonly usage = new Map<number, SegmentUsage>();
   private undistributed = 0;
 
   constructor(volumes: readonly string[]) {
     for (const v of volumes) {
-      this.pendingByVolume.set(v, new SeqList());
-      this.undoByVolume.set(v, new SeqList());
+      this.pendingByVolume.set(v, new ExtentMap());
+      this.undoByVolume.set(v, new ExtentMap());
     }
   }
 
@@ -36,26 +39,32 @@ export class ExtentIndex {
     return this.pending.range(lo, hi);
   }
 
-  /** A volume's undistributed redo with lo < seq <= hi (a copy: later distribution does not change it). */
-  pendingOf(volume: string, lo: number, hi: number): Extent[] {
-    return this.pendingByVolume.get(volume)!.range(lo, hi);
+  /** Where the bytes of a volume's range as of `at` come from (read-plan.ts). */
+  planRead(volume: string, at: PointOfRead, offset: number, length: number): Piece[] {
+    const sources = { undo: this.undoByVolume.get(volume)!, redo: this.pendingByVolume.get(volume)! };
+    return planRead(sources, at, offset, length);
   }
 
-  /** A volume's undo with lo < seq <= hi (a copy). */
-  undoOf(volume: string, lo: number, hi: number): Extent[] {
-    return this.undoByVolume.get(volume)!.range(lo, hi);
+  /** Seq of the newest undo the volume ever had indexed. */
+  lastUndoSeq(volume: string): number {
+    return this.undoByVolume.get(volume)!.lastSeq;
+  }
+
+  /** Which of `replicaPieces` undo above `afterSeq` now covers (read-plan.ts `lateUndo`). */
+  lateUndo(volume: string, replicaPieces: readonly Piece[], afterSeq: number): Piece[] {
+    return lateUndo(this.undoByVolume.get(volume)!, replicaPieces, afterSeq);
   }
 
   /** Undistributed redo; `ordinal` when it was just appended (on open, segment usage comes from the scan). */
   addRedo(extent: Extent, ordinal?: number): void {
     this.pending.push(extent);
-    this.pendingByVolume.get(extent.volume)!.push(extent);
+    this.pendingByVolume.get(extent.volume)!.add(extent);
     this.undistributed += extent.bytes;
     if (ordinal !== undefined) this.usageOf(ordinal).maxRedoSeq = extent.seq;
   }
 
   addUndo(extent: Extent, ordinal?: number): void {
-    this.undoByVolume.get(extent.volume)!.push(extent);
+    this.undoByVolume.get(extent.volume)!.add(extent);
     if (ordinal === undefined) return;
     const usage = this.usageOf(ordinal);
     usage.maxUndoSeq = extent.seq;

@@ -1,7 +1,6 @@
 /**
- * In-memory index entries for journal records that carry volume bytes, and the overlay step
- * shared by distribution (old bytes under earlier writes of the same batch) and point-in-time
- * reads (replica rolled back by undo, or forward by redo).
+ * In-memory index entries for journal records that carry volume bytes, and the overlap steps
+ * distribution uses for the old bytes under earlier writes of the same batch.
  */
 
 /** Where a record's payload sits: segment ordinal and byte offset of the payload in it. */
@@ -62,30 +61,4 @@ export function zeroOverlap(target: Buffer, targetOffset: number, offset: number
   const start = Math.max(targetOffset, offset);
   const end = Math.min(targetOffset + target.length, offset + length);
   if (start < end) target.fill(0, start - targetOffset, end - targetOffset);
-}
-
-export type PayloadReader = (loc: PayloadLocation, length: number) => Promise<Buffer>;
-
-/**
- * Copies the part of `extent`'s bytes that overlaps [targetOffset, targetOffset+target.length)
- * of the volume into `target`.
- */
-export async function overlay(
-  target: Buffer,
-  targetOffset: number,
-  extent: Extent,
-  read: PayloadReader,
-): Promise<void> {
-  if (!extent.payload) {
-    zeroOverlap(target, targetOffset, extent.offset, extent.length);
-    return;
-  }
-  const start = Math.max(targetOffset, extent.offset);
-  const end = Math.min(targetOffset + target.length, extent.offset + extent.length);
-  if (start >= end) return;
-  const bytes = await read(
-    { ordinal: extent.payload.ordinal, at: extent.payload.at + start - extent.offset },
-    end - start,
-  );
-  bytes.copy(target, start - targetOffset);
 }

@@ -4,14 +4,13 @@
  * instead of the image lock, so reading an old point never stalls distribution.
  *
  * Why a read without the lock is exact: distribution makes each undo durable and indexed before
- * it touches the replica (distribution.ts). So the undo list taken after the replica read holds
- * every seq that may show in the bytes read, and the value of a byte at `seq` is the undo of the
- * smallest seq > `seq` covering it, else the newest redo <= `seq` not yet applied when the read
+ * it touches the replica (distribution.ts). So the undo indexed by the end of the replica reads
+ * holds every seq that may show in the bytes read, and the value of a byte at `seq` is the undo of
+ * the smallest seq > `seq` covering it, else the newest redo <= `seq` not yet applied when the read
  * began, else the replica's.
  */
-import type { PayloadLocation } from "./extents.ts";
-import { overlay } from "./extents.ts";
 import type { Pin } from "./pins.ts";
+import type { Piece } from "./read-plan.ts";
 import type { JournalState } from "./state.ts";
 
 /** A point of the window held for reading; retention keeps what it needs until released. */
@@ -64,20 +63,38 @@ export class PointReads {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
+  /**
+   * Plans where each byte comes from (read-plan.ts), then reads every piece at once straight into
+   * the result: each byte is read once, from its one source, and only the replica ranges no undo
+   * or redo covers touch the replica.
+   */
   private async read(pin: Pin, volume: string, offset: number, length: number): Promise<Buffer> {
     const s = this.s;
     s.assertOpen();
     s.replicas.checkRange(volume, offset, length);
     this.assertLive(pin);
-    const forward = s.index.pendingOf(volume, s.window.appliedSeq, pin.seq);
-    const out = await s.replicas.read(volume, offset, length);
-    const back = s.index.undoOf(volume, pin.seq, Number.POSITIVE_INFINITY);
-    const payload = (loc: PayloadLocation, n: number) => s.store.read(loc.ordinal, loc.at, n);
-    for (const redo of forward) await overlay(out, offset, redo, payload);
-    // The undo with the smallest seq > pin.seq covering a byte holds its value at pin.seq: apply newest first.
-    for (let i = back.length - 1; i >= 0; i--) await overlay(out, offset, back[i]!, payload);
+    const undoSeen = s.index.lastUndoSeq(volume);
+    const pieces = s.index.planRead(volume, { seq: pin.seq, appliedSeq: s.window.appliedSeq }, offset, length);
+    const out = Buffer.allocUnsafe(length);
+    await Promise.all(pieces.map((p) => this.fill(out, offset, volume, p)));
+    // Undo indexed while the replica was read may hold bytes of a write that landed meanwhile; as
+    // its undo was indexed before the replica was touched, asking once after the reads is enough.
+    const replicaPieces = pieces.filter((p) => p.extent === null);
+    if (replicaPieces.length > 0 && s.index.lastUndoSeq(volume) > undoSeen) {
+      const late = s.index.lateUndo(volume, replicaPieces, Math.max(pin.seq, undoSeen));
+      await Promise.all(late.map((p) => this.fill(out, offset, volume, p)));
+    }
     this.assertLive(pin);
     return out;
+  }
+
+  /** Reads one planned piece into its place in `out` (volume bytes at `offset`). */
+  private async fill(out: Buffer, offset: number, volume: string, p: Piece): Promise<void> {
+    const into = out.subarray(p.start - offset, p.end - offset);
+    const e = p.extent;
+    if (!e) await this.s.replicas.readInto(volume, p.start, into, "pool");
+    else if (!e.payload) into.fill(0);
+    else await this.s.store.readInto(e.payload.ordinal, e.payload.at + (p.start - e.offset), into, "pool");
   }
 
   private assertLive(pin: Pin): void {

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
-import { readAt, readInto, writeAt } from "../../lib/positional-io.ts";
+import { type ReadPlacement, readAt, readInto, writeAt } from "../../lib/positional-io.ts";
 import type { VolumeConfig } from "../config.ts";
 
 const ZERO_CHUNK = 1024 * 1024;
@@ -61,11 +61,12 @@ export class Replicas {
   }
 
   /**
-   * The old bytes distribution needs, into its reused memory; small reads on the event loop (a
-   * batch is at most 4 MiB, and the replica's recently written ranges are usually cached).
+   * Fills `into` from the volume's image. Distribution reads its old bytes with small reads on the
+   * event loop (a batch is at most 4 MiB, and the replica's recently written ranges are usually
+   * cached); point-in-time reads use the pool, as they may be cold.
    */
-  async readInto(volume: string, offset: number, into: Buffer): Promise<Buffer> {
-    into.fill(0, await readInto(this.image(volume).fh.fd, into, offset));
+  async readInto(volume: string, offset: number, into: Buffer, placement?: ReadPlacement): Promise<Buffer> {
+    into.fill(0, await readInto(this.image(volume).fh.fd, into, offset, placement));
     return into;
   }
 

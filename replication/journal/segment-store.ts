@@ -6,7 +6,7 @@
  */
 import { type FileHandle, open, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { readInto, writeAllAt } from "../../lib/positional-io.ts";
+import { type ReadPlacement, readInto, writeAllAt } from "../../lib/positional-io.ts";
 import { syncDir } from "./files.ts";
 
 export interface SegmentFile {
@@ -62,8 +62,8 @@ export class SegmentStore {
   }
 
   /** Fills `into` with the segment's bytes at `at`; throws if the segment ends first. */
-  async readInto(ordinal: number, at: number, into: Buffer): Promise<void> {
-    const bytesRead = await readInto((await this.handle(ordinal)).fd, into, at);
+  async readInto(ordinal: number, at: number, into: Buffer, placement?: ReadPlacement): Promise<void> {
+    const bytesRead = await readInto((await this.handle(ordinal)).fd, into, at, placement);
     if (bytesRead !== into.length) throw new Error(`${segmentName(ordinal)}: short read at ${at}`);
   }
 

@@ -59,6 +59,13 @@ export class SeqList<T extends { seq: number }> {
     return this.items.slice(this.lowerBound(lo + 1), this.lowerBound(hi + 1));
   }
 
+  /** Items with lo < seq <= hi, ascending or, when `newestFirst`, descending; read lazily. */
+  *inOrder(lo: number, hi: number, newestFirst: boolean): Generator<T> {
+    const [from, to] = [this.lowerBound(lo + 1), this.lowerBound(hi + 1)];
+    if (newestFirst) for (let i = to - 1; i >= from; i--) yield this.items[i]!;
+    else for (let i = from; i < to; i++) yield this.items[i]!;
+  }
+
   clear(): void {
     this.items = [];
     this.head = 0;

@@ -88,6 +88,7 @@ describe("NBD server interoperability", () => {
       "--iodepth=16",
       "--size=8M",
       "--verify=crc32c",
+      "--verify_state_save=0",
       "--do_verify=1",
       "--output-format=json",
     ]);

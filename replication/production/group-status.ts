@@ -7,6 +7,7 @@ export function productionGroupStatus(g: ProductionGroup, lastContact: number, a
   const idle = rpo.group === 0;
   return {
     name: g.name,
+    direction: "production",
     tenant: g.config.tenant,
     state: g.state,
     fault: g.faultReason,

@@ -9,6 +9,7 @@ import { AlertEvaluator } from "../../alerts/evaluator.ts";
 import type { Notification } from "../../alerts/notifier/webhook.ts";
 import { webhookPayload } from "../../alerts/notifier/webhook.ts";
 import type { GroupView } from "../../collector/snapshot.ts";
+import { HistoryStats } from "../../history/stats.ts";
 import { group, journal, NOW, PLACE, snapshot } from "./snapshots.ts";
 
 function evaluator() {
@@ -185,6 +186,70 @@ describe("built-in evaluator", () => {
       .filter((a) => a.labels.alertname === "JournalFillingUp")
       .map((a) => a.labels.group);
     expect(filled.sort()).toEqual(["outgrowing", "runaway"]);
+  });
+
+  it("JournalCorruptRecords fires as the corrupt-record counter rises and clears an hour after the last rise", () => {
+    const { sent, ev } = evaluator();
+    const counted = (total: number, group = "db") => {
+      const j = journal(1, { ...PLACE, group });
+      return { ...j, derived: { ...j.derived, corruptRecordsTotal: total } };
+    };
+    const at = (t: number, db: number) =>
+      ev.evaluate(snapshot({ groups: [], journals: [counted(db), counted(2, "web")] }), NOW + t);
+    at(0, 0);
+    at(60, 0);
+    // web was first seen with 2 corrupt records: no rise is seen, as Prometheus needs two samples.
+    expect(sent).toEqual([]);
+    at(120, 1);
+    expect(names(sent)).toEqual(["firing JournalCorruptRecords"]);
+    expect(sent[0]!.payload.alerts[0]).toMatchObject({
+      labels: { alertname: "JournalCorruptRecords", severity: "critical", group: "db", site: "dr" },
+      annotations: { value: "1", threshold: "0", summary: "Journal of group db at site dr has corrupt records" },
+    });
+    at(1800, 3);
+    expect(ev.firing()[0]!.annotations.value).toBe("3");
+    // An hour after the rise at 120 only the later one counts; an hour after that, none.
+    at(120 + 3600, 3);
+    expect(ev.firing()[0]!.annotations.value).toBe("2");
+    at(1800 + 3599, 3);
+    expect(names(sent)).toEqual(["firing JournalCorruptRecords"]);
+    at(1800 + 3600, 3);
+    expect(names(sent.slice(1))).toEqual(["resolved JournalCorruptRecords"]);
+  });
+
+  it("HistoryBufferFilling: the history buffer over 80% of its bound for 5 min fires, labelled as Prometheus scrapes rpowatch", () => {
+    const sent: Notification[] = [];
+    const stats = new HistoryStats();
+    const ev = new AlertEvaluator({
+      notify: (n) => sent.push(n),
+      self: () => ({ instance: "127.0.0.1:9464", historyBuffer: stats.buffer() }),
+    });
+    const at = (t: number) => ev.evaluate(snapshot({}), NOW + t);
+    // No buffer open yet (history off or starting): nothing to judge.
+    at(0);
+    stats.bufferOpened(1000, 0);
+    stats.bufferHolds(800);
+    at(10);
+    at(400);
+    expect(sent).toEqual([]);
+    stats.bufferHolds(850);
+    at(500);
+    at(799);
+    expect(sent).toEqual([]);
+    at(800);
+    expect(names(sent)).toEqual(["firing HistoryBufferFilling"]);
+    expect(sent[0]!.payload.alerts[0]).toMatchObject({
+      labels: { alertname: "HistoryBufferFilling", severity: "warning", job: "rpowatch", instance: "127.0.0.1:9464" },
+      annotations: {
+        value: "0.85",
+        threshold: "0.80",
+        description: expect.stringContaining("the on-disk buffer of 127.0.0.1:9464 holds 0.85 of its bound"),
+      },
+    });
+    // The store is back and the buffer replays.
+    stats.bufferHolds(100);
+    at(900);
+    expect(names(sent.slice(1))).toEqual(["resolved HistoryBufferFilling"]);
   });
 
   it("a shortened `for` leaves DrTestOverdue's grace hour for a group never tested", () => {

@@ -34,7 +34,7 @@ const SCENARIO = snapshot({
 
 /** Label sets of every alert whose condition holds in the scenario, before any inhibition. */
 function raised(): Record<string, string>[] {
-  const ctx = { snapshot: SCENARIO, now: NOW, unchangedFor: () => 0 };
+  const ctx = { snapshot: SCENARIO, now: NOW, unchangedFor: () => 0, increaseWithin: () => 0 };
   return (Object.entries(CHECKS) as Array<[AlertKey, (typeof CHECKS)[AlertKey]]>).flatMap(([key, check]) =>
     (check?.(ctx) ?? []).map((i) => ({ alertname: alerts[key].name, ...i.labels, ...staticLabels(alerts[key]) })),
   );

@@ -49,4 +49,14 @@ describe("engine status → model", () => {
     const text = createExposition().render(collector.current(), 1001, "prometheus").toString();
     expect(text).toMatch(new RegExp(`^${metrics.journalCorruptRecords.name}\\{[^}]*group="db"[^}]*\\} 3$`, "m"));
   });
+
+  it("takes each group's side from its direction, and its peer from the link of that direction", () => {
+    const site = siteStatus([groupStatus("erp", ["data"]), groupStatus("crm", ["crm"], { direction: "recovery" })]);
+    const inbound = { ...site.links[0]!, name: "berlin->paris", peerSite: "berlin" };
+    const groups = mapSiteStatus({ ...site, links: [site.links[0]!, inbound] }, "acme").groups;
+    expect(groups.map((g) => [g.name, g.role, g.peerSite])).toEqual([
+      ["erp", "production", "lyon"],
+      ["crm", "recovery", "berlin"],
+    ]);
+  });
 });

@@ -20,7 +20,7 @@ const volume = (rpoSeconds: number) => ({
 });
 const production = siteStatus([groupStatus("db", [], { rpoSeconds: 0, volumes: [volume(0)] })], T);
 const recovery = {
-  ...siteStatus([groupStatus("db", [], { rpoSeconds: 0.67, volumes: [volume(0)] })], T),
+  ...siteStatus([groupStatus("db", [], { direction: "recovery", rpoSeconds: 0.67, volumes: [volume(0)] })], T),
   site: "lyon",
   role: "recovery" as const,
 };

@@ -41,6 +41,7 @@ function rendered(kind: SourceKind, snap: SourceSnapshot): SeriesSample[] {
 /** The recovery site of the engine: it applies changes, it does not see clients' writes. */
 function engineRecoverySite(): SourceSnapshot {
   const g = groupStatus("db", [], {
+    direction: "recovery",
     lastBookmark: null,
     journal: {
       capacityBytes: 1e9,
@@ -59,7 +60,9 @@ function engineRecoverySite(): SourceSnapshot {
   });
   const { lastTestFailoverTimestamp: _never, ...group } = g;
   group.volumes = [{ name: "data", sizeBytes: 4096 }];
-  return mapSiteStatus({ ...siteStatus([group], T), role: "recovery" }, "acme");
+  const site = siteStatus([group], T);
+  const links = site.links.map((l) => ({ ...l, name: "lyon->paris" }));
+  return mapSiteStatus({ ...site, role: "recovery", links }, "acme");
 }
 
 /** A push client sending only what the batch requires. */

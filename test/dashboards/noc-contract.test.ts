@@ -16,6 +16,7 @@ describe("NOC page contract with the rest of rpowatch", () => {
       journalUtilization: steps(THRESHOLDS.journalUtilization),
       linkUtilization: steps(THRESHOLDS.linkUtilization),
       dataAge: steps(THRESHOLDS.dataAge),
+      drillAge: steps(THRESHOLDS.drillAge),
     });
   });
 

@@ -18,6 +18,8 @@ export interface RpowatchStackOptions {
   embedded?: Record<string, unknown>;
   sources?: unknown[];
   alerts?: Record<string, unknown>;
+  /** The `history` section (default: the embedded store under the data dir). */
+  history?: Record<string, unknown>;
   /** Extra environment, e.g. secrets the config names as `{ env: NAME }`. */
   env?: Record<string, string>;
 }
@@ -43,6 +45,7 @@ export async function startRpowatchStack(opts: RpowatchStackOptions = {}): Promi
         collector: { rateWindow: "5s", sources: opts.sources ?? [] },
         embedded: { groups: 1, volumesPerGroup: 2, volumeSize: "16MiB", rate: "128KiB", ...opts.embedded },
         ...(opts.alerts && { alerts: opts.alerts }),
+        ...(opts.history && { history: opts.history }),
       }),
     );
     const proc = spawnService({

@@ -4,6 +4,7 @@
  * reads exactly what was written before it while replication goes on; a test failover's writes go
  * to a bounded scratch area and vanish at its end; bad requests are refused and change nothing.
  */
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +19,58 @@ import { waitFor } from "../support/process.ts";
 /** qemu-io opening the export read-only (`-r`), as a point-in-time image must be. */
 const readImage = (uri: string, commands: string[]) =>
   runToolOk("qemu-io", ["-r", "-f", "raw", ...commands.flatMap((c) => ["-c", c]), uri]);
+/**
+ * One qemu-io process, so one NBD connection, fed one command at a time: what a client that stays
+ * connected while the point moves sees. `run` answers the command's output (up to the next prompt).
+ */
+class QemuIoSession {
+  private out = "";
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.on("data", (d: Buffer) => {
+      this.out += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      this.out += d.toString();
+    });
+    child.once("error", (err) => {
+      this.out += `qemu-io did not start (${err.message}); it is in the Debian package qemu-utils`;
+    });
+  }
+
+  static async open(uri: string): Promise<QemuIoSession> {
+    const session = new QemuIoSession(spawn("qemu-io", ["-r", "-f", "raw", uri]));
+    await session.prompts(1);
+    return session;
+  }
+
+  async run(command: string): Promise<string> {
+    const before = this.count();
+    const from = this.out.length;
+    this.child.stdin.write(`${command}\n`);
+    await this.prompts(before + 1);
+    const output = this.out.slice(from);
+    if (/Pattern verification failed|failed:/.test(output)) throw new Error(`qemu-io ${command}: ${output}`);
+    return output;
+  }
+
+  async quit(): Promise<void> {
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.stdin.end("quit\n");
+    await exited;
+  }
+
+  private count(): number {
+    return this.out.split("qemu-io> ").length - 1;
+  }
+
+  private prompts(n: number) {
+    return waitFor(() => this.count() >= n, {
+      timeoutMs: 30_000,
+      what: `qemu-io prompt ${n} (output so far: ${JSON.stringify(this.out.slice(-300))})`,
+    });
+  }
+}
+
 const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
 describe("recovery points, image access and test failover", () => {
@@ -108,7 +161,7 @@ describe("recovery points, image access and test failover", () => {
     // A second image of the same group is refused while this one is on, and this one stays usable.
     const second = await pair.api("recovery", "POST", "/groups/g1/image", { latest: true });
     expect(second.status).toBe(409);
-    expect(((await second.json()) as { error: string }).error).toMatch(/already has image access on/);
+    expect(((await second.json()) as { error: string }).error).toMatch(/already has image access on; move a read-only/);
     expect(await readImage(uris[0]!, ["read -P 0xaa 0 4k"])).not.toMatch(/Pattern verification failed/);
     expect(await recover(["image-end", "--group", "g1"])).toMatch(/image access of g1 ended/);
     expect((await pair.group("recovery")).journal!.pins).toEqual([]);
@@ -126,6 +179,41 @@ describe("recovery points, image access and test failover", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(sha(copy)).toBe(sha(pair.image("recovery")));
     expect((await pair.api("recovery", "POST", "/groups/g1/image/end", {})).status).toBe(200);
+  });
+
+  it("moves a read-only image to another point in place: one qemu-io connection reads A at the bookmark, then the latest, then A again", async () => {
+    const [uri] = (await recover(["image", "--group", "g1", "--bookmark", "before-b"])).trim().split("\n");
+    const client = await QemuIoSession.open(uri!);
+    try {
+      expect(await client.run("read -P 0xaa 0 2M")).toMatch(/^read 2097152\/2097152 bytes/m);
+      const moved = await recover(["image-move", "--group", "g1", "--latest"]);
+      expect(moved).toMatch(/image access of g1 now at .*seq/);
+      const latest = await points();
+      // The session holds the new point only: the old pin went with its last read.
+      expect((await pair.group("recovery")).journal!.pins.map((p) => p.seq)).toEqual([latest.newest.seq]);
+      for (const read of ["read -P 0xcc 0 512k", "read -P 0xbb 512k 512k", "read -P 0xaa 1M 1M"])
+        expect(await client.run(read), read).toMatch(/^read \d+\/\d+ bytes/m);
+      const back = await pair.api("recovery", "POST", "/groups/g1/image/move", { bookmark: "before-b" });
+      expect(back.status).toBe(200);
+      const view = (await back.json()) as ImageSessionView;
+      expect(view.point.bookmark).toBe("before-b");
+      expect(view.volumes[0]!.uri).toBe(uri);
+      expect(view.movedAt).toBeGreaterThanOrEqual(view.startedAt);
+      expect(await client.run("read -P 0xaa 0 2M")).toMatch(/^read 2097152\/2097152 bytes/m);
+    } finally {
+      await client.quit();
+    }
+    // A point outside the window is refused and the session stays where it was.
+    const refused = await pair.api("recovery", "POST", "/groups/g1/image/move", { time: "2001-01-01T00:00:00Z" });
+    expect(refused.status).toBe(400);
+    expect(
+      ((await pair.api("recovery", "GET", "/groups/g1/image").then((r) => r.json())) as ImageSessionView).point
+        .bookmark,
+    ).toBe("before-b");
+    expect(await recover(["image-end", "--group", "g1"])).toMatch(/image access of g1 ended/);
+    const none = await pair.api("recovery", "POST", "/groups/g1/image/move", { latest: true });
+    expect(none.status).toBe(404);
+    expect(((await none.json()) as { error: string }).error).toMatch(/has no image access on/);
   });
 
   it("runs a test failover: fio verify passes, a full scratch area refuses with ENOSPC, the end discards it all", async () => {
@@ -157,10 +245,17 @@ describe("recovery points, image access and test failover", () => {
       "--size=1M",
       "--iodepth=8",
       "--verify=crc32c",
+      "--verify_state_save=0",
       "--do_verify=1",
       "--verify_fatal=1",
     ]);
     expect(fio.code, fio.stderr).toBe(0);
+    // Its writes were made against the bookmark: the point cannot move under them.
+    const move = await pair.api("recovery", "POST", "/groups/g1/image/move", { latest: true });
+    expect(move.status).toBe(409);
+    expect(((await move.json()) as { error: string }).error).toMatch(
+      /runs a test failover .* cannot move; end it \(image-end\) and start a new one/,
+    );
     // The test sees its own writes over the point's data.
     expect(await qemuIo(uri, ["read -P 0xaa 1M 1M"])).not.toMatch(/Pattern verification failed/);
     const during = (await pair.group("recovery")).recovery!;

@@ -84,7 +84,7 @@ describe("a capacity report from a running rpowatch start", () => {
     const r = await report("capacity", "--month", month, "--stack", exporter, "--out", out);
     expect(r.stderr).not.toMatch(/rpowatch report capacity:/);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`reading through the stack at ${exporter} (store ${store})`);
+    expect(r.stderr).toContain(`reading ${month} from the stack at ${exporter} (store ${store})`);
     const base = join(out, `capacity-${month}`);
     expect(r.stdout.trim().split("\n")).toEqual([`${base}.json`, `${base}.csv`, `${base}.html`, `${base}.pdf`]);
 

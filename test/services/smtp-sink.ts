@@ -20,6 +20,8 @@ export interface Mail {
   html: string | null;
   /** Header names lower-cased; a repeated header keeps its last value. */
   headers: Record<string, string>;
+  /** Attached files: name, MIME type, decoded size and SHA-256 of the decoded bytes. */
+  attachments: Array<{ filename: string | null; contentType: string; size: number; sha256: string }>;
   /** Whether the session had switched to TLS (STARTTLS). */
   tls: boolean;
   authUser: string | null;

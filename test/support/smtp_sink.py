@@ -6,6 +6,7 @@ Needs Debian python3-aiosmtpd; run with /usr/bin/python3.
 """
 
 import argparse
+import hashlib
 import json
 import signal
 import ssl
@@ -37,6 +38,15 @@ class Sink:
             "headers": {k.lower(): str(v) for k, v in msg.items()},
             "tls": session.ssl is not None,
             "authUser": session.auth_data if session.authenticated else None,
+            "attachments": [
+                {
+                    "filename": part.get_filename(),
+                    "contentType": part.get_content_type(),
+                    "size": len(part.get_payload(decode=True)),
+                    "sha256": hashlib.sha256(part.get_payload(decode=True)).hexdigest(),
+                }
+                for part in msg.iter_attachments()
+            ],
             "raw": (envelope.original_content or envelope.content).decode("utf-8", "replace"),
         }
         # One complete line per write, so the reader never sees half a message.

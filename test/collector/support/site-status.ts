@@ -4,6 +4,7 @@ import { type GroupStatus, type SiteStatus, syncStatus } from "../../../replicat
 export function groupStatus(name: string, volumes: string[], overrides: Partial<GroupStatus> = {}): GroupStatus {
   return {
     name,
+    direction: "production",
     tenant: "acme",
     state: "active",
     fault: null,

@@ -1,14 +1,15 @@
 /**
- * A production site: its groups, the NBD server exporting their volumes, the shipper to the
- * recovery site, periodic bookmarks, and the operations the control API offers.
+ * The production side of a site: the groups that are production here, the NBD server exporting
+ * their volumes, the shipper to their recovery site, periodic bookmarks, and the operations only a
+ * production group can do (replication/site.ts routes each operation to its group's side).
  */
 import { join } from "node:path";
 import { resolveSecret } from "../lib/config-file.ts";
 import { parseHostPort } from "../lib/host-port.ts";
 import type { Logger } from "../lib/log.ts";
-import type { SiteConfig } from "./config.ts";
-import { EventHub } from "./control/event-hub.ts";
-import { ApiError, type SiteControl } from "./control/site-control.ts";
+import type { GroupConfig, SiteConfig } from "./config.ts";
+import type { EventHub } from "./control/event-hub.ts";
+import { ApiError } from "./control/site-control.ts";
 import { LinkTracker } from "./link/link-status.ts";
 import { effectiveLimit } from "./link/schedule.ts";
 import { Shipper } from "./link/shipper.ts";
@@ -19,13 +20,10 @@ import { productionGroupStatus } from "./production/group-status.ts";
 import { ProductionGroup } from "./production/production-group.ts";
 import { VolumeBackend } from "./production/volume-backend.ts";
 import { MAX_CHANGE_BYTES } from "./records.ts";
-import type { BookmarkStatus, SiteStatus } from "./status.ts";
+import type { BookmarkStatus, GroupStatus, LinkStatus } from "./status.ts";
 import { runResync } from "./sync/resync.ts";
 
-export class ProductionSite implements SiteControl {
-  readonly role = "production";
-  readonly events: EventHub;
-  private readonly startedAt = Date.now() / 1000;
+export class ProductionSide {
   private groups: ProductionGroup[] = [];
   private readonly backends = new Map<string, VolumeBackend>();
   private nbd: NbdServer | null = null;
@@ -35,20 +33,21 @@ export class ProductionSite implements SiteControl {
   private limitOverride: number | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
 
+  /** `groups` are the site's groups whose direction is production. */
   constructor(
     private readonly config: SiteConfig,
-    private readonly version: string,
+    private readonly groupConfigs: GroupConfig[],
+    private readonly events: EventHub,
     private readonly logger: Logger,
   ) {
-    this.events = new EventHub(logger);
-    this.tracker = new LinkTracker(config.site, "production", this.events.emit);
+    this.tracker = new LinkTracker(config.site, "production", events.emit);
     this.bucket = new TokenBucket(this.scheduledLimit());
   }
 
   async start(): Promise<{ nbdPort: number }> {
     const { config } = this;
     const psk = resolveSecret(config.link.psk);
-    for (const gc of config.groups) {
+    for (const gc of this.groupConfigs) {
       const g = await ProductionGroup.open({
         config: gc,
         dataDir: join(config.dataDir, "groups"),
@@ -93,18 +92,13 @@ export class ProductionSite implements SiteControl {
     for (const g of this.groups) await g.close();
   }
 
-  status(): SiteStatus {
-    const at = Date.now() / 1000;
-    const link = this.tracker.status(this.bucket.bytesPerSecond);
-    return {
-      site: this.config.site,
-      role: "production",
-      timestamp: at,
-      startedAt: this.startedAt,
-      version: this.version,
-      groups: this.groups.map((g) => productionGroupStatus(g, this.tracker.lastContactTimestamp, at)),
-      links: [link],
-    };
+  groupStatus(at: number): GroupStatus[] {
+    return this.groups.map((g) => productionGroupStatus(g, this.tracker.lastContactTimestamp, at));
+  }
+
+  /** The link to the recovery site of this side's groups. */
+  linkStatus(): LinkStatus {
+    return this.tracker.status(this.bucket.bytesPerSecond);
   }
 
   async bookmark(group: string, name: string): Promise<BookmarkStatus> {
@@ -128,10 +122,6 @@ export class ProductionSite implements SiteControl {
 
   resync(group: string, kind: "full" | "fast"): void {
     this.group(group).requireResync(kind, "requested by operator");
-  }
-
-  releaseSource(): Promise<void> {
-    throw new ApiError(409, "a group's source is released on the recovery site");
   }
 
   private scheduledLimit(): number {

@@ -1,44 +1,48 @@
 /**
- * A recovery site: one journal per group (replication/journal), the link receiver feeding them,
- * and a status whose RPO is an upper bound (domain.md §1.6): time since the last contact plus
- * the production site's RPO at that contact.
+ * The recovery side of a site: one journal per group that is recovery here (replication/journal),
+ * the link receiver feeding them, and a status whose RPO is an upper bound (domain.md §1.6): time
+ * since the last contact plus the production site's RPO at that contact.
  */
 import { join } from "node:path";
 import { resolveSecret } from "../lib/config-file.ts";
 import { parseHostPort } from "../lib/host-port.ts";
 import type { Logger } from "../lib/log.ts";
 import type { GroupConfig, SiteConfig } from "./config.ts";
-import { EventHub } from "./control/event-hub.ts";
-import { ApiError, type SiteControl } from "./control/site-control.ts";
+import type { EventHub } from "./control/event-hub.ts";
+import { ApiError } from "./control/site-control.ts";
+import type { ImageGroup } from "./images/image-access.ts";
 import { Journal } from "./journal/journal.ts";
 import { LinkTracker } from "./link/link-status.ts";
 import { type PeerView, Receiver } from "./link/receiver.ts";
 import { loadLinkTls } from "./link/tls.ts";
-import { SiteRecoveryOperations } from "./recovery-operations.ts";
-import { type BookmarkStatus, type EngineGroupState, type GroupStatus, type SiteStatus, syncStatus } from "./status.ts";
+import {
+  type BookmarkStatus,
+  type EngineGroupState,
+  type GroupRecoveryStatus,
+  type GroupStatus,
+  type LinkStatus,
+  syncStatus,
+} from "./status.ts";
 
-export class RecoverySite implements SiteControl {
-  readonly role = "recovery";
-  readonly events: EventHub;
-  private readonly startedAt = Date.now() / 1000;
+export class RecoverySide {
   private readonly groups = new Map<string, { config: GroupConfig; journal: Journal; state: EngineGroupState }>();
   private receiver: Receiver | null = null;
   private readonly tracker: LinkTracker;
-  recovery?: SiteRecoveryOperations;
 
+  /** `groups` are the site's groups whose direction is recovery. */
   constructor(
     private readonly config: SiteConfig,
-    private readonly version: string,
+    private readonly groupConfigs: GroupConfig[],
+    private readonly events: EventHub,
     private readonly logger: Logger,
   ) {
-    this.events = new EventHub(logger);
-    this.tracker = new LinkTracker(config.site, "recovery", this.events.emit);
+    this.tracker = new LinkTracker(config.site, "recovery", events.emit);
   }
 
   async start(): Promise<{ linkPort: number }> {
     const { config } = this;
     const psk = resolveSecret(config.link.psk);
-    for (const gc of config.groups) {
+    for (const gc of this.groupConfigs) {
       const journal = await Journal.open({
         dir: join(config.dataDir, "groups", gc.name),
         group: gc,
@@ -57,26 +61,17 @@ export class RecoverySite implements SiteControl {
       tracker: this.tracker,
       logger: this.logger,
     });
-    this.recovery = await SiteRecoveryOperations.open({
-      dataDir: config.dataDir,
-      // Images are served where the operator reaches the control API, each session on a port of its own.
-      host: parseHostPort(config.control.listen).host,
-      logger: this.logger,
-      group: (name) => this.group(name),
-      rpoOf: (name) => this.rpoOf(name),
-    });
     const { host, port } = parseHostPort(config.link.listen!);
     return { linkPort: await this.receiver.listen(host, port) };
   }
 
   async stop(): Promise<void> {
-    await this.recovery?.close();
     await this.receiver?.close();
     for (const g of this.groups.values()) await g.journal.close();
   }
 
-  status(): SiteStatus {
-    const at = Date.now() / 1000;
+  /** `recoveryOf` adds what the site's recovery operations know of a group (image access, drills). */
+  groupStatus(at: number, recoveryOf: (group: string) => GroupRecoveryStatus | undefined): GroupStatus[] {
     const groups: GroupStatus[] = [];
     for (const [name, g] of this.groups) {
       const j = g.journal;
@@ -84,9 +79,10 @@ export class RecoverySite implements SiteControl {
       const peer = this.receiver?.peer.get(name);
       this.refreshState(name, g);
       const b = j.lastBookmark();
-      const recovery = this.recovery?.status(name);
+      const recovery = recoveryOf(name);
       groups.push({
         name,
+        direction: "recovery",
         tenant: g.config.tenant,
         state: g.state,
         fault: j.fault,
@@ -116,46 +112,30 @@ export class RecoverySite implements SiteControl {
         ...(recovery && { recovery }),
       });
     }
-    return {
-      site: this.config.site,
-      role: "recovery",
-      timestamp: at,
-      startedAt: this.startedAt,
-      version: this.version,
-      groups,
-      links: [this.tracker.status(0)],
-    };
+    return groups;
+  }
+
+  /** The link from the production site of this side's groups. */
+  linkStatus(): LinkStatus {
+    return this.tracker.status(0);
   }
 
   /** An on-demand bookmark here marks what the journal holds durably now. */
   async bookmark(group: string, name: string): Promise<BookmarkStatus> {
-    const j = this.group(group).journal;
+    const j = this.entry(group).journal;
     const b = { name, seq: j.durableSeq, timestamp: j.journalStatus().newestRecoverableTimestamp };
     await j.addBookmark(b);
     return b;
   }
 
-  setLinkLimit(): number {
-    throw new ApiError(409, "the link limit is set on the production site");
-  }
-  pause(): Promise<void> {
-    throw new ApiError(409, "pause a group on the production site");
-  }
-  resume(): Promise<void> {
-    throw new ApiError(409, "resume a group on the production site");
-  }
-  resync(): void {
-    throw new ApiError(409, "resyncs are started by the production site");
-  }
-
   async releaseSource(group: string): Promise<void> {
-    const j = this.group(group).journal;
+    const j = this.entry(group).journal;
     this.logger.warn({ group, site: j.sourceSite }, "group released from its production site");
     await j.releaseSource();
   }
 
-  private rpoOf(group: string): number {
-    const j = this.group(group).journal;
+  rpoOf(group: string): number {
+    const j = this.entry(group).journal;
     return rpoUpperBound(
       this.receiver?.peer.get(group),
       j.journalStatus().newestRecoverableTimestamp,
@@ -183,7 +163,12 @@ export class RecoverySite implements SiteControl {
     g.state = to;
   }
 
-  private group(name: string) {
+  /** The group's journal, for image access and test failover. */
+  group(name: string): ImageGroup {
+    return this.entry(name);
+  }
+
+  private entry(name: string) {
     const g = this.groups.get(name);
     if (!g) throw new ApiError(404, `no group "${name}" on this site`);
     return g;

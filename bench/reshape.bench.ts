@@ -1,0 +1,114 @@
+/**
+ * Throughput before and after the reshape of issue #13 (the journal split and what followed), side
+ * by side in one run: the engine as of the last commit before the journal split, exported from git,
+ * and this checkout's engine, each as a real site pair, take the same fio write jobs in turn
+ * (A B, B A, A B per job, so drift of a shared machine falls on both); the best run of each counts,
+ * the least disturbed by the other work on the machine. Figures are after / before.
+ */
+import { loadavg } from "node:os";
+import { packagePath } from "../lib/package-root.ts";
+import { type FioJob, runFio } from "./fio.ts";
+import { commitBeforeLastChangeOf, exportTree, type GitTree } from "./git-tree.ts";
+import { TreeEnginePair } from "./tree-engine-pair.ts";
+import type { Bench, BenchFigure } from "./types.ts";
+
+const MiB = 1024 * 1024;
+const VOLUME_MIB = 128;
+const RUNTIME_SECONDS = 6;
+const ORDER = ["before", "after", "after", "before", "before", "after"] as const;
+/** The file the journal split removed: the commit before the one that did is "before". */
+const SPLIT_FILE = "replication/recovery/group.ts";
+
+const JOBS: { figure: string; job: Omit<FioJob, "uri" | "name"> }[] = [
+  {
+    figure: "4 KiB random write, QD32",
+    job: { rw: "randwrite", bs: "4k", iodepth: 32, size: `${VOLUME_MIB}M`, runtimeSeconds: RUNTIME_SECONDS },
+  },
+  {
+    figure: "1 MiB sequential write, QD8",
+    job: { rw: "write", bs: "1m", iodepth: 8, size: `${VOLUME_MIB}M`, runtimeSeconds: RUNTIME_SECONDS },
+  },
+];
+
+interface Run {
+  /** What fio saw: client writes acknowledged per second. */
+  clientBytesPerSecond: number;
+  /** Bytes written ÷ time from the start of the run until the recovery site applied them all. */
+  replicatedBytesPerSecond: number;
+}
+
+async function measure(pair: TreeEnginePair, job: Omit<FioJob, "uri" | "name">): Promise<Run> {
+  await pair.caughtUp();
+  const started = performance.now();
+  const r = await runFio({ ...job, name: "reshape", uri: pair.nbdUri });
+  await pair.caughtUp();
+  const seconds = (performance.now() - started) / 1000;
+  return { clientBytesPerSecond: r.bytesPerSecond, replicatedBytesPerSecond: r.ioBytes / seconds };
+}
+
+export const bench: Bench = {
+  name: "reshape",
+  description:
+    `The engine before the reshape (the last commit before the journal split, from git) against this checkout's, ` +
+    `same fio write jobs through the production NBD export with replication to a recovery site on the same machine, ` +
+    `${VOLUME_MIB} MiB preallocated volume, ${RUNTIME_SECONDS} s per run, runs in the order ${ORDER.join(", ")}; best run of each, ratio after / before.`,
+  async run(progress) {
+    const loadAtStart = loadavg()[0]!;
+    const baseline = commitBeforeLastChangeOf(SPLIT_FILE);
+    progress(`exporting ${baseline.slice(0, 10)} (before the journal split)`);
+    const tree: GitTree = await exportTree(baseline);
+    const pairs: { before?: TreeEnginePair; after?: TreeEnginePair } = {};
+    try {
+      progress("starting the pair before the reshape");
+      pairs.before = await TreeEnginePair.start(tree.root, "before", VOLUME_MIB);
+      progress("starting the pair after the reshape");
+      pairs.after = await TreeEnginePair.start(packagePath("."), "after", VOLUME_MIB);
+      const figures: BenchFigure[] = [];
+      const rounds: string[] = [];
+      for (const { figure, job } of JOBS) {
+        const runs: Record<"before" | "after", Run[]> = { before: [], after: [] };
+        for (const which of ORDER) {
+          progress(`${figure}: ${which}`);
+          runs[which].push(await measure(pairs[which]!, job));
+        }
+        const client = (w: "before" | "after") => Math.max(...runs[w].map((r) => r.clientBytesPerSecond)) / MiB;
+        const replicated = (w: "before" | "after") => Math.max(...runs[w].map((r) => r.replicatedBytesPerSecond)) / MiB;
+        for (const [what, pick] of [
+          ["client write throughput", client],
+          ["replicated throughput (until the replica has it)", replicated],
+        ] as const) {
+          figures.push({
+            name: `${figure}: ${what}`,
+            unit: "MiB/s",
+            ours: pick("after"),
+            peer: { name: "before the reshape", value: pick("before") },
+            ratio: pick("after") / pick("before"),
+            aim: "ratio >= 1 (no throughput lost)",
+          });
+        }
+        const list = (w: "before" | "after", key: keyof Run) =>
+          runs[w].map((r) => (r[key] / MiB).toFixed(1)).join(", ");
+        rounds.push(
+          `${figure}, MiB/s per run: client before ${list("before", "clientBytesPerSecond")}, after ${list("after", "clientBytesPerSecond")}; replicated before ${list("before", "replicatedBytesPerSecond")}, after ${list("after", "replicatedBytesPerSecond")}.`,
+        );
+      }
+      return {
+        name: "reshape",
+        description: bench.description,
+        figures,
+        notes: [
+          `Before: ${baseline.slice(0, 10)} "${tree.subject}", the last commit before ${SPLIT_FILE} was split into replication/journal/; after: this checkout.`,
+          "Both versions run from their sources through tsx (node --import tsx cli/main.ts engine), with the same node_modules, site files (async, default compression, one group of one volume) and ports bound as port 0.",
+          "Replicated throughput counts the time until the recovery site has applied every write to the replica (journal append, distribution, undo), which is where the split moved code.",
+          ...rounds,
+          "Both pairs, fio and the page cache share this machine's 2 cores and one disk with whatever else runs on it; the idle pair only heartbeats while the other runs. The best of three runs is the one least disturbed; the spread of the runs above says how far to trust the ratio.",
+          `1-minute load average at start: ${loadAtStart.toFixed(1)}.`,
+        ],
+      };
+    } finally {
+      await pairs.after?.stop();
+      await pairs.before?.stop();
+      await tree.remove();
+    }
+  },
+};
