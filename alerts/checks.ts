@@ -121,12 +121,15 @@ export const CHECKS: Record<AlertKey, Check | null> = {
         value: l.derived.utilizationRatio,
         threshold: 0.9,
       })),
-  // As the rule: the trend of one full window's size, which a young journal's fill-up leaves flat.
+  // As the rule: the 6 h trend of one full window's size, which a young journal's fill-up leaves
+  // flat. The rule forecasts 24 h from 6 h of history; with less (after a start) the forecast
+  // reaches no farther than four times what it rests on, so a one-time step (the journal's bytes
+  // per change rising as writes begin to overwrite) weighs at most four times its size.
   journalFillingUp: (ctx) =>
     ctx.snapshot.journals.flatMap((j) => {
-      const { fullWindowBytes: full, fullWindowGrowthBytesPerSecond: growth } = j.derived;
-      if (full === undefined || growth === undefined) return [];
-      const predicted = full + growth * DAY;
+      const { fullWindowBytes: full, fullWindowGrowthBytesPerSecond: growth, fullWindowTrendSeconds: span } = j.derived;
+      if (full === undefined || growth === undefined || span === undefined) return [];
+      const predicted = full + growth * Math.min(DAY, 4 * span);
       return predicted > j.raw.capacityBytes
         ? [{ labels: groupLabels(j), value: predicted, threshold: j.raw.capacityBytes }]
         : [];

@@ -40,7 +40,7 @@ export class EntityMemory {
     const s = this.slot(slot);
     s.counter = foldCounter(s.counter, raw);
     const total = counterValue(s.counter);
-    this.record(s.points, t, total);
+    this.record(s.points, t, total, this.windowSeconds);
     return { total, rate: Math.max(0, windowSlope(s.points)) };
   }
 
@@ -59,8 +59,18 @@ export class EntityMemory {
   /** Records a gauge and returns d(value)/dt over the window. */
   gauge(slot: number, t: number, value: number): number {
     const s = this.slot(slot);
-    this.record(s.points, t, value);
+    this.record(s.points, t, value, this.windowSeconds);
     return windowSlope(s.points);
+  }
+
+  /**
+   * Records a gauge whose trend is wanted over a longer window than the rate window (hours, for a
+   * forecast a day ahead): d(value)/dt over it, and the seconds of history that slope rests on.
+   */
+  trend(slot: number, t: number, value: number, windowSeconds: number): { slope: number; spanSeconds: number } {
+    const s = this.slot(slot);
+    this.record(s.points, t, value, windowSeconds);
+    return { slope: windowSlope(s.points), spanSeconds: t - s.points[0]!.t };
   }
 
   private slot(index: number): Slot {
@@ -72,7 +82,7 @@ export class EntityMemory {
     return s;
   }
 
-  private record(points: Point[], t: number, v: number): void {
+  private record(points: Point[], t: number, v: number, windowSeconds: number): void {
     const last = points[points.length - 1];
     if (last && t <= last.t) {
       // Same observation again (a poll that saw no new source snapshot): keep the newest value.
@@ -81,14 +91,14 @@ export class EntityMemory {
     }
     // Thin: the newest point replaces the previous one while they are closer than a window slice.
     const beforeLast = points[points.length - 2];
-    if (last && beforeLast && t - beforeLast.t < this.windowSeconds / POINTS_PER_WINDOW) {
+    if (last && beforeLast && t - beforeLast.t < windowSeconds / POINTS_PER_WINDOW) {
       last.t = t;
       last.v = v;
     } else {
       points.push({ t, v });
     }
     // Keep one point at or before the window start so the slope covers the whole window.
-    while (points.length > 2 && points[1]!.t <= t - this.windowSeconds) points.shift();
+    while (points.length > 2 && points[1]!.t <= t - windowSeconds) points.shift();
   }
 }
 

@@ -40,7 +40,10 @@ export interface DrainForecast {
   rpoAtRisk: boolean;
 }
 
-/** The drain forecast is absent when the group's change rate is (no volume counts its writes). */
+/**
+ * The drain forecast is absent when the group's change rate is (no volume counts its writes), and
+ * in a recovery site's view: it is the group's, from the production site's RPO (derive/rpo.ts isGroupRpo).
+ */
 export interface GroupDerived extends Partial<DrainForecast> {
   /** Maximum of the group's own RPO and its volumes' RPO, as observed at observedTimestamp. */
   rpoSeconds: number;
@@ -78,8 +81,10 @@ export interface JournalDerived {
   fullEtaSeconds: number;
   /** Bytes one full protection window takes at the present fill (derive/journal.ts); absent at ratio 0. */
   fullWindowBytes?: number;
-  /** d(fullWindowBytes)/dt over the rate window: how fast the journal a full window needs grows. */
+  /** d(fullWindowBytes)/dt over the last 6 h (as JournalFillingUp's rule): how fast the journal a full window needs grows. */
   fullWindowGrowthBytesPerSecond?: number;
+  /** Seconds of history that growth rests on: up to 6 h, less after a start. */
+  fullWindowTrendSeconds?: number;
   /** Monotonic trim counters (resets folded in). */
   trimmedBytesByTime: number;
   trimmedBytesBySpace: number;

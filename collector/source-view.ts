@@ -7,7 +7,7 @@ import { groupStateShown } from "./derive/group-state.ts";
 import { fullWindowBytes, journalFigures } from "./derive/journal.ts";
 import { linkFigures } from "./derive/link.ts";
 import { ratioOr } from "./derive/rate.ts";
-import { groupRpoSeconds, recoveryPointTimestamp, rpoTargetRatio } from "./derive/rpo.ts";
+import { groupRpoSeconds, isGroupRpo, recoveryPointTimestamp, rpoTargetRatio } from "./derive/rpo.ts";
 import type { GroupSample, InterfaceSample, JournalSample, LinkSample, SourceSnapshot } from "./model.ts";
 import type { EntityMemory, SeriesMemory } from "./series-memory.ts";
 import type { GroupPlace, GroupView, InterfaceView, JournalView, LinkView, VolumeView } from "./snapshot.ts";
@@ -110,7 +110,9 @@ function addGroup(
       bottleneck: bottleneck(g.backlogBytes),
       linksUp,
       state: groupStateShown(g.state, linksUp),
-      ...(changeRate === undefined
+      // The forecast is the group's, from its RPO: a recovery site's view, which only bounds the age
+      // of its newest point, has none (one group, one answer), like it has no group RPO.
+      ...(changeRate === undefined || !isGroupRpo({ raw: g })
         ? {}
         : drainForecast({
             backlogBytes,
@@ -123,6 +125,13 @@ function addGroup(
   });
   if (journal) view.journals.push(journalView(place, journal, t, m));
 }
+
+/** The range JournalFillingUp's rule forecasts from (model/alerts.ts): 6 h. */
+const TREND_WINDOW_SECONDS = 6 * 3600;
+const fullWindowTrend = (trend: { slope: number; spanSeconds: number }) => ({
+  fullWindowGrowthBytesPerSecond: trend.slope,
+  fullWindowTrendSeconds: trend.spanSeconds,
+});
 
 function journalView(place: GroupPlace, j: JournalSample, t: number, m: EntityMemory): JournalView {
   const fillRate = m.gauge(GROUP.journalUsed, t, j.usedBytes);
@@ -140,7 +149,7 @@ function journalView(place: GroupPlace, j: JournalSample, t: number, m: EntityMe
     derived: {
       ...figures,
       fullWindowBytes: fullWindow,
-      fullWindowGrowthBytesPerSecond: fullWindow === undefined ? undefined : m.gauge(GROUP.fullWindow, t, fullWindow),
+      ...(fullWindow !== undefined && fullWindowTrend(m.trend(GROUP.fullWindow, t, fullWindow, TREND_WINDOW_SECONDS))),
       fillRateBytesPerSecond: fillRate,
       trimmedBytesByTime: m.total(GROUP.trimmedByTime, j.trimmedBytesByTime),
       trimmedBytesBySpace: m.total(GROUP.trimmedBySpace, j.trimmedBytesBySpace),

@@ -195,7 +195,7 @@ export const metrics = {
     type: "gauge",
     unit: "boolean",
     entity: "group",
-    help: "1 when the RPO is forecast to pass its target before the backlog drains (RPO + drain ETA > target), or data is at risk (RPO above 0) and the backlog is not draining.",
+    help: "1 when the RPO is forecast to pass its target before the backlog drains (RPO + drain ETA > target), or data is at risk (RPO above 0) and the backlog is not draining. Absent in a recovery site's view of the group, as its RPO is, and where the change rate is unknown.",
   }),
   groupBottleneck: def({
     name: "rpowatch_group_bottleneck",

@@ -153,11 +153,16 @@ describe("built-in evaluator", () => {
 
   it("JournalFillingUp: forecasts the size of a full window, which a young journal's fill-up leaves flat", () => {
     // Each holds 100 MB of a 1 GB journal and used 20 kB/s more over the rate window.
-    const at = (windowRatio: number, group: string, fullWindowGrowth: number) => {
+    const at = (windowRatio: number, group: string, fullWindowGrowth: number, trendSeconds = 6 * 3600) => {
       const j = journal(windowRatio, { ...PLACE, group });
       return {
         ...j,
-        derived: { ...j.derived, fillRateBytesPerSecond: 20_000, fullWindowGrowthBytesPerSecond: fullWindowGrowth },
+        derived: {
+          ...j.derived,
+          fillRateBytesPerSecond: 20_000,
+          fullWindowGrowthBytesPerSecond: fullWindowGrowth,
+          fullWindowTrendSeconds: trendSeconds,
+        },
       };
     };
     const sent: Notification[] = [];
@@ -171,6 +176,9 @@ describe("built-in evaluator", () => {
       at(0.05, "outgrowing", 0),
       // Holds its window and a full window grows 20 kB/s: 1.8 GB in a day.
       at(1, "runaway", 20_000),
+      // Two minutes after a start a full window grew 60 kB/s (its bytes per change rose as writes
+      // began to overwrite): forecast 8 minutes ahead, not a day, it fits.
+      at(1, "started", 60_000, 120),
     ];
     for (const t of [0, 1]) ev.evaluate(snapshot({ groups: [], journals }), NOW + t);
     const filled = sent

@@ -61,4 +61,21 @@ describe("group RPO across the two sites of a pair", () => {
     expect(age[0]).toMatch(/site="lyon"/);
     expect(age[0]).toMatch(/ 0\.67$/);
   });
+
+  it("exports the drain forecast and rpo_at_risk once per group, from the production site's figures", () => {
+    // Both sites here count the volume's writes, so each could compute a forecast of its own.
+    const text = render();
+    for (const metric of [
+      metrics.groupDrainRate,
+      metrics.groupDrainEta,
+      metrics.groupDrainEtaValid,
+      metrics.groupRpoAtRisk,
+    ]) {
+      const lines = series(text, metric.name);
+      expect(lines, metric.name).toHaveLength(1);
+      expect(lines[0]).toMatch(/site="paris"/);
+    }
+    // The recovery site's change rate is a measurement, not a forecast: it stays.
+    expect(series(text, metrics.groupChangeRate.name)).toHaveLength(2);
+  });
 });
