@@ -49,7 +49,6 @@ export class ReportScheduler {
     const { record, clock, stats, logger } = this.options;
     const now = clock.now();
     for (const schedule of this.schedules) {
-      stats.declare(schedule.entry.kind);
       const covered = record.coveredUntil(schedule.id);
       if (covered === undefined) {
         await record.seen(schedule.id, now);

@@ -1,6 +1,7 @@
 /**
  * The scheduler's own figure, exported through the catalogue: scheduled runs by report and result.
- * Each configured report's counters exist at 0 from the start; a stack without schedules exports none.
+ * Every report kind's counters exist at 0 from the start, scheduled or not, so an increase is always visible
+ * (a counter born at 1 hides its first run from increase()).
  */
 import type { SeriesOverrides } from "../../history/snapshot-samples.ts";
 import { metrics } from "../../model/metrics.ts";
@@ -14,11 +15,9 @@ export type RunResult = (typeof metrics.reportRuns.extraLabels.result)[number];
 export class ReportRunStats {
   private readonly counts = new Map<string, number>();
 
-  /** A scheduled report: its counters exist at 0 before its first run. */
-  declare(kind: ReportKind): void {
-    for (const result of metrics.reportRuns.extraLabels.result) {
-      const key = JSON.stringify([kind, result]);
-      if (!this.counts.has(key)) this.counts.set(key, 0);
+  constructor() {
+    for (const kind of REPORT_KINDS) {
+      for (const result of metrics.reportRuns.extraLabels.result) this.counts.set(JSON.stringify([kind, result]), 0);
     }
   }
 
