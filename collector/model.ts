@@ -4,7 +4,7 @@
  * Raw observations only: derived figures (rates, ratios, forecasts) are computed by the
  * collector from successive samples, never by adapters.
  */
-import type { BacklogLocation, GroupState, LinkState } from "../model/entities.ts";
+import type { BacklogLocation, FailoverPhase, GroupState, LinkState } from "../model/entities.ts";
 
 export interface VolumeSample {
   name: string;
@@ -69,6 +69,8 @@ export interface GroupSample {
   lastTestFailoverTimestamp?: number;
   /** Recovery-site operations (bundled engine); absent where the source does not say. */
   recovery?: GroupRecoverySample;
+  /** The group's failover as this site sees it (bundled engine, both sites); absent where the source does not say. */
+  failover?: FailoverPhase;
   volumes: VolumeSample[];
   journal: JournalSample | null;
 }

@@ -7,7 +7,7 @@
  */
 
 import { VERSION } from "../lib/version.ts";
-import { BACKLOG_LOCATIONS, GROUP_STATES, LINK_STATES } from "../model/entities.ts";
+import { BACKLOG_LOCATIONS, FAILOVER_PHASES, GROUP_STATES, LINK_STATES } from "../model/entities.ts";
 import { labelNames, type MetricKey, metrics } from "../model/metrics.ts";
 import { groupStateShown } from "./derive/group-state.ts";
 import { isGroupRpo, rpoAt, rpoTargetRatio } from "./derive/rpo.ts";
@@ -167,6 +167,7 @@ export const WHEN_STALE: Record<MetricKey, WhenStale> = {
   groupLastTestFailover: "kept",
   groupLastDrillRto: "kept",
   groupImageAccess: "absent",
+  groupFailover: "absent",
   groupScratchUsed: "absent",
   groupScratchCapacity: "absent",
 
@@ -323,6 +324,14 @@ const readers: Record<MetricKey, Extractor> = {
       groupLabels,
       ["off", "read-only", "test-failover"],
       (g) => g.raw.recovery!.imageAccess,
+    ),
+  groupFailover: (s, _, emit) =>
+    enumSet(
+      s.groups.filter((g) => g.raw.failover),
+      emit,
+      groupLabels,
+      FAILOVER_PHASES,
+      (g) => g.raw.failover!,
     ),
   groupScratchUsed: (s, _, emit) => perGroup(s, emit, (g) => g.raw.recovery?.scratchUsedBytes),
   groupScratchCapacity: (s, _, emit) => perGroup(s, emit, (g) => g.raw.recovery?.scratchCapacityBytes),

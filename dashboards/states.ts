@@ -3,7 +3,7 @@
  * state timelines: state i of the catalogue's list becomes value i+1, mapped back to its name by the
  * panel's value mappings (factory `states`).
  */
-import type { GroupState, LinkState } from "../model/entities.ts";
+import type { FailoverPhase, GroupState, LinkState } from "../model/entities.ts";
 import type { MetricDef } from "../model/metrics.ts";
 import { type ScopeVariable, selector } from "./query.ts";
 
@@ -12,13 +12,15 @@ export function stateCodeExpr(
   states: readonly string[],
   scope: readonly ScopeVariable[],
   by: readonly string[],
+  /** The label naming the state (`phase` for a failover). */
+  label = "state",
 ): string {
-  // `or` keeps every state's series (their label sets differ by `state`); only the current one is 1.
-  const terms = states.map((s, i) => `(${selector(metric, scope, { state: s })} * ${i + 1})`);
+  // `or` keeps every state's series (their label sets differ by the state label); only the current one is 1.
+  const terms = states.map((s, i) => `(${selector(metric, scope, { [label]: s })} * ${i + 1})`);
   return `sum by (${by.join(", ")}) (${terms.join(" or ")})`;
 }
 
-export type StateName = GroupState | LinkState;
+export type StateName = GroupState | LinkState | FailoverPhase;
 
 /**
  * Colour of each state in the value mappings. `unknown` (the source is down or stale) has a colour
@@ -37,4 +39,9 @@ export const STATE_COLOURS = {
   unknown: "purple",
   // Served from the recovery site and not replicated: neither healthy nor broken.
   "failed-over": "orange",
+  // A failover's phases: none is the normal case; the others are the failed-over group's two sites.
+  none: "green",
+  promoting: "orange",
+  promoted: "orange",
+  fenced: "orange",
 } as const satisfies Record<StateName, string>;

@@ -18,6 +18,14 @@ export const GROUP_STATES = [
 ] as const;
 export type GroupState = (typeof GROUP_STATES)[number];
 
+/**
+ * A group's failover as the reporting site sees it (docs/recovery.md): `none`; `promoting` (the
+ * recovery site rolls its replicas to the point); `promoted` (failed over to this site, its volumes
+ * served writable here); `fenced` (the old production site: its exports refuse writes).
+ */
+export const FAILOVER_PHASES = ["none", "promoting", "promoted", "fenced"] as const;
+export type FailoverPhase = (typeof FAILOVER_PHASES)[number];
+
 /** Where un-replicated data sits; drives the bottleneck rule (domain.md §9.1). */
 export const BACKLOG_LOCATIONS = ["production", "in_flight", "recovery"] as const;
 export type BacklogLocation = (typeof BACKLOG_LOCATIONS)[number];

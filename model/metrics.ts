@@ -4,7 +4,7 @@
  * docs/metrics.md are generated from it. Refer to metrics by key (`metrics.groupRpo.name`), never
  * by a string literal, so that a rename fails the type check instead of breaking a panel or rule.
  */
-import { BACKLOG_LOCATIONS, GROUP_STATES, LINK_STATES } from "./entities.ts";
+import { BACKLOG_LOCATIONS, FAILOVER_PHASES, GROUP_STATES, LINK_STATES } from "./entities.ts";
 
 export type MetricType = "gauge" | "counter";
 
@@ -261,6 +261,14 @@ export const metrics = {
     entity: "group",
     extraLabels: { mode: ["off", "read-only", "test-failover"] },
     help: "Image access of the group at the recovery site: 1 for the current mode (off, read-only point-in-time image, writable test failover), 0 for the others.",
+  }),
+  groupFailover: def({
+    name: "rpowatch_group_failover",
+    type: "gauge",
+    unit: "state",
+    entity: "group",
+    extraLabels: { phase: FAILOVER_PHASES },
+    help: "Failover of the group as the reporting site sees it: 1 for the current phase (none; promoting: the recovery site rolls its replicas back to the point; promoted: failed over to this site, volumes served writable here and unprotected until reprotected; fenced: the old production site, its exports refuse writes), 0 for the others.",
   }),
   groupScratchUsed: def({
     name: "rpowatch_group_test_failover_scratch_used_bytes",

@@ -136,6 +136,11 @@ export interface GroupFailoverStatus {
   sinceTimestamp: number;
   /** Promoted: where each volume is served for writing. */
   volumes?: { name: string; uri: string }[];
+  /**
+   * Promoted, after a restart that found the volumes' port taken: the port they were served on
+   * before. `volumes` has the new addresses; clients must reconnect to them.
+   */
+  previousPort?: number;
 }
 
 export interface GroupRecoveryStatus {

@@ -42,7 +42,7 @@ export const GROUP_FIELDS = {
   volumes: "volumes",
   journal: "journal",
   recovery: "recovery",
-  failover: "unmapped: the group's state says failed-over; the point and addresses are for the operator (control API)",
+  failover: "failover",
 } as const satisfies Record<keyof GroupStatus, keyof GroupSample | Unmapped>;
 
 export const VOLUME_FIELDS = {
@@ -129,6 +129,8 @@ function mapGroup(g: GroupStatus, site: string, peerSite: string): GroupSample {
         lastDrillRtoSeconds: g.recovery.lastDrillRtoSeconds,
       },
     }),
+    // The engine reports a failover block from the moment one begins, at both sites: none before.
+    failover: g.failover?.phase ?? "none",
     volumes: g.volumes.map((v) => ({
       name: v.name,
       sizeBytes: v.sizeBytes,

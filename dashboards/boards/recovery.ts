@@ -1,7 +1,12 @@
-/** Recovery readiness: what each group can be recovered to now, and when it was last proven by a drill (§9.3). */
+/**
+ * Recovery readiness: what each group can be recovered to now, when it was last proven by a drill
+ * (§9.3), and whether it runs a test or has failed over.
+ */
+import { FAILOVER_PHASES } from "../../model/entities.ts";
 import { metrics } from "../../model/metrics.ts";
 import type { DashboardSpec } from "../factory.ts";
 import { promql, type ScopeVariable, selector } from "../query.ts";
+import { stateCodeExpr } from "../states.ts";
 import { THRESHOLDS } from "../thresholds.ts";
 
 const scope: readonly ScopeVariable[] = ["tenant", "site", "group"];
@@ -12,7 +17,7 @@ export const recovery: DashboardSpec = {
   uid: "rpowatch-recovery",
   title: "rpowatch / Recovery readiness",
   description:
-    "Latest recovery point and bookmark per group, the recoverable range of its journal, and its last successful test failover.",
+    "Latest recovery point and bookmark per group, the recoverable range of its journal, its last successful test failover, and its test-failover or failover state.",
   scope,
   variableMetric: metrics.groupInfo,
   rows: [
@@ -70,7 +75,7 @@ export const recovery: DashboardSpec = {
       ],
     },
     {
-      title: "Drills",
+      title: "Drills and failover",
       panels: [
         {
           kind: "bargauge",
@@ -113,6 +118,22 @@ export const recovery: DashboardSpec = {
           queries: [promql(selector(metrics.groupImageAccess, scope, { mode: "test-failover" }), instant)],
           thresholds: THRESHOLDS.neutral,
           width: 12,
+        },
+        {
+          kind: "statetimeline",
+          title: "Failover",
+          metric: metrics.groupFailover,
+          description:
+            "Failover phase of each group at each site: none; promoting, then promoted at the site it failed over to (its volumes served writable there, unprotected until reprotected); fenced at the old production site.",
+          unit: "short",
+          queries: [
+            promql(stateCodeExpr(metrics.groupFailover, FAILOVER_PHASES, scope, ["tenant", "site", "group"], "phase"), {
+              legend: "{{tenant}} / {{site}} / {{group}}",
+            }),
+          ],
+          states: FAILOVER_PHASES,
+          thresholds: THRESHOLDS.neutral,
+          width: 24,
         },
         {
           kind: "bargauge",

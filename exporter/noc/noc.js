@@ -67,9 +67,27 @@ function siteHealth(view, siteName) {
 const IMAGE_ACCESS = { off: "off", "read-only": "image access", "test-failover": "test failover" };
 
 /**
+ * The group's recovery state as [text, level]: a failover, as either site reports it
+ * (GroupSample.failover), outranks image access; the recovery side's view comes first.
+ */
+function recoveryState(row) {
+  const failedOver = [row.recovery, row.production].find((v) => v?.raw.failover && v.raw.failover !== "none");
+  if (failedOver) {
+    const phase = failedOver.raw.failover;
+    if (phase === "promoted") return [`failed over to ${failedOver.site}`, "warn"];
+    if (phase === "promoting") return [`promoting at ${failedOver.site}`, "warn"];
+    return [`fenced at ${failedOver.site}`, "warn"];
+  }
+  const mode = (row.recovery ?? row.production).raw.recovery?.imageAccess;
+  if (mode === undefined) return ["not reported", "muted"];
+  return [IMAGE_ACCESS[mode] ?? mode, mode === "off" ? "ok" : "warn"];
+}
+
+/**
  * The group's DR readiness, from the site that runs its drills (the recovery side, else the only
- * one reported): time since the last successful test, the last drill's RTO and the recovery state.
- * Nothing reported reads "not reported"; a site that reports no drill on record, "never tested".
+ * one reported): time since the last successful test, the last drill's RTO (a failover's too) and
+ * the recovery state. Nothing reported reads "not reported"; a site that reports no drill on
+ * record, "never tested".
  */
 function readinessCells(row) {
   const view = row.recovery ?? row.production;
@@ -80,16 +98,11 @@ function readinessCells(row) {
       ? el("span", "never tested", "drill warn")
       : el("span", `${duration(age)} ago`, `drill ${level(age, T.drillAge)}`);
   const rto = view.raw.recovery?.lastDrillRtoSeconds;
-  const mode = view.raw.recovery?.imageAccess;
+  const [text, lvl] = recoveryState(row);
   return [
     cell(ageCell, "drill-age"),
     cell(rto === undefined ? "–" : duration(rto), "num drill-rto"),
-    cell(
-      mode === undefined
-        ? el("span", "not reported", "state muted")
-        : el("span", IMAGE_ACCESS[mode] ?? mode, `state ${mode === "off" ? "ok" : "warn"}`),
-      "recovery-state",
-    ),
+    cell(el("span", text, `state ${lvl}`), "recovery-state"),
   ];
 }
 
@@ -167,8 +180,8 @@ const SEVERITY_LEVEL = { critical: "crit", warning: "warn", info: "info" };
 const LEVEL_RANK = { crit: 0, unknown: 0, warn: 1, info: 2 };
 
 /**
- * What needs a look, from the feed: groups over target, links not up, sources down or stale,
- * journals filling, and the alerts the built-in evaluator fires.
+ * What needs a look, from the feed: groups over target or failed over, links not up, sources down
+ * or stale, journals filling, and the alerts the built-in evaluator fires.
  */
 function attentionItems() {
   const now = state.timestamp;
@@ -178,6 +191,13 @@ function attentionItems() {
     const lvl = g.raw.role === "recovery" ? "ok" : level(g.derived.rpoTargetRatio, T.rpoRatio);
     if (lvl !== "ok")
       items.push([lvl, `RPO ${percent(g.derived.rpoTargetRatio)} of target`, `${g.tenant} / ${g.site} / ${g.group}`]);
+    // Served writable at the site it failed over to, and replicated nowhere until reprotected.
+    if (g.raw.failover === "promoted")
+      items.push([
+        "warn",
+        "failed over to this site: unprotected until reprotected",
+        `${g.tenant} / ${g.site} / ${g.group}`,
+      ]);
     const stateLvl = stateLevel(g.derived.state);
     if (stateLvl === "crit" || stateLvl === "unknown")
       items.push([stateLvl, `state ${g.derived.state}`, `${g.tenant} / ${g.site} / ${g.group}`]);

@@ -16,6 +16,8 @@ export interface FailoverRecord {
   fromSite: string | null;
   requestedAt: number;
   promotedAt?: number;
+  /** Port the promoted volumes are served on: a restart binds it again, so clients reconnect unchanged. */
+  port?: number;
   /** The drill record of this failover. */
   drill: string;
 }

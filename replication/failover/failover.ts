@@ -183,13 +183,15 @@ export class Failovers {
   status(group: string): GroupFailoverStatus | undefined {
     const r = this.records.get(group);
     if (!r) return undefined;
-    const volumes = this.served.get(group)?.volumes;
+    const served = this.served.get(group);
+    const volumes = served?.volumes;
     return {
       phase: r.phase,
       toSite: this.o.site,
       point: r.point,
       sinceTimestamp: r.promotedAt ?? r.requestedAt,
       ...(volumes && { volumes }),
+      ...(served?.previousPort !== undefined && { previousPort: served.previousPort }),
     };
   }
 
@@ -225,16 +227,21 @@ export class Failovers {
     return { promoted, rolledBackBytes };
   }
 
+  /** Serves the volumes on the port they had (a restart), and remembers the port bound. */
   private async serve(target: FailoverTarget): Promise<void> {
     const name = target.config.name;
-    this.served.set(
-      name,
-      await PromotedVolumes.serve({
-        host: this.o.host,
-        volumes: replicas(target),
-        logger: this.o.logger.child({ group: name, failover: true }),
-      }),
-    );
+    const record = this.records.get(name)!;
+    const served = await PromotedVolumes.serve({
+      host: this.o.host,
+      port: record.port,
+      volumes: replicas(target),
+      logger: this.o.logger.child({ group: name, failover: true }),
+    });
+    this.served.set(name, served);
+    if (served.port === record.port) return;
+    const updated = { ...record, port: served.port };
+    await writeFailoverRecord(target.dir, updated);
+    this.records.set(name, updated);
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * A promoted group's volumes, served writable over NBD at the recovery site: each replica image as
  * a plain file export, on an NBD server of the group's own (one port per group, bound on the
- * control API's host), so the group's clients reconnect to the addresses the failover answered.
+ * control API's host). After a restart it binds the port it had before, so the group's clients
+ * reconnect to the addresses the failover answered; only when that port is taken does it take
+ * another, and says so (`previousPort`).
  */
 
 import { formatHostPort } from "../../lib/host-port.ts";
@@ -15,10 +17,15 @@ export class PromotedVolumes {
     private readonly server: NbdServer,
     private readonly backends: FileBackend[],
     readonly volumes: { name: string; uri: string }[],
+    readonly port: number,
+    /** The port asked for when it was taken and another was bound instead. */
+    readonly previousPort?: number,
   ) {}
 
   static async serve(o: {
     host: string;
+    /** The port the volumes were served on before (a restart); 0 or absent for any free port. */
+    port?: number;
     volumes: { name: string; path: string; size: number }[];
     logger: Logger;
   }): Promise<PromotedVolumes> {
@@ -32,12 +39,22 @@ export class PromotedVolumes {
         list: () => [...byName.keys()],
         logger: o.logger,
       });
-      const bound = await server.listen(o.host, 0);
+      const wanted = o.port ?? 0;
+      const bound = await server.listen(o.host, wanted).catch((err: NodeJS.ErrnoException) => {
+        if (wanted === 0 || err.code !== "EADDRINUSE") throw err;
+        o.logger.warn(
+          { host: o.host, port: wanted },
+          "failover: the promoted volumes' port is taken; serving them on a new port, clients must reconnect to the new addresses",
+        );
+        return server.listen(o.host, 0);
+      });
       const at = formatHostPort(bound);
       return new PromotedVolumes(
         server,
         backends,
         o.volumes.map((v) => ({ name: v.name, uri: `nbd://${at}/${v.name}` })),
+        bound.port,
+        bound.port === wanted || wanted === 0 ? undefined : wanted,
       );
     } catch (err) {
       for (const b of backends) await b.close();
