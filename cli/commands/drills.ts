@@ -15,7 +15,7 @@ export function registerDrills(program: Command): void {
 
   drills
     .command("list")
-    .description("one line per drill: id, group, point, start, measured RTO, result")
+    .description("one line per drill: id, kind (test-failover or failover), group, point, start, measured RTO, result")
     .addOption(siteOption())
     .option("--json", "print the API answer as JSON")
     .action(
@@ -24,7 +24,7 @@ export function registerDrills(program: Command): void {
         if (o.json) return void process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
         const lines = all.map(
           (d) =>
-            `${d.id}  ${d.group}  point ${iso(d.point.timestamp)}${d.point.bookmark ? ` (${d.point.bookmark})` : ""}  started ${iso(d.startedAt)}  RTO ${d.rtoSeconds === undefined ? "-" : `${d.rtoSeconds.toFixed(3)} s`}  ${d.result}`,
+            `${d.id}  ${d.kind}  ${d.group}  point ${iso(d.point.timestamp)}${d.point.bookmark ? ` (${d.point.bookmark})` : ""}  started ${iso(d.startedAt)}  RTO ${d.rtoSeconds === undefined ? "-" : `${d.rtoSeconds.toFixed(3)} s`}  ${d.result}`,
         );
         process.stdout.write(lines.length ? `${lines.join("\n")}\n` : "no drills recorded\n");
       }),

@@ -55,7 +55,7 @@ describe("a test failover cut by kill -9", () => {
     const site = `http://127.0.0.1:${pair.ports.control.recovery}`;
     const list = await runTool(process.execPath, [BIN, "drills", "list", "--site", site]);
     expect(list.code, list.stderr).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`^${view.drill}  g1  point .* interrupted$`, "m"));
+    expect(list.stdout).toMatch(new RegExp(`^${view.drill}  test-failover  g1  point .* interrupted$`, "m"));
     const csv = await runTool(process.execPath, [BIN, "drills", "export", "--format", "csv", "--site", site]);
     expect(csv.code, csv.stderr).toBe(0);
     const rows = csv.stdout.trim().split("\r\n");

@@ -2,13 +2,18 @@
  * Failover with real engine processes, the `rpowatch recover failover` CLI and qemu-io: pattern A,
  * a bookmark, pattern B; failing over at the bookmark serves the volume writable at the recovery
  * site reading exactly A; the old production site is fenced (its export refuses writes with EPERM)
- * and both sites say `failed-over`; a failover during a test failover, a second one and bad points
- * are refused and change nothing; the promotion and the fence survive a kill -9 of either site.
+ * and both sites say `failed-over` (also on /metrics, through a real collector); a failover during
+ * a test failover, a second one and bad points are refused and change nothing; the promotion and
+ * the fence survive a kill -9 of either site, and the promoted volumes come back on the same
+ * addresses (on a new port, said in the status, only when theirs is taken).
  */
+import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { metrics } from "../../model/metrics.ts";
 import type { DrillRecord } from "../../replication/drills/drill-store.ts";
 import type { FailoverView } from "../../replication/failover/failover.ts";
 import type { RecoveryPoints } from "../../replication/images/recovery-point.ts";
+import { type Rig, scrape, startRig } from "../collector/support/exporter-rig.ts";
 import { BIN, EnginePair, qemuIo, runTool } from "../engine/harness.ts";
 import { waitFor } from "../support/process.ts";
 
@@ -17,12 +22,38 @@ const refusal = async (res: Response) => ({
   error: ((await res.json()) as { error: string }).error,
 });
 
+/** Phases of rpowatch_group_failover at 1 on /metrics, by site. */
+async function failoverPhases(rig: Rig): Promise<Record<string, string>> {
+  const { body } = await scrape(rig);
+  const at: Record<string, string> = {};
+  const line = new RegExp(`^${metrics.groupFailover.name}\\{.*site="([^"]+)".*phase="([^"]+)"\\} 1$`, "gm");
+  for (const m of body.matchAll(line)) at[m[1]!] = m[2]!;
+  return at;
+}
+
+/** Waits until /metrics shows these phases at these sites. */
+function phasesOnMetrics(rig: Rig, want: Record<string, string>): Promise<Record<string, string>> {
+  return waitFor(
+    async () => {
+      const at = await failoverPhases(rig);
+      return Object.entries(want).every(([site, phase]) => at[site] === phase) ? at : null;
+    },
+    { timeoutMs: 30_000, what: `failover phases ${JSON.stringify(want)} on /metrics` },
+  );
+}
+
 describe("failover of a consistency group", () => {
   let pair: EnginePair;
+  let rig: Rig;
   let failover: FailoverView;
+  let holder: Server | undefined;
 
   beforeAll(async () => {
     pair = await EnginePair.running();
+    rig = await startRig([
+      { name: "prod", url: `http://127.0.0.1:${pair.ports.control.production}` },
+      { name: "rec", url: `http://127.0.0.1:${pair.ports.control.recovery}` },
+    ]);
     await qemuIo(pair.nbdUri, ["write -P 0xaa 0 2M"]);
     await pair.caughtUp();
     expect((await pair.api("production", "POST", "/groups/g1/bookmarks", { name: "before-b" })).status).toBe(201);
@@ -38,7 +69,16 @@ describe("failover of a consistency group", () => {
   });
 
   afterAll(async () => {
+    holder?.close();
+    await rig?.stop();
     await pair?.close();
+  });
+
+  it("exports failover phase none at both sites before any failover", async () => {
+    expect(await phasesOnMetrics(rig, { "prod-a": "none", "rec-b": "none" })).toEqual({
+      "prod-a": "none",
+      "rec-b": "none",
+    });
   });
 
   it("refuses a failover while a test failover runs, and bad points, changing nothing", async () => {
@@ -149,6 +189,14 @@ describe("failover of a consistency group", () => {
     });
   });
 
+  it("shows the failover on /metrics: promoted at the recovery site, fenced at the old production site", async () => {
+    await phasesOnMetrics(rig, { "prod-a": "fenced", "rec-b": "promoted" });
+    const { body } = await scrape(rig);
+    // A state set: the other phases of the promoted group read 0.
+    for (const phase of ["none", "promoting", "fenced"])
+      expect(body).toMatch(new RegExp(`^${metrics.groupFailover.name}\\{.*site="rec-b".*phase="${phase}"\\} 0$`, "m"));
+  });
+
   it("records the failover as a drill with its point, measured RTO and operator's note", async () => {
     const drills = (await (await pair.api("recovery", "GET", "/drills")).json()) as DrillRecord[];
     const d = drills.find((x) => x.kind === "failover")!;
@@ -183,10 +231,39 @@ describe("failover of a consistency group", () => {
       "production",
       "promoted",
     ]);
-    await qemuIo(recovery.failover!.volumes![0]!.uri, ["read -P 0xaa 0 2M", "read -P 0xcc 4M 64k", "read -P 0 8M 1M"]);
+    // The same addresses as the failover answered: clients reconnect unchanged.
+    expect(recovery.failover!.volumes).toEqual(failover.volumes);
+    expect(recovery.failover!.previousPort).toBeUndefined();
+    await qemuIo(failover.volumes[0]!.uri, ["read -P 0xaa 0 2M", "read -P 0xcc 4M 64k", "read -P 0 8M 1M"]);
     const production = await pair.group("production");
     expect(production.state).toBe("failed-over");
     const write = await runTool("qemu-io", ["-f", "raw", "-c", "write -P 0xdd 0 4k", pair.nbdUri]);
     expect(`${write.stdout}${write.stderr}`).toMatch(/Operation not permitted/);
+  });
+
+  it("serves the promoted volumes on a new port, and says so in the status, when theirs is taken at restart", async () => {
+    const uri = new URL(failover.volumes[0]!.uri);
+    const port = Number(uri.port);
+    await pair.kill9("recovery");
+    holder = createServer();
+    await new Promise<void>((resolve, reject) => {
+      holder!.once("error", reject);
+      holder!.listen(port, "127.0.0.1", resolve);
+    });
+    await pair.start("recovery");
+    const recovery = await waitFor(
+      async () => {
+        const g = await pair.group("recovery");
+        return g.failover?.volumes ? g : null;
+      },
+      { timeoutMs: 30_000, what: "the promoted group served again" },
+    );
+    expect(recovery.failover!.previousPort).toBe(port);
+    const moved = recovery.failover!.volumes![0]!.uri;
+    expect(moved).not.toBe(failover.volumes[0]!.uri);
+    expect(moved).toMatch(/^nbd:\/\/127\.0\.0\.1:\d+\/vol1$/);
+    await qemuIo(moved, ["read -P 0xaa 0 2M", "read -P 0xcc 4M 64k"]);
+    expect(pair.logs()).toMatch(/the promoted volumes' port is taken/);
+    await phasesOnMetrics(rig, { "rec-b": "promoted" });
   });
 });
