@@ -1,7 +1,8 @@
 /**
  * DR readiness on the live NOC page, against `rpowatch start` running a real drill: per group the
  * time since its last successful test ("never tested" before any), the last drill's measured RTO
- * and the recovery state (off, image access, test failover), updated live as the drill runs.
+ * and the recovery state (off, image access, test failover, failed over), updated live as the
+ * drill runs and when the group fails over.
  */
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -69,5 +70,23 @@ describe("DR readiness on the live NOC page", () => {
     const rto = drill.groups.find((g) => g.name === "g1")?.recovery?.lastDrillRtoSeconds;
     expect(rto).toBeGreaterThan(0);
     expect(await text("drill-rto")).toBe(duration(rto));
+  });
+
+  it("shows a failover: failed over to the recovery site, its RTO, and an attention item", async () => {
+    const response = await fetch(`${stack.controlUrl("dr")}/groups/g1/failover`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ latest: true, operator: "noc-test" }),
+    });
+    expect(response.status).toBe(201);
+    const failover = (await response.json()) as { rtoSeconds: number };
+    await expect.poll(() => text("recovery-state"), { timeout: 30_000 }).toBe("failed over to dr");
+    expect(await row.locator("td.recovery-state span").getAttribute("class")).toBe("state warn");
+    await expect.poll(() => text("drill-rto"), { timeout: 30_000 }).toBe(duration(failover.rtoSeconds));
+    // A failover is not a test: the drill age stays the last test's.
+    expect(await text("drill-age")).toMatch(/ ago$/);
+    const attention = page.locator("#attention li", { hasText: "failed over to this site" });
+    await expect.poll(() => attention.count(), { timeout: 30_000 }).toBe(1);
+    expect(await attention.locator(".who").innerText()).toMatch(/\/ dr \/ g1$/);
   });
 });
