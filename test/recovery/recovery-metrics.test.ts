@@ -1,7 +1,7 @@
 /**
  * What the NOC sees of recovery operations: the engine's per-group recovery status (image access,
- * test-failover scratch, drills) flows through the collector to /metrics, and a group the engine
- * says nothing about (never drilled, production site) gets no series rather than zeros.
+ * test-failover scratch, drills, failover) flows through the collector to /metrics, and a group the
+ * engine says nothing about (never drilled, production site) gets no series rather than zeros.
  */
 import { describe, expect, it } from "vitest";
 import { Collector } from "../../collector/collector.ts";
@@ -29,6 +29,10 @@ describe("recovery status on /metrics", () => {
     }),
     groupStatus("web", ["www"], { recovery: { imageAccess: { mode: "off" } } }),
     groupStatus("legacy", ["disk"]),
+    groupStatus("erp", ["ledger"], {
+      state: "failed-over",
+      failover: { phase: "fenced", toSite: "lyon", sinceTimestamp: 990 },
+    }),
   ]);
   const lines = (name: string) => text.split("\n").filter((l) => l.startsWith(`${name}{`));
 
@@ -47,5 +51,16 @@ describe("recovery status on /metrics", () => {
     expect(lines(metrics.groupScratchUsed.name)).toEqual([expect.stringMatching(/group="db".* 900$/)]);
     expect(lines(metrics.groupScratchCapacity.name)).toEqual([expect.stringMatching(/group="db".* 1000$/)]);
     expect(lines(metrics.groupLastDrillRto.name)).toEqual([expect.stringMatching(/group="db".* 0\.25$/)]);
+  });
+
+  it("exports the failover phase as a state set: none for an engine group without a failover", () => {
+    const current = lines(metrics.groupFailover.name).filter((l) => l.endsWith(" 1"));
+    expect(current).toEqual([
+      expect.stringMatching(/group="db".*phase="none"/),
+      expect.stringMatching(/group="web".*phase="none"/),
+      expect.stringMatching(/group="legacy".*phase="none"/),
+      expect.stringMatching(/group="erp".*phase="fenced"/),
+    ]);
+    expect(lines(metrics.groupFailover.name).filter((l) => l.includes('group="erp"'))).toHaveLength(4);
   });
 });
