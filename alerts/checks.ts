@@ -219,4 +219,8 @@ export const CHECKS: Record<AlertKey, Check | null> = {
       if (used === undefined || !capacity) return null;
       return used / capacity > 0.8 ? { value: used / capacity, threshold: 0.8 } : null;
     }),
+  failedOverUnprotected: (ctx) =>
+    ctx.snapshot.groups
+      .filter((g) => g.raw.failover === "promoted")
+      .map((g) => ({ labels: { ...groupLabels(g), phase: "promoted" }, value: 1, threshold: 1 })),
 };

@@ -387,6 +387,21 @@ export const alerts = {
       "{{ $value }} record(s) of the journal of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) failed their checksum in the last hour and were never applied: a redo record not yet distributed stops distribution before it, a lost undo record moves the oldest recovery point past it. The journal's storage or the transfer is damaged.",
     oid: 23,
   }),
+  failedOverUnprotected: def({
+    name: "FailedOverUnprotected",
+    subject: "group",
+    severity: "warning",
+    expr: `${m.groupFailover.name}{phase="promoted"} == 1`,
+    // A failover is an operator's act; the hour is the time to reprotect before it is a finding.
+    for: "1h",
+    forIsGracePeriod: true,
+    valueUnit: "boolean",
+    threshold: 1,
+    summary: "Group {{ $labels.group }} failed over to site {{ $labels.site }} over an hour ago and is not reprotected",
+    description:
+      "Group {{ $labels.group }} (tenant {{ $labels.tenant }}) is served writable at site {{ $labels.site }} after a failover and is replicated nowhere: every write made there is at risk until the group is reprotected or failed back.",
+    oid: 24,
+  }),
 } as const satisfies Record<string, AlertDef>;
 
 export type AlertKey = keyof typeof alerts;

@@ -371,4 +371,17 @@ export const CASES: AlertTestCase[] = [
     firing: [{ at: "10m", instances: [{ labels: DB, value: 0.9, threshold: 0.8 }] }],
     silent: ["8m"],
   },
+  {
+    alert: "failedOverUnprotected",
+    name: "db is promoted at dr for 90 min without a reprotect; web fails over and is reprotected within the hour",
+    interval: "5m",
+    series: [
+      { series: sel(m.groupFailover.name, { ...DB, phase: "none" }), values: "1 0x18" },
+      { series: sel(m.groupFailover.name, { ...DB, phase: "promoted" }), values: "0 1x18" },
+      { series: sel(m.groupFailover.name, { ...WEB, phase: "promoted" }), values: "0 1x10 0x8" },
+      { series: sel(m.groupFailover.name, { ...WEB, phase: "none" }), values: "1 0x10 1x8" },
+    ],
+    firing: [{ at: "70m", instances: [{ labels: { ...DB, phase: "promoted" }, value: 1, threshold: 1 }] }],
+    silent: ["55m"],
+  },
 ];

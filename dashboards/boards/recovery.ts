@@ -133,6 +133,7 @@ export const recovery: DashboardSpec = {
           ],
           states: FAILOVER_PHASES,
           thresholds: THRESHOLDS.neutral,
+          alerts: ["failedOverUnprotected"],
           width: 24,
         },
         {

@@ -262,4 +262,32 @@ describe("built-in evaluator", () => {
     ev.evaluate(snapshot({ groups: [untested] }), NOW + 3600);
     expect(overdue().map((a) => a.annotations.summary)).toEqual(["Group db at site dr has never been tested"]);
   });
+
+  it("FailedOverUnprotected: a group promoted here for its grace hour fires, labelled like the state set; a fenced one never", () => {
+    const sent: Notification[] = [];
+    // A shortened `for` (embedded.alertFor) leaves the hour to reprotect as it is.
+    const ev = new AlertEvaluator({ notify: (n) => sent.push(n), forSeconds: 1 });
+    const at = (phase: "promoted" | "fenced", place = PLACE) => {
+      const g = group(0, "failed-over", place);
+      return { ...g, raw: { ...g.raw, failover: phase } };
+    };
+    const other = { ...PLACE, site: "prod" };
+    const unprotected = () =>
+      sent.flatMap((n) => n.payload.alerts).filter((a) => a.labels.alertname === "FailedOverUnprotected");
+    for (const t of [0, 2, 3599]) ev.evaluate(snapshot({ groups: [at("promoted"), at("fenced", other)] }), NOW + t);
+    expect(unprotected()).toEqual([]);
+    ev.evaluate(snapshot({ groups: [at("promoted"), at("fenced", other)] }), NOW + 3600);
+    expect(unprotected()).toMatchObject([
+      {
+        status: "firing",
+        labels: { severity: "warning", site: "dr", group: "db", phase: "promoted" },
+        annotations: {
+          summary: "Group db failed over to site dr over an hour ago and is not reprotected",
+          value: "1",
+        },
+      },
+    ]);
+    ev.evaluate(snapshot({ groups: [group(0, "active")] }), NOW + 3700);
+    expect(unprotected().map((a) => a.status)).toEqual(["firing", "resolved"]);
+  });
 });
