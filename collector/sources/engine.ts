@@ -25,6 +25,8 @@ export class EngineSource implements SourceAdapter {
   private backoff: number;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
+  /** The running polling loop; a loop whose token is no longer this one ends after its request. */
+  private pollLoop: symbol | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly inflight = new Set<AbortController>();
 
@@ -46,7 +48,6 @@ export class EngineSource implements SourceAdapter {
     this.sink = null;
     this.stopPolling();
     for (const timer of [this.reconnectTimer, this.idleTimer]) if (timer) clearTimeout(timer);
-    for (const controller of this.inflight) controller.abort();
     const socket = this.socket;
     this.socket = null;
     if (socket && socket.readyState !== WebSocket.CLOSED) {
@@ -115,10 +116,14 @@ export class EngineSource implements SourceAdapter {
   }
 
   private startPolling(): void {
-    if (this.pollTimer || !this.sink) return;
+    if (this.pollLoop || !this.sink) return;
+    // A token per loop: a request still under way when polling stops must not schedule the next
+    // one, not even after a later stop-start cycle has begun a loop of its own.
+    const loop = Symbol("poll loop");
+    this.pollLoop = loop;
     const tick = async (): Promise<void> => {
       await this.poll();
-      if (this.pollTimer) this.pollTimer = setTimeout(tick, this.config.pollInterval * 1000);
+      if (this.pollLoop === loop) this.pollTimer = setTimeout(tick, this.config.pollInterval * 1000);
     };
     this.pollTimer = setTimeout(tick, 0);
   }
@@ -126,6 +131,9 @@ export class EngineSource implements SourceAdapter {
   private stopPolling(): void {
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.pollTimer = null;
+    this.pollLoop = null;
+    // The stream's data wins over a request still under way (poll discards its answer): end it.
+    for (const controller of this.inflight) controller.abort();
   }
 
   private async poll(): Promise<void> {

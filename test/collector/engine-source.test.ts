@@ -51,18 +51,21 @@ describe("engine source against a status server", () => {
     await waitFor(() => collector.current().volumes.length === 1, { timeoutMs: 10_000, what: "polled snapshot" });
     expect(server.statusRequests).toBeGreaterThan(0);
 
-    // The stream comes back: the adapter reconnects and polling stops.
+    // The stream comes back: the adapter reconnects and polling stops. The server accepting the
+    // stream is not the adapter reading it: only data the stream alone carries (GET /status still
+    // answers one volume) shows that the adapter has switched, and polls are counted from there.
     server.refuseStream = false;
     await waitFor(() => server.streamClients() === 1, { timeoutMs: 10_000, what: "reconnected stream" });
-    const polls = server.statusRequests;
-    server.status = siteStatus([groupStatus("db", ["data", "logs", "tmp"])], 1_700_000_020);
-    server.push();
+    server.push(siteStatus([groupStatus("db", ["data", "logs", "tmp"])], 1_700_000_020));
     await waitFor(() => collector.current().volumes.length === 3, {
       timeoutMs: 10_000,
       what: "streamed snapshot after reconnect",
     });
+    const polls = server.statusRequests;
+    // Three poll intervals: a loop still polling would have asked again by now.
     await new Promise((r) => setTimeout(r, 300));
     expect(server.statusRequests).toBe(polls);
+    expect(collector.current().volumes).toHaveLength(3);
   });
 
   it("marks the source down, keeps its last data and counts errors when the site stops answering", async () => {

@@ -11,8 +11,8 @@ import type { SiteStatus, StreamMessage } from "../../../replication/status.ts";
 export interface StatusServer {
   url: string;
   status: SiteStatus;
-  /** Sends the current status to every stream client. */
-  push(): void;
+  /** Sends `status` (the current one by default) to every stream client; GET /status is unchanged. */
+  push(status?: SiteStatus): void;
   /** Refuse (true) or accept stream connections. */
   refuseStream: boolean;
   streamClients(): number;
@@ -45,8 +45,8 @@ export async function startStatusServer(initial: SiteStatus): Promise<StatusServ
     status: initial,
     refuseStream: false,
     statusRequests: 0,
-    push() {
-      const frame = JSON.stringify({ type: "snapshot", status: self.status } satisfies StreamMessage);
+    push(status = self.status) {
+      const frame = JSON.stringify({ type: "snapshot", status } satisfies StreamMessage);
       for (const client of wss.clients) client.send(frame);
     },
     streamClients: () => wss.clients.size,
