@@ -15,6 +15,8 @@ export interface StatusServer {
   push(status?: SiteStatus): void;
   /** Refuse (true) or accept stream connections. */
   refuseStream: boolean;
+  /** Answer GET /status with 503 (true) or with the status. */
+  failStatus: boolean;
   streamClients(): number;
   dropStreams(): void;
   statusRequests: number;
@@ -26,7 +28,8 @@ export async function startStatusServer(initial: SiteStatus): Promise<StatusServ
   const server: Server = createServer((req, res) => {
     if (req.url === "/status") {
       self.statusRequests++;
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(self.status));
+      if (self.failStatus) res.writeHead(503).end();
+      else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(self.status));
     } else res.writeHead(404).end();
   });
   server.on("upgrade", (req, socket, head) => {
@@ -44,6 +47,7 @@ export async function startStatusServer(initial: SiteStatus): Promise<StatusServ
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     status: initial,
     refuseStream: false,
+    failStatus: false,
     statusRequests: 0,
     push(status = self.status) {
       const frame = JSON.stringify({ type: "snapshot", status } satisfies StreamMessage);
