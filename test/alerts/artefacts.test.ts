@@ -155,8 +155,9 @@ describe("the checks docs/operations.md tells an operator to run", () => {
   });
 
   it.each(commands)("%s", async (command) => {
-    for (const tool of ["promtool", "amtool", "smilint"])
-      if (command.includes(tool)) requireBinary(`/usr/bin/${tool}`, tool);
+    const packages = { promtool: "prometheus", amtool: "prometheus-alertmanager", smilint: "smitools" };
+    for (const [tool, pkg] of Object.entries(packages))
+      if (command.includes(tool)) requireBinary(`/usr/bin/${tool}`, pkg);
     const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" };
     const out = await runCommand("/bin/sh", ["-c", command], { cwd: ROOT, env });
     if (command.includes("smilint")) expect(out).toBe("");
