@@ -19,6 +19,8 @@ export class EngineSource implements SourceAdapter {
   readonly kind = "engine";
   readonly name: string;
   readonly staleAfterSeconds: number;
+  /** A hung site keeps its socket open and says nothing: past this, it is down, not only stale. */
+  private readonly idleSeconds: number;
   private sink: SourceSink | null = null;
   private socket: WebSocket | null = null;
   private streaming = false;
@@ -36,6 +38,7 @@ export class EngineSource implements SourceAdapter {
   ) {
     this.name = config.name;
     this.staleAfterSeconds = Math.max(STREAM_SNAPSHOT_INTERVAL_SECONDS, config.pollInterval) + config.timeout;
+    this.idleSeconds = config.streamIdleTimeout ?? STREAM_SNAPSHOT_INTERVAL_SECONDS + config.timeout;
     this.backoff = config.reconnectMin;
   }
 
@@ -110,9 +113,9 @@ export class EngineSource implements SourceAdapter {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const socket = this.socket;
     this.idleTimer = setTimeout(() => {
-      this.sink?.failure(new Error(`engine stream: no message for ${this.config.streamIdleTimeout} s`));
+      this.sink?.failure(new Error(`engine stream: no message for ${this.idleSeconds} s`));
       socket?.terminate();
-    }, this.config.streamIdleTimeout * 1000);
+    }, this.idleSeconds * 1000);
   }
 
   private startPolling(): void {

@@ -141,6 +141,13 @@ describe("a production site that stops reporting", () => {
     process.kill(pair.production.process.pid, "SIGSTOP");
     try {
       expectConservative(await conservativeScrape(since));
+      // Its open, silent stream is a dead one after a heartbeat plus the timeout: the source is down
+      // (what SourceDown pages on), not only stale.
+      await waitFor(async () => sample((await scrape(rig)).body, "sourceUp", { kind: "engine" }) === 0, {
+        timeoutMs: Math.max(0, (STALE_AFTER_SECONDS + SLACK_SECONDS) * 1000 - (performance.now() - since)),
+        intervalMs: 100,
+        what: "the frozen source down",
+      });
       await expectConservativeOnNocPage(since);
       await expectRpoGrowing();
     } finally {

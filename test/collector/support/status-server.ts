@@ -1,6 +1,6 @@
 /**
- * A real HTTP + WebSocket server speaking the engine's status contract (GET /status, WS /stream)
- * from a SiteStatus the test controls, for adapter behaviour the real engine cannot be made to
+ * A real HTTP + WebSocket server speaking the engine's status contract (GET /status, WS /stream
+ * with a snapshot on connect and every second after) from a SiteStatus the test controls, for adapter behaviour the real engine cannot be made to
  * show on demand (a stream that dies while /status still answers). Not a mock: real sockets.
  */
 import { createServer, type Server } from "node:http";
@@ -11,7 +11,10 @@ import type { SiteStatus, StreamMessage } from "../../../replication/status.ts";
 export interface StatusServer {
   url: string;
   status: SiteStatus;
-  /** Sends `status` (the current one by default) to every stream client; GET /status is unchanged. */
+  /**
+   * Sends `status` (the current one by default) to every stream client, and every second from then
+   * on, as the engine repeats its snapshot; GET /status is unchanged.
+   */
   push(status?: SiteStatus): void;
   /** Refuse (true) or accept stream connections. */
   refuseStream: boolean;
@@ -38,10 +41,17 @@ export async function startStatusServer(initial: SiteStatus): Promise<StatusServ
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const message: StreamMessage = { type: "snapshot", status: self.status };
-      ws.send(JSON.stringify(message));
+      streamed = undefined;
+      ws.send(frame(self.status));
     });
   });
+  const frame = (status: SiteStatus) => JSON.stringify({ type: "snapshot", status } satisfies StreamMessage);
+  /** What the stream last pushed, repeated by the heartbeat; the current status when nothing was. */
+  let streamed: SiteStatus | undefined;
+  const heartbeat = setInterval(() => {
+    for (const client of wss.clients) client.send(frame(streamed ?? self.status));
+  }, 1000);
+  heartbeat.unref();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const self: StatusServer = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -50,8 +60,8 @@ export async function startStatusServer(initial: SiteStatus): Promise<StatusServ
     failStatus: false,
     statusRequests: 0,
     push(status = self.status) {
-      const frame = JSON.stringify({ type: "snapshot", status } satisfies StreamMessage);
-      for (const client of wss.clients) client.send(frame);
+      streamed = status;
+      for (const client of wss.clients) client.send(frame(status));
     },
     streamClients: () => wss.clients.size,
     dropStreams() {
@@ -59,6 +69,7 @@ export async function startStatusServer(initial: SiteStatus): Promise<StatusServ
     },
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(heartbeat);
         for (const client of wss.clients) client.terminate();
         server.closeAllConnections();
         server.close(() => resolve());
