@@ -8,7 +8,7 @@ import { isGroupRpo } from "../collector/derive/rpo.ts";
 import { dataAgeSeconds } from "../collector/derive/staleness.ts";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
 import { parseDuration } from "../lib/units.ts";
-import { type AlertKey, CORRUPT_WINDOW } from "../model/alerts.ts";
+import { type AlertKey, CORRUPT_WINDOW, JOURNAL_TREND } from "../model/alerts.ts";
 import type { GroupState } from "../model/entities.ts";
 
 export interface Instance {
@@ -121,17 +121,23 @@ export const CHECKS: Record<AlertKey, Check | null> = {
         value: l.derived.utilizationRatio,
         threshold: 0.9,
       })),
-  // As the rule: the 6 h trend of one full window's size, which a young journal's fill-up leaves
-  // flat. The rule forecasts 24 h from 6 h of history; with less (after a start) the forecast
-  // reaches no farther than four times what it rests on, so a one-time step (the journal's bytes
-  // per change rising as writes begin to overwrite) weighs at most four times its size.
+  // As the rule (model/alerts.ts JOURNAL_TREND): a day ahead at the 6 h trend of one full window's
+  // size, while the last hour's trend foresees the same, once the journal is two hours old. A
+  // young journal's one-time rise in bytes per change has levelled off by then and the last hour
+  // is flat; growth that goes on is seen in both.
   journalFillingUp: (ctx) =>
     ctx.snapshot.journals.flatMap((j) => {
-      const { fullWindowBytes: full, fullWindowGrowthBytesPerSecond: growth, fullWindowTrendSeconds: span } = j.derived;
-      if (full === undefined || growth === undefined || span === undefined) return [];
-      const predicted = full + growth * Math.min(DAY, 4 * span);
-      return predicted > j.raw.capacityBytes
-        ? [{ labels: groupLabels(j), value: predicted, threshold: j.raw.capacityBytes }]
+      const d = j.derived;
+      const full = d.fullWindowBytes;
+      const growth = d.fullWindowGrowthBytesPerSecond;
+      const recent = d.fullWindowRecentGrowthBytesPerSecond;
+      const span = d.fullWindowTrendSeconds;
+      if (full === undefined || growth === undefined || recent === undefined || span === undefined) return [];
+      if (span < JOURNAL_TREND.minHistorySeconds) return [];
+      const capacity = j.raw.capacityBytes;
+      const predicted = full + growth * DAY;
+      return predicted > capacity && full + recent * DAY > capacity
+        ? [{ labels: groupLabels(j), value: predicted, threshold: capacity }]
         : [];
     }),
   protectionWindowShort: windowCheck(0.85),

@@ -5,7 +5,7 @@
  * so a volume that disappears leaves neither exported series nor memory behind.
  */
 import { type CounterState, counterValue, foldCounter } from "./derive/counter.ts";
-import { type Point, windowSlope } from "./derive/rate.ts";
+import { leastSquaresSlope, type Point, windowSlope } from "./derive/rate.ts";
 
 /** Points per window: enough for a stable slope, few enough for 10,000 volumes. */
 const POINTS_PER_WINDOW = 16;
@@ -64,13 +64,14 @@ export class EntityMemory {
   }
 
   /**
-   * Records a gauge whose trend is wanted over a longer window than the rate window (hours, for a
-   * forecast a day ahead): d(value)/dt over it, and the seconds of history that slope rests on.
+   * Records a gauge whose trend is wanted over another window than the rate window (hours, for a
+   * forecast a day ahead): its least-squares d(value)/dt over it, as PromQL's deriv(), and the
+   * seconds of history that slope rests on.
    */
   trend(slot: number, t: number, value: number, windowSeconds: number): { slope: number; spanSeconds: number } {
     const s = this.slot(slot);
     this.record(s.points, t, value, windowSeconds);
-    return { slope: windowSlope(s.points), spanSeconds: t - s.points[0]!.t };
+    return { slope: leastSquaresSlope(s.points), spanSeconds: t - s.points[0]!.t };
   }
 
   private slot(index: number): Slot {

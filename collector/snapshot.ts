@@ -83,7 +83,9 @@ export interface JournalDerived {
   fullWindowBytes?: number;
   /** d(fullWindowBytes)/dt over the last 6 h (as JournalFillingUp's rule): how fast the journal a full window needs grows. */
   fullWindowGrowthBytesPerSecond?: number;
-  /** Seconds of history that growth rests on: up to 6 h, less after a start. */
+  /** The same over the last hour: whether that growth goes on. */
+  fullWindowRecentGrowthBytesPerSecond?: number;
+  /** Seconds of history the 6 h growth rests on: up to 6 h, less after a start. */
   fullWindowTrendSeconds?: number;
   /** Monotonic trim counters (resets folded in). */
   trimmedBytesByTime: number;

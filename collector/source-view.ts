@@ -2,6 +2,8 @@
  * Turns one source's raw snapshot into its part of the ModelSnapshot: places every series, folds
  * counters, and computes the derived figures with the pure functions of derive/.
  */
+
+import { JOURNAL_TREND } from "../model/alerts.ts";
 import { bottleneck, drainForecast, totalBacklog } from "./derive/backlog.ts";
 import { groupStateShown } from "./derive/group-state.ts";
 import { fullWindowBytes, journalFigures } from "./derive/journal.ts";
@@ -57,7 +59,15 @@ function linksUpBySite(links: readonly LinkSample[]): Map<string, boolean> {
 
 /** Slots of each entity's memory. */
 const VOLUME = { written: 0, ops: 1, trimmed: 2 } as const;
-const GROUP = { backlog: 0, journalUsed: 1, trimmedByTime: 2, trimmedBySpace: 3, corrupt: 4, fullWindow: 5 } as const;
+const GROUP = {
+  backlog: 0,
+  journalUsed: 1,
+  trimmedByTime: 2,
+  trimmedBySpace: 3,
+  corrupt: 4,
+  fullWindow: 5,
+  fullWindowRecent: 6,
+} as const;
 const LINK = { wire: 0, raw: 1, reconnects: 2, authFailures: 3 } as const;
 const INTERFACE = { receive: 0, transmit: 1 } as const;
 
@@ -126,12 +136,16 @@ function addGroup(
   if (journal) view.journals.push(journalView(place, journal, t, m));
 }
 
-/** The range JournalFillingUp's rule forecasts from (model/alerts.ts): 6 h. */
-const TREND_WINDOW_SECONDS = 6 * 3600;
-const fullWindowTrend = (trend: { slope: number; spanSeconds: number }) => ({
-  fullWindowGrowthBytesPerSecond: trend.slope,
-  fullWindowTrendSeconds: trend.spanSeconds,
-});
+/** A full window's trends over JournalFillingUp's two ranges (model/alerts.ts JOURNAL_TREND). */
+function fullWindowTrends(m: EntityMemory, t: number, fullWindow: number) {
+  const trend = m.trend(GROUP.fullWindow, t, fullWindow, JOURNAL_TREND.rangeSeconds);
+  const recent = m.trend(GROUP.fullWindowRecent, t, fullWindow, JOURNAL_TREND.recentSeconds);
+  return {
+    fullWindowGrowthBytesPerSecond: trend.slope,
+    fullWindowRecentGrowthBytesPerSecond: recent.slope,
+    fullWindowTrendSeconds: trend.spanSeconds,
+  };
+}
 
 function journalView(place: GroupPlace, j: JournalSample, t: number, m: EntityMemory): JournalView {
   const fillRate = m.gauge(GROUP.journalUsed, t, j.usedBytes);
@@ -149,7 +163,7 @@ function journalView(place: GroupPlace, j: JournalSample, t: number, m: EntityMe
     derived: {
       ...figures,
       fullWindowBytes: fullWindow,
-      ...(fullWindow !== undefined && fullWindowTrend(m.trend(GROUP.fullWindow, t, fullWindow, TREND_WINDOW_SECONDS))),
+      ...(fullWindow !== undefined && fullWindowTrends(m, t, fullWindow)),
       fillRateBytesPerSecond: fillRate,
       trimmedBytesByTime: m.total(GROUP.trimmedByTime, j.trimmedBytesByTime),
       trimmedBytesBySpace: m.total(GROUP.trimmedBySpace, j.trimmedBytesBySpace),

@@ -64,6 +64,23 @@ export const SUBJECT_LABELS: Record<AlertSubject, readonly string[]> = {
 const SYNCING_STATE = `${m.groupState.name}{state=~"initializing|resyncing"} == 1`;
 const BY_GROUP = "on(tenant, site, group, source)";
 const DAY = 86400;
+
+/**
+ * JournalFillingUp's forecast (the rule, and the built-in check through the collector's trends):
+ * a day ahead from the trend of the last `rangeSeconds`, only while the trend of the last
+ * `recentSeconds` foresees the same, and only once the journal has held a window for
+ * `minHistorySeconds`. A journal's bytes per change rise once after a start (undo records of
+ * never-written blocks carry no payload, docs/journal.md) and level off when the volumes have all
+ * been overwritten: 180 -> 300 MiB a full window within ~30 min on the default stack
+ * (docs/runbooks.md). A linear forecast of that rise reaches past the 632 MiB journal for hours,
+ * although it has stopped; growth that goes on shows in the last hour as well.
+ */
+export const JOURNAL_TREND = { rangeSeconds: 6 * 3600, recentSeconds: 3600, minHistorySeconds: 2 * 3600 } as const;
+const hours = (seconds: number) => `${seconds / 3600}h`;
+/** Bytes one full protection window takes at the journal's present fill (collector/derive/journal.ts). */
+const FULL_WINDOW = `(${m.journalUsed.name} / (${m.journalWindowRatio.name} > 0))`;
+const fullWindowForecast = (rangeSeconds: number) =>
+  `predict_linear(${FULL_WINDOW}[${hours(rangeSeconds)}:1m], ${DAY}) > ${m.journalCapacity.name}`;
 /** How long JournalCorruptRecords stays up after the corrupt-record counter last rose. */
 export const CORRUPT_WINDOW = "1h";
 
@@ -169,14 +186,15 @@ export const alerts = {
     // The trend is that of the size of one full protection window (used / window ratio), not of
     // the bytes used: a journal that trims by age fills for one window after a start and then levels
     // off, and a forecast of its used bytes would carry that fill-up for the 6 h it stays in range.
-    // A full window's size is flat through the fill-up and grows only with the change rate.
-    expr: `predict_linear((${m.journalUsed.name} / (${m.journalWindowRatio.name} > 0))[6h:1m], ${DAY}) > ${m.journalCapacity.name}`,
+    // A full window's size is flat through the fill-up; its one-time rise after a start (bytes per
+    // change, JOURNAL_TREND) is over before the journal is old enough, and the last hour is flat.
+    expr: `${fullWindowForecast(JOURNAL_TREND.rangeSeconds)} and ${fullWindowForecast(JOURNAL_TREND.recentSeconds)} and ${m.journalWindowRatio.name} offset ${hours(JOURNAL_TREND.minHistorySeconds)} > 0`,
     for: "15m",
     valueUnit: "bytes",
     threshold: { metric: m.journalCapacity.name, factor: 1 },
     summary: "Journal of group {{ $labels.group }} at site {{ $labels.site }} will be full within 24 hours",
     description:
-      "At the growth of the last 6 hours a full protection window of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) takes {{ $value }} bytes of journal in 24 hours, past its capacity; history will then be trimmed for space.",
+      "At the growth of the last 6 hours, still going on in the last hour, a full protection window of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) takes {{ $value }} bytes of journal in 24 hours, past its capacity; history will then be trimmed for space.",
     oid: 8,
   }),
   protectionWindowShort: def({

@@ -7,6 +7,7 @@
 import type { AlertKey } from "../../model/alerts.ts";
 import { LINK_STATES, type LinkState } from "../../model/entities.ts";
 import { metrics as m } from "../../model/metrics.ts";
+import { defaultStackJournal, type JournalMinutes, promValues } from "./journal-series.ts";
 
 export interface ExpectedInstance {
   labels: Record<string, string>;
@@ -44,6 +45,23 @@ const linkStates = (labels: Labels, values: Partial<Record<LinkState, string>>) 
     series: sel(m.linkState.name, { ...labels, state }),
     values: values[state] ?? "0x12",
   }));
+
+/** A JournalFillingUp case on group db over a journal given minute by minute. */
+const journalCase = (
+  name: string,
+  j: JournalMinutes,
+  expect: Pick<AlertTestCase, "firing" | "silent">,
+): AlertTestCase => ({
+  alert: "journalFillingUp",
+  name,
+  interval: "1m",
+  series: [
+    { series: sel(m.journalUsed.name, DB), values: promValues(j.used) },
+    { series: sel(m.journalCapacity.name, DB), values: `${j.capacity}x${j.used.length}` },
+    { series: sel(m.journalWindowRatio.name, DB), values: promValues(j.ratio) },
+  ],
+  ...expect,
+});
 
 export const CASES: AlertTestCase[] = [
   {
@@ -137,18 +155,18 @@ export const CASES: AlertTestCase[] = [
   },
   {
     alert: "journalFillingUp",
-    name: "db holds its window yet grows 1 kB a minute and will pass 1.5 MB within a day (a runaway); web, still filling toward its window, grows as fast but a full window fits",
+    name: "db holds its window yet grows 1 kB a minute and will pass 1.5 MB within a day (a runaway), fired once it is two hours old; web, filling toward its window until 100m, then holding it, has a full window that fits",
     interval: "1m",
     series: [
-      { series: sel(m.journalUsed.name, DB), values: "0+1000x100" },
-      { series: sel(m.journalCapacity.name, DB), values: "1500000x100" },
-      { series: sel(m.journalWindowRatio.name, DB), values: "1x100" },
-      { series: sel(m.journalUsed.name, { ...DB, group: "web" }), values: "0+1000x100" },
-      { series: sel(m.journalCapacity.name, { ...DB, group: "web" }), values: "1500000x100" },
-      { series: sel(m.journalWindowRatio.name, { ...DB, group: "web" }), values: "0+0.01x100" },
+      { series: sel(m.journalUsed.name, DB), values: "0+1000x200" },
+      { series: sel(m.journalCapacity.name, DB), values: "1500000x200" },
+      { series: sel(m.journalWindowRatio.name, DB), values: "1x200" },
+      { series: sel(m.journalUsed.name, WEB), values: "0+1000x100 100000x100" },
+      { series: sel(m.journalCapacity.name, WEB), values: "1500000x200" },
+      { series: sel(m.journalWindowRatio.name, WEB), values: "0+0.01x100 1x100" },
     ],
-    firing: [{ at: "76m", instances: [{ labels: DB, value: 1516000, threshold: 1500000 }] }],
-    silent: ["70m"],
+    firing: [{ at: "135m", instances: [{ labels: DB, value: 1575000, threshold: 1500000 }] }],
+    silent: ["76m", "120m", "134m"],
   },
   {
     alert: "journalFillingUp",
@@ -162,6 +180,23 @@ export const CASES: AlertTestCase[] = [
     firing: [],
     silent: ["30m", "80m", "120m", "240m", "359m"],
   },
+  journalCase(
+    "the default stack's journal wraps: a full window rises 180 -> 300 MiB in its first half hour, as the volumes are first overwritten, then holds (healthy: it fits 632 MiB)",
+    defaultStackJournal(7 * 60),
+    {
+      firing: [],
+      silent: ["10m", "20m", "30m", "45m", "1h", "90m", "2h", "135m", "150m", "3h", "4h", "5h", "6h", "7h"],
+    },
+  ),
+  journalCase(
+    "the same journal, its change rate rising all along: a full window grows 0.3 MiB a minute, 432 MiB a day, past 632 MiB; fired once it is two hours old",
+    defaultStackJournal(4 * 60, 0.3),
+    {
+      // At 2h1m the journal has held a window for two hours (it held none at minute 0); 15m `for`.
+      firing: [{ at: "136m", instances: [{ labels: DB, value: 1010223554, threshold: 632 * 1024 ** 2 }] }],
+      silent: ["1h", "135m"],
+    },
+  ),
   {
     alert: "protectionWindowShort",
     name: "db covers 80% of its window; the new group is still initializing",

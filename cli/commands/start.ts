@@ -57,7 +57,6 @@ export function registerStart(program: Command): void {
               tenant: config.tenant,
               pollInterval: 5,
               timeout: 5,
-              streamIdleTimeout: 15,
               reconnectMin: 0.5,
               reconnectMax: 30,
             });

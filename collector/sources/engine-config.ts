@@ -15,8 +15,11 @@ export const engineSourceConfig = z
     pollInterval: duration.default(5),
     /** Bound on each request and on the stream handshake; a hung site fails the attempt, not the collector. */
     timeout: duration.default(5),
-    /** The stream is considered dead when no message arrives for this long. */
-    streamIdleTimeout: duration.default(15),
+    /**
+     * The stream is considered dead (the source down) when no message arrives for this long;
+     * default: the stream's snapshot interval (1 s) plus `timeout`, when its data turns stale too.
+     */
+    streamIdleTimeout: duration.optional(),
     /** Reconnect backoff of the stream: starts at min, doubles up to max. */
     reconnectMin: duration.default(0.5),
     reconnectMax: duration.default(30),

@@ -19,12 +19,16 @@ export class EngineSource implements SourceAdapter {
   readonly kind = "engine";
   readonly name: string;
   readonly staleAfterSeconds: number;
+  /** A hung site keeps its socket open and says nothing: past this, it is down, not only stale. */
+  private readonly idleSeconds: number;
   private sink: SourceSink | null = null;
   private socket: WebSocket | null = null;
   private streaming = false;
   private backoff: number;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
+  /** The running polling loop; a loop whose token is no longer this one ends after its request. */
+  private pollLoop: symbol | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly inflight = new Set<AbortController>();
 
@@ -34,6 +38,7 @@ export class EngineSource implements SourceAdapter {
   ) {
     this.name = config.name;
     this.staleAfterSeconds = Math.max(STREAM_SNAPSHOT_INTERVAL_SECONDS, config.pollInterval) + config.timeout;
+    this.idleSeconds = config.streamIdleTimeout ?? STREAM_SNAPSHOT_INTERVAL_SECONDS + config.timeout;
     this.backoff = config.reconnectMin;
   }
 
@@ -46,7 +51,6 @@ export class EngineSource implements SourceAdapter {
     this.sink = null;
     this.stopPolling();
     for (const timer of [this.reconnectTimer, this.idleTimer]) if (timer) clearTimeout(timer);
-    for (const controller of this.inflight) controller.abort();
     const socket = this.socket;
     this.socket = null;
     if (socket && socket.readyState !== WebSocket.CLOSED) {
@@ -109,16 +113,20 @@ export class EngineSource implements SourceAdapter {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const socket = this.socket;
     this.idleTimer = setTimeout(() => {
-      this.sink?.failure(new Error(`engine stream: no message for ${this.config.streamIdleTimeout} s`));
+      this.sink?.failure(new Error(`engine stream: no message for ${this.idleSeconds} s`));
       socket?.terminate();
-    }, this.config.streamIdleTimeout * 1000);
+    }, this.idleSeconds * 1000);
   }
 
   private startPolling(): void {
-    if (this.pollTimer || !this.sink) return;
+    if (this.pollLoop || !this.sink) return;
+    // A token per loop: a request still under way when polling stops must not schedule the next
+    // one, not even after a later stop-start cycle has begun a loop of its own.
+    const loop = Symbol("poll loop");
+    this.pollLoop = loop;
     const tick = async (): Promise<void> => {
       await this.poll();
-      if (this.pollTimer) this.pollTimer = setTimeout(tick, this.config.pollInterval * 1000);
+      if (this.pollLoop === loop) this.pollTimer = setTimeout(tick, this.config.pollInterval * 1000);
     };
     this.pollTimer = setTimeout(tick, 0);
   }
@@ -126,6 +134,9 @@ export class EngineSource implements SourceAdapter {
   private stopPolling(): void {
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.pollTimer = null;
+    this.pollLoop = null;
+    // The stream's data wins over a request still under way (poll discards its answer): end it.
+    for (const controller of this.inflight) controller.abort();
   }
 
   private async poll(): Promise<void> {

@@ -6,6 +6,8 @@ import { applyDelta, emptyState, fromSnapshot, KEYS } from "./state.js";
 import { NOC_THRESHOLDS as T } from "./thresholds.js";
 
 let state = emptyState();
+/** performance.now() when `state` last came from the collector: the page's clock runs on from there. */
+let receivedAt = performance.now();
 /** Alerts firing in the built-in evaluator, from the feed's `alerts` messages (docs/exporter.md). */
 let firingAlerts = [];
 const $ = (id) => document.getElementById(id);
@@ -48,6 +50,37 @@ const STATE_LEVEL = {
   unknown: "unknown",
 };
 const stateLevel = (state) => STATE_LEVEL[state] ?? "warn";
+
+/** The render instant on the collector's clock: the snapshot's time plus the time since it came. */
+const renderTime = () => state.timestamp + (performance.now() - receivedAt) / 1000;
+
+/**
+ * Whether a source is down or its data older than it promises (collector/derive/staleness.ts); a
+ * bound of +Inf arrives as null in JSON: such a source is never stale by age.
+ */
+function sourceStale(name, now) {
+  const s = state.sources.get(name);
+  if (s === undefined) return false;
+  const age = s.dataTimestamp > 0 ? now - s.dataTimestamp : Number.POSITIVE_INFINITY;
+  return !s.up || (typeof s.staleAfterSeconds === "number" && age > s.staleAfterSeconds);
+}
+
+/**
+ * A group view's RPO at `now`, as /metrics renders it (collector/derive/rpo.ts rpoAt): the oldest
+ * pending write has aged since it was observed; once the source is stale the data at risk grows
+ * from the last figure even from 0. Nothing pending stays 0 while the source reports.
+ */
+function rpoAt(g, now) {
+  const d = g.derived;
+  const grows = sourceStale(g.source, now) || d.rpoSeconds > 0;
+  return grows ? d.rpoSeconds + Math.max(0, now - d.observedTimestamp) : 0;
+}
+
+/** RPO over its target (collector/derive/rpo.ts rpoTargetRatio). */
+function targetRatio(rpo, target) {
+  if (target > 0) return rpo / target;
+  return rpo > 0 ? Number.POSITIVE_INFINITY : 0;
+}
 
 /** A site's side of a group row: site name, the group's state there, and its source if down. */
 function siteHealth(view, siteName) {
@@ -92,7 +125,7 @@ function recoveryState(row) {
 function readinessCells(row) {
   const view = row.recovery ?? row.production;
   const drill = view.raw.lastTestFailoverTimestamp;
-  const age = drill === undefined ? undefined : Math.max(0, state.timestamp - drill);
+  const age = drill === undefined ? undefined : Math.max(0, renderTime() - drill);
   const ageCell =
     drill === undefined
       ? el("span", "never tested", "drill warn")
@@ -109,11 +142,14 @@ function readinessCells(row) {
 function renderGroups() {
   const journalOf = (g) => (g ? state.journals.get(placeKey(g)) : undefined);
   const rows = pairGroups(state.groups.values(), (g) => journalOf(g) !== undefined);
-  const ratio = (row) => row.production.derived.rpoTargetRatio ?? Infinity;
+  const now = renderTime();
+  const rpo = (row) => rpoAt(row.production, now);
+  const ratio = (row) => targetRatio(rpo(row), row.production.raw.rpoTargetSeconds);
   rows.sort((a, b) => ratio(b) - ratio(a));
   const trs = rows.map((row) => {
     const p = row.production;
     const d = p.derived;
+    const rpoRatio = ratio(row);
     const journal = journalOf(row.recovery) ?? journalOf(p);
     // An unknown state means the RPO is the last measured one, still growing: a lower bound.
     const atLeast = d.state === "unknown" ? "≥ " : "";
@@ -125,9 +161,9 @@ function renderGroups() {
       cell(siteHealth(row.recovery, row.recoverySite), "recovery"),
       cell(
         bar(
-          d.rpoTargetRatio,
-          level(d.rpoTargetRatio, T.rpoRatio),
-          `${atLeast}${duration(d.rpoSeconds)} / ${duration(p.raw.rpoTargetSeconds)}`,
+          rpoRatio,
+          level(rpoRatio, T.rpoRatio),
+          `${atLeast}${duration(rpo(row))} / ${duration(p.raw.rpoTargetSeconds)}`,
         ),
         "rpo",
       ),
@@ -184,13 +220,13 @@ const LEVEL_RANK = { crit: 0, unknown: 0, warn: 1, info: 2 };
  * or stale, journals filling, and the alerts the built-in evaluator fires.
  */
 function attentionItems() {
-  const now = state.timestamp;
+  const now = renderTime();
   const items = [];
   for (const g of state.groups.values()) {
     // Only the production side's RPO is the group's (a recovery site's is an upper bound).
-    const lvl = g.raw.role === "recovery" ? "ok" : level(g.derived.rpoTargetRatio, T.rpoRatio);
-    if (lvl !== "ok")
-      items.push([lvl, `RPO ${percent(g.derived.rpoTargetRatio)} of target`, `${g.tenant} / ${g.site} / ${g.group}`]);
+    const ratio = targetRatio(rpoAt(g, now), g.raw.rpoTargetSeconds);
+    const lvl = g.raw.role === "recovery" ? "ok" : level(ratio, T.rpoRatio);
+    if (lvl !== "ok") items.push([lvl, `RPO ${percent(ratio)} of target`, `${g.tenant} / ${g.site} / ${g.group}`]);
     // Served writable at the site it failed over to, and replicated nowhere until reprotected.
     if (g.raw.failover === "promoted")
       items.push([
@@ -271,6 +307,7 @@ function connect() {
       socket.close(); // missed an update: reconnecting brings a fresh snapshot
       return;
     }
+    if (message.type !== "alerts") receivedAt = performance.now();
     render();
   });
   socket.addEventListener("close", () => {
@@ -292,9 +329,15 @@ async function firstPaint() {
   );
   if (state.seq >= 0 || !snapshot) return;
   state = fromSnapshot(snapshot);
+  receivedAt = performance.now();
   if (alerts) firingAlerts = alerts.alerts;
   render();
 }
 
 firstPaint().catch(() => {});
 connect();
+// Figures that are functions of time (RPO, ages) move on between updates, which a silent source
+// never sends: the page renders them at its own instant every second.
+setInterval(() => {
+  if (state.seq >= 0) render();
+}, 1000);

@@ -136,3 +136,30 @@ describe("reproducibility and checked-in copies", () => {
     for (const a of ALERT_LIST) expect(anchors, a.name).toContain(runbookAnchor(a));
   });
 });
+
+describe("the checks docs/operations.md tells an operator to run", () => {
+  // The sh block after "Check what was built before loading it", run line by line as written, from
+  // the package root, on the tools .ci/run installs: no step may need anything the docs leave out.
+  const docs = readFileSync(join(ROOT, "docs/operations.md"), "utf8");
+  const section = docs.slice(docs.indexOf("Check what was built before loading it"));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+  const commands = block.split("\n").filter((line) => line.trim() !== "");
+
+  it("are the promtool, amtool and smilint checks", () => {
+    expect(commands.map((c) => /(promtool|amtool|smilint)/.exec(c)?.[1])).toEqual([
+      "promtool",
+      "promtool",
+      "amtool",
+      "smilint",
+    ]);
+  });
+
+  it.each(commands)("%s", async (command) => {
+    const packages = { promtool: "prometheus", amtool: "prometheus-alertmanager", smilint: "smitools" };
+    for (const [tool, pkg] of Object.entries(packages))
+      if (command.includes(tool)) requireBinary(`/usr/bin/${tool}`, pkg);
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" };
+    const out = await runCommand("/bin/sh", ["-c", command], { cwd: ROOT, env });
+    if (command.includes("smilint")) expect(out).toBe("");
+  });
+});

@@ -3,8 +3,9 @@
  * alert, restoring it clears it, seen as SNMP traps in snmptrapd and mail in an SMTP sink; first
  * through real Prometheus and Alertmanager with the generated files, then the built-in evaluator.
  * The RPO target is 3 s and every `for` 1 s, so it runs in seconds. Then the production engine is
- * killed: SourceDown pages through both paths with the catalogue's own `for` and the default
- * timings (how fast is bench/alerts.bench.ts's business), and its restart clears the page.
+ * killed, then frozen (SIGSTOP, a hung site): SourceDown pages through both paths with the
+ * catalogue's own `for` and the default timings (how fast is bench/alerts.bench.ts's business),
+ * and its restart (or SIGCONT) clears the page.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { PROMETHEUS_TIMINGS } from "../../alerts/paging-budget.ts";
@@ -67,25 +68,36 @@ it("built-in evaluator: the same raise and clear without Prometheus", async () =
   }
 });
 
-async function expectDeathPagedAndCleared(): Promise<void> {
+/** A production site taken out by `fault` pages SourceDown (trap and mail); `heal` clears the page. */
+async function expectPagedAndCleared(fault: () => Promise<void> | void, heal: () => Promise<void>): Promise<void> {
   const since = new Date();
   const { trapd } = stack;
   const mail = mailFromNow(stack.smtp);
-  await stack.killProduction();
-  const raise = await trapd.waitForTrap(isSourceDownTrap("firing", since), 90_000);
-  expect(varbind(raise, 3)).toBe("1"); // critical
-  await mail(isSourceDownMail("firing"), 30_000);
+  await fault();
+  let healed = false;
+  try {
+    const raise = await trapd.waitForTrap(isSourceDownTrap("firing", since), 90_000);
+    expect(varbind(raise, 3)).toBe("1"); // critical
+    await mail(isSourceDownMail("firing"), 30_000);
 
-  await stack.restartProduction();
-  const clear = await trapd.waitForTrap(isSourceDownTrap("resolved", since), 90_000);
-  expect(varbind(clear, 1)).toBe(varbind(raise, 1));
-  await mail(isSourceDownMail("resolved"), 30_000);
+    await heal();
+    healed = true;
+    const clear = await trapd.waitForTrap(isSourceDownTrap("resolved", since), 90_000);
+    expect(varbind(clear, 1)).toBe(varbind(raise, 1));
+    await mail(isSourceDownMail("resolved"), 30_000);
+  } finally {
+    if (!healed) await heal();
+  }
 }
+
+const death = () => expectPagedAndCleared(stack.killProduction, stack.restartProduction);
+// Hung, not dead: the engine's sockets stay open and accept, but nothing answers.
+const hang = () => expectPagedAndCleared(stack.freezeProduction, stack.thawProduction);
 
 it("built-in evaluator: a killed production site pages SourceDown with the default timings", async () => {
   const detach = stack.startEvaluatorPath({});
   try {
-    await expectDeathPagedAndCleared();
+    await death();
   } finally {
     detach();
   }
@@ -94,7 +106,25 @@ it("built-in evaluator: a killed production site pages SourceDown with the defau
 it("Prometheus path: a killed production site pages SourceDown with the recommended timings", async () => {
   const stopPath = await stack.startPrometheusPath(PROMETHEUS_TIMINGS);
   try {
-    await expectDeathPagedAndCleared();
+    await death();
+  } finally {
+    await stopPath();
+  }
+});
+
+it("built-in evaluator: a hung (SIGSTOP) production site pages SourceDown with the default timings", async () => {
+  const detach = stack.startEvaluatorPath({});
+  try {
+    await hang();
+  } finally {
+    detach();
+  }
+});
+
+it("Prometheus path: a hung (SIGSTOP) production site pages SourceDown with the recommended timings", async () => {
+  const stopPath = await stack.startPrometheusPath(PROMETHEUS_TIMINGS);
+  try {
+    await hang();
   } finally {
     await stopPath();
   }

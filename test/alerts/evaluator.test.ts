@@ -153,14 +153,20 @@ describe("built-in evaluator", () => {
 
   it("JournalFillingUp: forecasts the size of a full window, which a young journal's fill-up leaves flat", () => {
     // Each holds 100 MB of a 1 GB journal and used 20 kB/s more over the rate window.
-    const at = (windowRatio: number, group: string, fullWindowGrowth: number, trendSeconds = 6 * 3600) => {
+    const at = (
+      windowRatio: number,
+      group: string,
+      growth: number,
+      { recent = growth, trendSeconds = 6 * 3600 }: { recent?: number; trendSeconds?: number } = {},
+    ) => {
       const j = journal(windowRatio, { ...PLACE, group });
       return {
         ...j,
         derived: {
           ...j.derived,
           fillRateBytesPerSecond: 20_000,
-          fullWindowGrowthBytesPerSecond: fullWindowGrowth,
+          fullWindowGrowthBytesPerSecond: growth,
+          fullWindowRecentGrowthBytesPerSecond: recent,
           fullWindowTrendSeconds: trendSeconds,
         },
       };
@@ -174,11 +180,13 @@ describe("built-in evaluator", () => {
       at(1, "just-filled", 0),
       // A full window would take 2 GB already.
       at(0.05, "outgrowing", 0),
-      // Holds its window and a full window grows 20 kB/s: 1.8 GB in a day.
+      // Holds its window and a full window grows 20 kB/s, in the last hour too: 1.8 GB in a day.
       at(1, "runaway", 20_000),
-      // Two minutes after a start a full window grew 60 kB/s (its bytes per change rose as writes
-      // began to overwrite): forecast 8 minutes ahead, not a day, it fits.
-      at(1, "started", 60_000, 120),
+      // Its full window rose after the start (bytes per change grow as writes begin to overwrite)
+      // and has been flat for the last hour: a rise that stopped is no trend.
+      at(1, "levelled", 20_000, { recent: 0 }),
+      // Two minutes after a start a full window grew 60 kB/s: too young to tell that rise from a trend.
+      at(1, "started", 60_000, { trendSeconds: 120 }),
     ];
     for (const t of [0, 1]) ev.evaluate(snapshot({ groups: [], journals }), NOW + t);
     const filled = sent

@@ -13,10 +13,10 @@ import type { Notifier } from "../../alerts/notifier/notifier.ts";
 import { createAlertmanagerWebhookRouter, webhookRefusalCounts } from "../../alerts/notifier/router.ts";
 import { NotificationStats } from "../../alerts/notifier/stats.ts";
 import { createLogger } from "../../lib/log.ts";
-import { freePort } from "../../lib/ports.ts";
 import { alerts, notificationOid, OBJECTS_OID } from "../../model/alerts.ts";
 import { type SmtpSinkInstance, startSmtpSink } from "../services/smtp-sink.ts";
 import { type ParsedTrap, type SnmptrapdInstance, startSnmptrapd } from "../services/snmptrapd.ts";
+import { deadTcpReceiver, deadUdpReceiver } from "../support/net.ts";
 import { payload } from "./payloads.ts";
 
 const ENGINE_ID = "8000B98380A1B2C3D4E5F60719";
@@ -189,7 +189,8 @@ describe("healthy receivers", () => {
 
 it("unreachable receivers are retried, counted failed once, and do not stop the healthy ones", async () => {
   const stats = new NotificationStats();
-  const [deadTrapPort, deadSmtpPort] = [await freePort(), await freePort()];
+  const [deadTrap, deadSmtp] = await Promise.all([deadUdpReceiver(), deadTcpReceiver()]);
+  const [deadTrapPort, deadSmtpPort] = [deadTrap.port, deadSmtp.port];
   const config = alertsConfig.parse({
     snmp: [
       { host: "127.0.0.1", port: deadTrapPort, community: { env: "SNMP_COMMUNITY" }, inform: true, timeout: 0.3 },
@@ -218,6 +219,7 @@ it("unreachable receivers are retried, counted failed once, and do not stop the 
     expect((await post(http.url, { version: "4" })).status).toBe(400);
   } finally {
     await new Promise<void>((r) => http.server.close(() => r()));
+    await Promise.all([deadTrap.close(), deadSmtp.close()]);
   }
 });
 

@@ -74,6 +74,7 @@ export function journal(windowRatio: number, place: GroupPlace = PLACE): Journal
       fullEtaSeconds: Number.POSITIVE_INFINITY,
       fullWindowBytes: windowRatio > 0 ? 1e8 / windowRatio : undefined,
       fullWindowGrowthBytesPerSecond: windowRatio > 0 ? 0 : undefined,
+      fullWindowRecentGrowthBytesPerSecond: windowRatio > 0 ? 0 : undefined,
       fullWindowTrendSeconds: windowRatio > 0 ? 6 * 3600 : undefined,
       trimmedBytesByTime: 0,
       trimmedBytesBySpace: 0,

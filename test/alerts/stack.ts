@@ -100,6 +100,10 @@ export interface AlertStack {
   killProduction(): Promise<void>;
   /** Starts the production engine again and waits until replication has caught up. */
   restartProduction(): Promise<void>;
+  /** SIGSTOP of the production engine: a hung site, its sockets open and silent. */
+  freezeProduction(): void;
+  /** SIGCONT of the frozen production engine; waits until replication has caught up. */
+  thawProduction(): Promise<void>;
   /** Starts Prometheus and Alertmanager with the generated rules and config; returns their stop. */
   startPrometheusPath(t: PrometheusTimings): Promise<() => Promise<void>>;
   /** Attaches the built-in evaluator to the collector (1 s `for` and interval unless given); returns its detach. */
@@ -172,6 +176,11 @@ export async function startAlertStack(): Promise<AlertStack> {
       killProduction: () => pair.kill9("production"),
       async restartProduction() {
         await pair.start("production");
+        await pair.caughtUp();
+      },
+      freezeProduction: () => process.kill(pair.proc.production!.pid, "SIGSTOP"),
+      async thawProduction() {
+        process.kill(pair.proc.production!.pid, "SIGCONT");
         await pair.caughtUp();
       },
       async startPrometheusPath(t) {

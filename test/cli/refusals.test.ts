@@ -9,6 +9,7 @@ import { type Monitoring, startMonitoring } from "../../cli/stack/monitoring.ts"
 import { stackConfig } from "../../config/schema.ts";
 import { createLogger } from "../../lib/log.ts";
 import { metrics } from "../../model/metrics.ts";
+import { payload } from "../alerts/payloads.ts";
 import { waitFor } from "../support/process.ts";
 
 const TOKEN = "refusals-test-token-5c1e";
@@ -118,5 +119,27 @@ describe("Alertmanager webhook posts refused", () => {
     expect(await counter(name, "not_json")).toBe(1);
     expect(await counter(name, "unsupported_media_type")).toBe(1);
     expect(await counter(name, "too_large")).toBe(1);
+  });
+
+  it("logs a burst of refused posts once, as a warning; an accepted post ends the burst", async () => {
+    const warnings = () => logLines.filter((l) => l.msg === "Alertmanager webhook refused" && l.level === 40);
+    const accepted = JSON.stringify(
+      payload([
+        { key: "linkDown", labels: { tenant: "acme", site: "dr", link: "wan0", source: "x" }, value: 0, threshold: 1 },
+      ]),
+    );
+    expect((await post(accepted)).status).toBe(202);
+    const before = warnings().length;
+    expect((await post("{not json")).status).toBe(400);
+    expect((await post(JSON.stringify({ version: "4" }))).status).toBe(400);
+    expect((await post("status=firing", "text/plain")).status).toBe(415);
+    expect(warnings().length).toBe(before + 1);
+    expect(warnings().at(-1)?.reason).toBe("not_json");
+    // The rest of the burst is still logged, at debug.
+    const debug = logLines.filter((l) => l.msg === "Alertmanager webhook refused" && l.level === 20);
+    expect(debug.map((l) => l.reason).slice(-2)).toEqual(["invalid_payload", "unsupported_media_type"]);
+    expect((await post(accepted)).status).toBe(202);
+    expect((await post("{not json")).status).toBe(400);
+    expect(warnings().length).toBe(before + 2);
   });
 });

@@ -4,7 +4,7 @@ import { counterValue, foldCounter } from "../../collector/derive/counter.ts";
 import { groupStateShown } from "../../collector/derive/group-state.ts";
 import { fullWindowBytes, journalFigures } from "../../collector/derive/journal.ts";
 import { linkFigures } from "../../collector/derive/link.ts";
-import { ratioOr, windowSlope } from "../../collector/derive/rate.ts";
+import { leastSquaresSlope, ratioOr, windowSlope } from "../../collector/derive/rate.ts";
 import { groupRpoSeconds, recoveryPointTimestamp, rpoTargetRatio } from "../../collector/derive/rpo.ts";
 import { dataAgeSeconds } from "../../collector/derive/staleness.ts";
 import { stateSet } from "../../collector/derive/state.ts";
@@ -72,6 +72,21 @@ describe("counters and rates", () => {
     expect(windowSlope([{ t: 3, v: 1 }])).toBe(0);
     expect(ratioOr(6, 3, 9)).toBe(2);
     expect(ratioOr(6, 0, 9)).toBe(9);
+  });
+  it("least-squares slope fits the line through every point, as PromQL's deriv(): one point off it moves it less", () => {
+    const line = Array.from({ length: 11 }, (_, i) => ({ t: 60 * i, v: 1000 + 10 * 60 * i }));
+    expect(leastSquaresSlope(line)).toBeCloseTo(10, 9);
+    // The last sample taken just after a 600-byte segment was trimmed: the end-to-end slope halves.
+    const trimmed = line.map((p, i) => (i === 10 ? { ...p, v: p.v - 3000 } : p));
+    expect(windowSlope(trimmed)).toBe(5);
+    expect(leastSquaresSlope(trimmed)).toBeGreaterThan(7.5);
+    expect(leastSquaresSlope([{ t: 3, v: 1 }])).toBe(0);
+    expect(
+      leastSquaresSlope([
+        { t: 3, v: 1 },
+        { t: 3, v: 5 },
+      ]),
+    ).toBe(0);
   });
   it("change rate over the window folds a reset in and forgets points older than the window", () => {
     const m = new SeriesMemory(10).entity("volume");

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Collector } from "../../collector/collector.ts";
 import { EngineSource } from "../../collector/sources/engine.ts";
 import { engineSourceConfig } from "../../collector/sources/engine-config.ts";
+import { createLogger, type Logger } from "../../lib/log.ts";
 import { waitFor } from "../support/process.ts";
 import { groupStatus, siteStatus } from "./support/site-status.ts";
 import { type StatusServer, startStatusServer } from "./support/status-server.ts";
@@ -11,7 +12,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function run(server: StatusServer) {
+async function run(server: StatusServer, logger?: Logger) {
   const config = engineSourceConfig.parse({
     kind: "engine",
     name: "paris",
@@ -21,7 +22,7 @@ async function run(server: StatusServer) {
     reconnectMax: 0.4,
     timeout: 1,
   });
-  const collector = new Collector({ sources: [new EngineSource(config)], rateWindowSeconds: 60 });
+  const collector = new Collector({ sources: [new EngineSource(config)], rateWindowSeconds: 60, logger });
   collector.start();
   cleanups.push(() => collector.stop());
   return collector;
@@ -51,18 +52,21 @@ describe("engine source against a status server", () => {
     await waitFor(() => collector.current().volumes.length === 1, { timeoutMs: 10_000, what: "polled snapshot" });
     expect(server.statusRequests).toBeGreaterThan(0);
 
-    // The stream comes back: the adapter reconnects and polling stops.
+    // The stream comes back: the adapter reconnects and polling stops. The server accepting the
+    // stream is not the adapter reading it: only data the stream alone carries (GET /status still
+    // answers one volume) shows that the adapter has switched, and polls are counted from there.
     server.refuseStream = false;
     await waitFor(() => server.streamClients() === 1, { timeoutMs: 10_000, what: "reconnected stream" });
-    const polls = server.statusRequests;
-    server.status = siteStatus([groupStatus("db", ["data", "logs", "tmp"])], 1_700_000_020);
-    server.push();
+    server.push(siteStatus([groupStatus("db", ["data", "logs", "tmp"])], 1_700_000_020));
     await waitFor(() => collector.current().volumes.length === 3, {
       timeoutMs: 10_000,
       what: "streamed snapshot after reconnect",
     });
+    const polls = server.statusRequests;
+    // Three poll intervals: a loop still polling would have asked again by now.
     await new Promise((r) => setTimeout(r, 300));
     expect(server.statusRequests).toBe(polls);
+    expect(collector.current().volumes).toHaveLength(3);
   });
 
   it("marks the source down, keeps its last data and counts errors when the site stops answering", async () => {
@@ -79,5 +83,39 @@ describe("engine source against a status server", () => {
     );
     expect(down.lastError).toMatch(/status|fetch/i);
     expect(collector.current().volumes).toHaveLength(1);
+  });
+
+  it("logs each outage once, as a warning, however often collection fails in it", async () => {
+    const lines: Array<{ level: number; msg: string; err?: string }> = [];
+    const logger = createLogger("debug", "test", { write: (line: string) => lines.push(JSON.parse(line)) });
+    const server = await startStatusServer(siteStatus([groupStatus("db", ["data"])]));
+    cleanups.push(() => server.close());
+    const collector = await run(server, logger);
+    const source = () => collector.current().sources[0]!;
+    const failures = (level: number) => lines.filter((l) => l.msg === "source collection failed" && l.level === level);
+    const outage = async (what: string) => {
+      const errors = source().errorsTotal;
+      server.refuseStream = true;
+      server.failStatus = true;
+      server.dropStreams();
+      // Polled every 0.1 s, each poll refused: several failures make one burst.
+      await waitFor(() => source().errorsTotal >= errors + 4, { timeoutMs: 10_000, what });
+    };
+    const recover = async () => {
+      server.refuseStream = false;
+      server.failStatus = false;
+      await waitFor(() => source().up, { timeoutMs: 10_000, what: "the source up again" });
+    };
+    await waitFor(() => source().up, { timeoutMs: 10_000, what: "source up" });
+
+    await outage("failures of a first outage");
+    expect(failures(40)).toHaveLength(1);
+    expect(failures(40)[0]!.err).toMatch(/HTTP 503/);
+    expect(failures(20).length).toBeGreaterThanOrEqual(3);
+    expect(source().up).toBe(false);
+
+    await recover();
+    await outage("failures of a second outage");
+    expect(failures(40)).toHaveLength(2);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Never healthier than measured, for a link cut: the production and recovery sites keep running
  * and reporting, but the link between them is cut (a proxy drops every connection and refuses new
- * ones). /metrics shows the link down, the group's RPO growing from its last value while writes
- * go on, and the group not healthy; after the link is restored, the figures read normally again.
+ * ones). /metrics and the live NOC page show the link down, the group's RPO growing from its last
+ * value while writes go on, and the group not healthy; after the link is restored, the figures
+ * read normally again.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MetricKey, metrics } from "../../model/metrics.ts";
@@ -10,10 +11,12 @@ import { NbdClient } from "../../replication/nbd/client.ts";
 import { waitFor } from "../support/process.ts";
 import { type EnginePair, startEnginePair } from "./support/engine-pair.ts";
 import { type Rig, scrape, startRig } from "./support/exporter-rig.ts";
+import { type NocPage, openNocPage } from "./support/noc-page.ts";
 
 let pair: EnginePair;
 let rig: Rig;
 let nbd: NbdClient;
+let noc: NocPage;
 
 beforeAll(async () => {
   pair = await startEnginePair({ linkProxy: true });
@@ -29,10 +32,12 @@ beforeAll(async () => {
     { timeoutMs: 30_000, what: "the initial copy done and the group active at both sites" },
   );
   nbd = await NbdClient.connect({ host: "127.0.0.1", port: pair.production.nbdPort, exportName: "data" });
+  noc = await openNocPage(rig.running.url);
 });
 
 afterAll(async () => {
   await nbd?.disconnect();
+  await noc?.close();
   await rig?.stop();
   await pair?.stop();
 });
@@ -78,6 +83,8 @@ describe("a link cut while both sites keep running", () => {
       expect(sample(body, "linkUp", { source })).toBe(1);
       expect(sample(body, "groupState", { source, state: "active" })).toBe(1);
     }
+    expect((await noc.row("acme", "db")).production).toBe("active");
+    expect(await noc.linkState("paris")).toBe("up");
   });
 
   it("shows the link down, the RPO growing from its last value and the group not active, then recovers", async () => {
@@ -103,6 +110,25 @@ describe("a link cut while both sites keep running", () => {
       }
       // The production site keeps measuring: its figures are current, not `unknown`.
       expect(sample(shown, "sourceUp", { kind: "engine" })).toBe(1);
+
+      // The NOC page within the same time: the group in error, its RPO measured (no "≥") and
+      // growing, the link not up, and the attention strip naming both.
+      const row = await waitFor(
+        async () => {
+          const r = await noc.row("acme", "db");
+          return r.production === "error" && r.rpoSeconds > 0 ? r : null;
+        },
+        { timeoutMs: SHOWN_WITHIN_SECONDS * 1000, intervalMs: 100, what: "NOC row in error with RPO > 0" },
+      );
+      expect(performance.now() - cutAt).toBeLessThanOrEqual(SHOWN_WITHIN_SECONDS * 1000);
+      expect(row.atLeast).toBe(false);
+      expect(await noc.linkState("paris")).not.toBe("up");
+      const attention = (await noc.attention()).join("\n");
+      expect(attention).toMatch(/acme \/ paris \/ db\s*state error/);
+      expect(attention).toMatch(/\/ paris \/ \S+\s*link (down|connecting)/);
+      await expect
+        .poll(async () => (await noc.row("acme", "db")).rpoSeconds, { timeout: 10_000 })
+        .toBeGreaterThan(row.rpoSeconds + 1);
 
       const rpos: number[] = [];
       let body = shown;
@@ -131,5 +157,6 @@ describe("a link cut while both sites keep running", () => {
       { timeoutMs: 30_000, what: "the link up again and the backlog drained" },
     );
     expect(sample(healed, "groupState", { state: "active" })).toBe(1);
+    await expect.poll(async () => (await noc.row("acme", "db")).production, { timeout: 10_000 }).toBe("active");
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Never healthier than measured: a real production site that is frozen (SIGSTOP) or killed
- * (SIGKILL) turns its figures conservative on /metrics within one heartbeat interval plus the
- * source's timeout — RPO keeps growing, group and link state read `unknown`, figures that cannot
- * be bounded are absent — and a site that comes back reads normally again.
+ * (SIGKILL) turns its figures conservative on /metrics and on the live NOC page within one
+ * heartbeat interval plus the source's timeout — RPO keeps growing, group and link state read
+ * `unknown`, figures that cannot be bounded are absent — and a site that comes back reads
+ * normally again.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WHEN_STALE } from "../../collector/series.ts";
@@ -11,6 +12,7 @@ import { NbdClient } from "../../replication/nbd/client.ts";
 import { waitFor } from "../support/process.ts";
 import { type EnginePair, startEnginePair } from "./support/engine-pair.ts";
 import { type Rig, scrape, startRig } from "./support/exporter-rig.ts";
+import { type NocPage, openNocPage } from "./support/noc-page.ts";
 
 /** Bound on each request to a site; with the stream's 1 s snapshots, data is stale after 1 + 2 s. */
 const TIMEOUT_SECONDS = 2;
@@ -20,6 +22,7 @@ const SLACK_SECONDS = 1.5;
 
 let pair: EnginePair;
 let rig: Rig;
+let noc: NocPage;
 
 beforeAll(async () => {
   pair = await startEnginePair();
@@ -39,11 +42,13 @@ beforeAll(async () => {
   await nbd.write(0, Buffer.alloc(64 * 1024, 1));
   await nbd.flush();
   await nbd.disconnect();
+  noc = await openNocPage(rig.running.url);
 });
 
 afterAll(async () => {
   // A frozen site must be able to take its stop signal; one the last test killed is gone already.
   if (pair && pair.production.process.exitStatus() === undefined) process.kill(pair.production.process.pid, "SIGCONT");
+  await noc?.close();
   await rig?.stop();
   await pair?.stop();
 });
@@ -89,6 +94,29 @@ function expectConservative(body: string): void {
   expect(sample(body, "volumeSize", { volume: "data" })).toBe(4 * 1024 ** 2);
 }
 
+/**
+ * The NOC page agrees, within the same time: the production side of the group reads `unknown`, its
+ * RPO is marked as a lower bound and grows, the link is not shown up, and the attention strip says so.
+ */
+async function expectConservativeOnNocPage(since: number): Promise<void> {
+  const row = await waitFor(
+    async () => {
+      const r = await noc.row("acme", "db");
+      return r.production.startsWith("unknown") ? r : null;
+    },
+    { timeoutMs: (STALE_AFTER_SECONDS + SLACK_SECONDS) * 1000, intervalMs: 100, what: "NOC row unknown" },
+  );
+  expect(performance.now() - since).toBeLessThanOrEqual((STALE_AFTER_SECONDS + SLACK_SECONDS) * 1000);
+  expect(row.atLeast).toBe(true);
+  expect(row.rpoSeconds).toBeGreaterThan(0);
+  expect(await noc.linkState("paris")).toBe("unknown");
+  expect((await noc.attention()).join("\n")).toMatch(/acme \/ paris \/ db\s*state unknown/);
+  // Growing on the page's own clock, with no new report from the site.
+  await expect
+    .poll(async () => (await noc.row("acme", "db")).rpoSeconds, { timeout: 10_000 })
+    .toBeGreaterThan(row.rpoSeconds + 1);
+}
+
 async function expectRpoGrowing(): Promise<void> {
   const first = sample((await scrape(rig)).body, "groupRpo")!;
   await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -102,6 +130,10 @@ describe("a production site that stops reporting", () => {
     expect(sample(body, "groupState", { state: "unknown" })).toBe(0);
     expect(sample(body, "linkUp")).toBe(1);
     expect(sample(body, "groupChangeRate")).toBeDefined();
+    const row = await noc.row("acme", "db");
+    expect(row.production).toBe("active");
+    expect(row.atLeast).toBe(false);
+    expect(await noc.linkState("paris")).toBe("up");
   });
 
   it("frozen (SIGSTOP): conservative within a heartbeat plus the timeout, normal again once it resumes", async () => {
@@ -109,6 +141,14 @@ describe("a production site that stops reporting", () => {
     process.kill(pair.production.process.pid, "SIGSTOP");
     try {
       expectConservative(await conservativeScrape(since));
+      // Its open, silent stream is a dead one after a heartbeat plus the timeout: the source is down
+      // (what SourceDown pages on), not only stale.
+      await waitFor(async () => sample((await scrape(rig)).body, "sourceUp", { kind: "engine" }) === 0, {
+        timeoutMs: Math.max(0, (STALE_AFTER_SECONDS + SLACK_SECONDS) * 1000 - (performance.now() - since)),
+        intervalMs: 100,
+        what: "the frozen source down",
+      });
+      await expectConservativeOnNocPage(since);
       await expectRpoGrowing();
     } finally {
       process.kill(pair.production.process.pid, "SIGCONT");
@@ -121,6 +161,7 @@ describe("a production site that stops reporting", () => {
       { timeoutMs: 30_000, what: "the resumed site read normally" },
     );
     expect(sample(body, "groupChangeRate")).toBeDefined();
+    await expect.poll(async () => (await noc.row("acme", "db")).production, { timeout: 10_000 }).toBe("active");
   });
 
   it("killed (SIGKILL): conservative within a heartbeat plus the timeout", async () => {
@@ -128,6 +169,7 @@ describe("a production site that stops reporting", () => {
     process.kill(pair.production.process.pid, "SIGKILL");
     const body = await conservativeScrape(since);
     expectConservative(body);
+    await expectConservativeOnNocPage(since);
     // Staleness by age may come first; the refused connections mark the source down soon after.
     await waitFor(async () => sample((await scrape(rig)).body, "sourceUp", { kind: "engine" }) === 0, {
       timeoutMs: (TIMEOUT_SECONDS + SLACK_SECONDS) * 1000,

@@ -1,12 +1,12 @@
 /**
  * `rpowatch start --config <file>` as a user runs it: both embedded engine sites, the NBD workload,
- * collector, exporter and built-in evaluator, in a child process on a free port with a temp data
- * dir and a small demo. Callers add collector sources, alert targets and embedded settings.
+ * collector, exporter and built-in evaluator, in a child process with a temp data dir and a small
+ * demo. The exporter binds port 0 and the stack says where it listens (its "NOC page:" line), so no
+ * other process can take the port between choosing and binding it. Callers add collector sources, alert targets and embedded settings.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { withFreePort } from "../../lib/ports.ts";
 import { httpOk } from "../support/net.ts";
 import { cleanupOnFailure, type ServiceProcess, spawnService, waitFor } from "../support/process.ts";
 import { makeTempDir, removeTempDir } from "../support/tempdir.ts";
@@ -34,42 +34,49 @@ export interface RpowatchStack {
 }
 
 export async function startRpowatchStack(opts: RpowatchStackOptions = {}): Promise<RpowatchStack> {
-  return withFreePort(async (port) => {
-    const dir = await makeTempDir("stack");
-    const configFile = join(dir, "stack.yaml");
-    await writeFile(
-      configFile,
-      stringify({
-        dataDir: join(dir, "data"),
-        exporter: { listen: `127.0.0.1:${port}` },
-        collector: { rateWindow: "5s", sources: opts.sources ?? [] },
-        embedded: { groups: 1, volumesPerGroup: 2, volumeSize: "16MiB", rate: "128KiB", ...opts.embedded },
-        ...(opts.alerts && { alerts: opts.alerts }),
-        ...(opts.history && { history: opts.history }),
-      }),
-    );
-    const proc = spawnService({
-      name: "rpowatch start",
-      command: process.execPath,
-      args: [BIN, "--log-level", "warn", "start", "--config", configFile],
-      env: { ...process.env, ...opts.env },
-      // SIGINT is the clean stop: engines, workload and exporter shut down in order.
-      stopSignal: "SIGINT",
-      graceMs: 15_000,
-    });
-    const stop = async () => {
-      await proc.stop();
-      await removeTempDir(dir);
-    };
-    const url = `http://127.0.0.1:${port}`;
-    await cleanupOnFailure(stop, () =>
-      waitFor(() => httpOk(`${url}/healthz`), { timeoutMs: 60_000, what: "rpowatch start /healthz", process: proc }),
-    );
-    const controlUrl = (site: string) => {
-      const printed = new RegExp(`engine site ${site} \\([a-z]+\\): control (http://\\S+),`).exec(proc.output())?.[1];
-      if (!printed) throw new Error(`rpowatch start printed no control address for site ${site}`);
-      return printed;
-    };
-    return { url, process: proc, controlUrl, stop };
+  const dir = await makeTempDir("stack");
+  const configFile = join(dir, "stack.yaml");
+  await writeFile(
+    configFile,
+    stringify({
+      dataDir: join(dir, "data"),
+      exporter: { listen: "127.0.0.1:0" },
+      collector: { rateWindow: "5s", sources: opts.sources ?? [] },
+      embedded: { groups: 1, volumesPerGroup: 2, volumeSize: "16MiB", rate: "128KiB", ...opts.embedded },
+      ...(opts.alerts && { alerts: opts.alerts }),
+      ...(opts.history && { history: opts.history }),
+    }),
+  );
+  const proc = spawnService({
+    name: "rpowatch start",
+    command: process.execPath,
+    args: [BIN, "--log-level", "warn", "start", "--config", configFile],
+    env: { ...process.env, ...opts.env },
+    // SIGINT is the clean stop: engines, workload and exporter shut down in order.
+    stopSignal: "SIGINT",
+    graceMs: 15_000,
   });
+  const stop = async () => {
+    await proc.stop();
+    await removeTempDir(dir);
+  };
+  const url = await cleanupOnFailure(stop, async () => {
+    const printed = await waitFor(() => /^NOC page: (http:\/\/\S+?)\/$/m.exec(proc.output())?.[1], {
+      timeoutMs: 60_000,
+      what: "rpowatch start to print the NOC page's address",
+      process: proc,
+    });
+    await waitFor(() => httpOk(`${printed}/healthz`), {
+      timeoutMs: 10_000,
+      what: "rpowatch start /healthz",
+      process: proc,
+    });
+    return printed;
+  });
+  const controlUrl = (site: string) => {
+    const printed = new RegExp(`engine site ${site} \\([a-z]+\\): control (http://\\S+),`).exec(proc.output())?.[1];
+    if (!printed) throw new Error(`rpowatch start printed no control address for site ${site}`);
+    return printed;
+  };
+  return { url, process: proc, controlUrl, stop };
 }

@@ -37,3 +37,35 @@ export async function httpOk(url: string): Promise<boolean> {
   await response.body?.cancel();
   return response.ok;
 }
+
+/** A receiver that holds its port and never delivers: `port` to point a client at, `close` to free it. */
+export interface DeadReceiver {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A UDP port held by a socket that reads nothing back (an SNMP manager that never answers), and a
+ * TCP port whose every connection is reset at once (a mail server that is not there). Held rather
+ * than picked free: no other process can take a port between choosing it and using it.
+ */
+export function deadUdpReceiver(): Promise<DeadReceiver> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket("udp4");
+    socket.once("error", reject);
+    socket.bind(0, "127.0.0.1", () =>
+      resolve({ port: socket.address().port, close: () => new Promise((done) => socket.close(() => done())) }),
+    );
+  });
+}
+
+export function deadTcpReceiver(): Promise<DeadReceiver> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => socket.resetAndDestroy());
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      resolve({ port, close: () => new Promise((done) => server.close(() => done())) });
+    });
+  });
+}
