@@ -58,8 +58,10 @@ const RECEIVE_HIGH_WATER_BYTES = 8 * 1024 * 1024;
 
 function transmissionFlags(backend: NbdExportBackend): number {
   let flags = TxFlag.HAS_FLAGS | TxFlag.SEND_FLUSH | TxFlag.SEND_FUA | TxFlag.SEND_CACHE;
-  // CAN_MULTI_CONN is never advertised: a FLUSH only covers the writes of its own connection.
-  if (backend.readOnly) flags |= TxFlag.READ_ONLY;
+  // CAN_MULTI_CONN promises that a FLUSH covers the writes of every connection, which a writable
+  // export cannot (a FLUSH waits for its own connection's writes only). A read-only one has no
+  // writes, so clients may spread its reads over several connections (nbdcopy uses 4).
+  if (backend.readOnly) flags |= TxFlag.READ_ONLY | TxFlag.CAN_MULTI_CONN;
   else flags |= TxFlag.SEND_TRIM | TxFlag.SEND_WRITE_ZEROES;
   return flags;
 }
