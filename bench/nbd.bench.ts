@@ -2,14 +2,13 @@
  * NBD server throughput: fio against our server (file backend) and against the C reference
  * `nbdkit file` on the same kind of preallocated image, in the same run.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { open } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../lib/ports.ts";
-import { NbdClient } from "../replication/nbd/client.ts";
 import { startTestServer, type TestNbdServer } from "../replication/nbd/test-support.ts";
 import { type FioJob, runFio } from "./fio.ts";
+import { startNbdkit, stop } from "./nbdkit.ts";
 import type { Bench, BenchFigure } from "./types.ts";
 
 const MiB = 1024 * 1024;
@@ -40,48 +39,6 @@ async function preallocate(path: string): Promise<void> {
   for (let at = 0; at < IMAGE_BYTES; at += MiB) await file.write(chunk, 0, MiB, at);
   await file.datasync();
   await file.close();
-}
-
-/** Starts `nbdkit file` in the foreground on a free port; resolves once it accepts NBD clients. */
-async function startNbdkit(path: string): Promise<{ uri: string; process: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn("nbdkit", ["-f", "-p", String(port), "-i", "127.0.0.1", "file", `file=${path}`], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  const exited = new Promise<never>((_, reject) => {
-    child.once("error", (err) =>
-      reject(
-        (err as NodeJS.ErrnoException).code === "ENOENT"
-          ? new Error("nbdkit not found: install the Debian package nbdkit")
-          : err,
-      ),
-    );
-    child.once("exit", (code) => reject(new Error(`nbdkit exited with ${code}: ${stderr.trim()}`)));
-  });
-  exited.catch(() => {});
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      await Promise.race([NbdClient.list({ host: "127.0.0.1", port }), exited]);
-      return { uri: `nbd://127.0.0.1:${port}/`, process: child };
-    } catch (err) {
-      if (child.exitCode !== null || (err as Error).message.startsWith("nbdkit")) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  child.kill();
-  throw new Error("nbdkit did not start listening within 5 s");
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
 }
 
 const value = (unit: "IOPS" | "MiB/s", r: { iops: number; bytesPerSecond: number }) =>

@@ -19,6 +19,7 @@ import { FileBackend } from "../replication/nbd/file-backend.ts";
 import { NbdServer } from "../replication/nbd/server.ts";
 import { runToolOk } from "../replication/nbd/test-support.ts";
 import type { ReplicatedWrite } from "../replication/records.ts";
+import { startNbdkit, stop } from "./nbdkit.ts";
 import type { Bench, BenchFigure } from "./types.ts";
 
 const MiB = 1024 * 1024;
@@ -28,6 +29,8 @@ const WRITE_BYTES = MiB;
 const BATCH_WRITES = 8;
 /** Journal sizes the first-byte time is measured at (the issue's 1 GiB and 8 GiB). */
 const JOURNAL_SIZES = [GiB, 8 * GiB];
+/** Sequential-read rounds: they alternate the sources and keep each one's best, so a burst of load from elsewhere hurts all alike. */
+const READ_ROUNDS = 3;
 const logger = createLogger("warn");
 
 function group(name: string, volumes: number, volumeBytes: number): GroupConfig {
@@ -176,15 +179,25 @@ export const bench: Bench = {
         const replica = join(dir, "big", `${config.volumes[0]!.name}.img`);
         const image = view.volumes[0]!.uri;
         const plain = await serveFile(replica);
-        // One untimed pass each, so all read from the page cache alike (the image reads journal segments too).
-        for (const source of [replica, image]) await runToolOk("nbdcopy", [source, "null:"], 600_000);
-        const direct = await timed(() => runToolOk("nbdcopy", [replica, "null:"], 600_000));
-        const throughImage = await timed(() => runToolOk("nbdcopy", [image, "null:"], 600_000));
-        const throughServer = await timed(() => runToolOk("nbdcopy", [plain.uri, "null:"], 600_000));
-        await plain.close();
+        const nbdkit = await startNbdkit(replica, { readOnly: true });
+        const sources = { direct: replica, image, server: plain.uri, nbdkit: nbdkit.uri };
+        const best = { direct: Infinity, image: Infinity, server: Infinity, nbdkit: Infinity };
+        try {
+          // One untimed pass each, so all read from the page cache alike (the image reads journal segments too).
+          for (const source of Object.values(sources)) await runToolOk("nbdcopy", [source, "null:"], 600_000);
+          for (let round = 0; round < READ_ROUNDS; round++)
+            for (const [k, source] of Object.entries(sources) as [keyof typeof best, string][])
+              best[k] = Math.min(best[k], await timed(() => runToolOk("nbdcopy", [source, "null:"], 600_000)));
+        } finally {
+          await stop(nbdkit.process);
+          await plain.close();
+        }
+        const { direct, image: throughImage, server: throughServer } = best;
         await access.end("big", { result: "passed" });
         notes.push(
           `the same NBD server serving the replica file as a plain export read at ${(VOLUME_BYTES / MiB / throughServer).toFixed(0)} MiB/s: the image reads at ${(throughServer / throughImage).toFixed(2)} of the server's own rate`,
+          `nbdkit file (C, a thread per connection) serving the replica read at ${(VOLUME_BYTES / MiB / best.nbdkit).toFixed(0)} MiB/s, ${(direct / best.nbdkit).toFixed(2)} of the direct rate: what NBD over loopback TCP allows here at all (each byte is copied into and out of a socket that a direct read never touches)`,
+          `sequential reads: best of ${READ_ROUNDS} alternating nbdcopy runs per source`,
         );
         const imageRate = VOLUME_BYTES / MiB / throughImage;
         const fileRate = VOLUME_BYTES / MiB / direct;

@@ -29,14 +29,12 @@ export class MovablePoint implements PointReader {
     return this.current.point.seq;
   }
 
-  async read(volume: string, offset: number, length: number): Promise<Buffer> {
-    const h = this.current;
-    h.reads++;
-    try {
-      return await h.point.read(volume, offset, length);
-    } finally {
-      if (--h.reads === 0) h.replaced?.();
-    }
+  read(volume: string, offset: number, length: number): Promise<Buffer> {
+    return this.holding((p) => p.read(volume, offset, length));
+  }
+
+  readInto(volume: string, offset: number, into: Buffer): Promise<void> {
+    return this.holding((p) => p.readInto(volume, offset, into));
   }
 
   /** Reads from now on see `point`; resolves once the previous point is released (its reads done). */
@@ -49,6 +47,17 @@ export class MovablePoint implements PointReader {
   /** Lets the point go once reads in flight are done (the session's end). */
   release(): Promise<void> {
     return release(this.current);
+  }
+
+  /** Runs one read on the current point, which is kept until the read is done. */
+  private async holding<T>(read: (p: HeldPoint) => Promise<T>): Promise<T> {
+    const h = this.current;
+    h.reads++;
+    try {
+      return await read(h.point);
+    } finally {
+      if (--h.reads === 0) h.replaced?.();
+    }
   }
 }
 

@@ -10,6 +10,8 @@ import type { NbdExportBackend } from "../nbd/backend.ts";
 export interface PointReader {
   readonly seq: number;
   read(volume: string, offset: number, length: number): Promise<Buffer>;
+  /** `read` into the caller's buffer: what the NBD server's reused reply buffers are filled by. */
+  readInto(volume: string, offset: number, into: Buffer): Promise<void>;
 }
 
 export class PointInTimeImage implements NbdExportBackend {
@@ -24,6 +26,10 @@ export class PointInTimeImage implements NbdExportBackend {
 
   read(offset: number, length: number): Promise<Buffer> {
     return this.point.read(this.volume, offset, length);
+  }
+
+  readInto(offset: number, into: Buffer): Promise<void> {
+    return this.point.readInto(this.volume, offset, into);
   }
 
   // The NBD server refuses writes to a read-only export with EPERM before they reach a backend;

@@ -8,7 +8,7 @@
  */
 import { fdatasync } from "node:fs";
 import { type FileHandle, open, rm } from "node:fs/promises";
-import { readAt, totalLength, writeAt } from "../../lib/positional-io.ts";
+import { readInto as readFileInto, totalLength, writeAt } from "../../lib/positional-io.ts";
 import { Mutex } from "../journal/mutex.ts";
 import type { NbdExportBackend } from "../nbd/backend.ts";
 
@@ -95,7 +95,16 @@ export class ScratchOverlay implements NbdExportBackend {
   }
 
   async read(offset: number, length: number): Promise<Buffer> {
-    const out = await this.below.read(offset, length);
+    const out = Buffer.allocUnsafe(length);
+    await this.readInto(offset, out);
+    return out;
+  }
+
+  /** The image below with this test's blocks laid over it, straight into `out` (the server's reused buffer). */
+  async readInto(offset: number, out: Buffer): Promise<void> {
+    const length = out.length;
+    if (this.below.readInto) await this.below.readInto(offset, out);
+    else (await this.below.read(offset, length)).copy(out);
     const bs = this.blockBytes;
     const last = Math.floor((offset + length - 1) / bs);
     for (let b = Math.floor(offset / bs); b <= last; ) {
@@ -113,10 +122,9 @@ export class ScratchOverlay implements NbdExportBackend {
       const to = Math.min(offset + length, end * bs);
       const into = out.subarray(from - offset, to - offset);
       if (place === ZERO) into.fill(0);
-      else (await readAt(this.file.fd, into.length, place.slot * bs + (from - b * bs), "pool")).copy(into);
+      else into.fill(0, await readFileInto(this.file.fd, into, place.slot * bs + (from - b * bs), "pool"));
       b = end;
     }
-    return out;
   }
 
   write(offset: number, data: readonly Buffer[], fua: boolean): Promise<void> {

@@ -19,6 +19,8 @@ export interface JournalPin {
   readonly holder: string;
   /** Volume content as of the pinned seq. */
   read(volume: string, offset: number, length: number): Promise<Buffer>;
+  /** `read` into the caller's buffer (`into.length` bytes at `offset`). */
+  readInto(volume: string, offset: number, into: Buffer): Promise<void>;
   release(): void;
 }
 
@@ -42,7 +44,14 @@ export class PointReads {
     return {
       seq,
       holder,
-      read: (volume, offset, length) => this.track(this.read(pin, volume, offset, length)),
+      read: async (volume, offset, length) => {
+        // Checked before allocating, so a bad range gets its own error, not the allocator's.
+        this.check(pin, volume, offset, length);
+        const out = Buffer.allocUnsafe(length);
+        await this.track(this.readInto(pin, volume, offset, out));
+        return out;
+      },
+      readInto: (volume, offset, into) => this.track(this.readInto(pin, volume, offset, into)),
       release: () => s.pins.release(pin),
     };
   }
@@ -65,17 +74,15 @@ export class PointReads {
 
   /**
    * Plans where each byte comes from (read-plan.ts), then reads every piece at once straight into
-   * the result: each byte is read once, from its one source, and only the replica ranges no undo
-   * or redo covers touch the replica.
+   * `out`: each byte is read once, from its one source, and only the replica ranges no undo or
+   * redo covers touch the replica.
    */
-  private async read(pin: Pin, volume: string, offset: number, length: number): Promise<Buffer> {
+  private async readInto(pin: Pin, volume: string, offset: number, out: Buffer): Promise<void> {
     const s = this.s;
-    s.assertOpen();
-    s.replicas.checkRange(volume, offset, length);
-    this.assertLive(pin);
+    const length = out.length;
+    this.check(pin, volume, offset, length);
     const undoSeen = s.index.lastUndoSeq(volume);
     const pieces = s.index.planRead(volume, { seq: pin.seq, appliedSeq: s.window.appliedSeq }, offset, length);
-    const out = Buffer.allocUnsafe(length);
     await Promise.all(pieces.map((p) => this.fill(out, offset, volume, p)));
     // Undo indexed while the replica was read may hold bytes of a write that landed meanwhile; as
     // its undo was indexed before the replica was touched, asking once after the reads is enough.
@@ -85,7 +92,6 @@ export class PointReads {
       await Promise.all(late.map((p) => this.fill(out, offset, volume, p)));
     }
     this.assertLive(pin);
-    return out;
   }
 
   /** Reads one planned piece into its place in `out` (volume bytes at `offset`). */
@@ -95,6 +101,12 @@ export class PointReads {
     if (!e) await this.s.replicas.readInto(volume, p.start, into, "pool");
     else if (!e.payload) into.fill(0);
     else await this.s.store.readInto(e.payload.ordinal, e.payload.at + (p.start - e.offset), into, "pool");
+  }
+
+  private check(pin: Pin, volume: string, offset: number, length: number): void {
+    this.s.assertOpen();
+    this.s.replicas.checkRange(volume, offset, length);
+    this.assertLive(pin);
   }
 
   private assertLive(pin: Pin): void {

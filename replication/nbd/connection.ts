@@ -6,6 +6,7 @@
 import type { Socket } from "node:net";
 import type { Logger } from "../../lib/log.ts";
 import type { NbdExportBackend } from "./backend.ts";
+import type { BufferPool } from "./buffer-pool.ts";
 import { ByteReader, ConnectionClosedError } from "./byte-reader.ts";
 import type { NbdServerCounters } from "./counters.ts";
 import {
@@ -42,6 +43,8 @@ export interface ConnectionContext {
   maxRequestBytes: number;
   maxInFlightBytes: number;
   handshakeTimeoutMs: number;
+  /** READ reply buffers, shared by the server's connections (all on one thread). */
+  buffers: BufferPool;
   /** The server's counters, updated in place. */
   stats: NbdServerCounters;
 }
@@ -55,8 +58,10 @@ const RECEIVE_HIGH_WATER_BYTES = 8 * 1024 * 1024;
 
 function transmissionFlags(backend: NbdExportBackend): number {
   let flags = TxFlag.HAS_FLAGS | TxFlag.SEND_FLUSH | TxFlag.SEND_FUA | TxFlag.SEND_CACHE;
-  // CAN_MULTI_CONN is never advertised: a FLUSH only covers the writes of its own connection.
-  if (backend.readOnly) flags |= TxFlag.READ_ONLY;
+  // CAN_MULTI_CONN promises that a FLUSH covers the writes of every connection, which a writable
+  // export cannot (a FLUSH waits for its own connection's writes only). A read-only one has no
+  // writes, so clients may spread its reads over several connections (nbdcopy uses 4).
+  if (backend.readOnly) flags |= TxFlag.READ_ONLY | TxFlag.CAN_MULTI_CONN;
   else flags |= TxFlag.SEND_TRIM | TxFlag.SEND_WRITE_ZEROES;
   return flags;
 }
@@ -264,7 +269,10 @@ export class Connection {
     const fua = (h.flags & CmdFlag.FUA) !== 0;
     switch (h.type) {
       case Cmd.READ:
-        this.track(h, () => backend.read(h.offset, h.length));
+        if (backend.readInto) {
+          const into = this.cfg.buffers.take(h.length);
+          this.track(h, () => backend.readInto!(h.offset, into).then(() => into), true);
+        } else this.track(h, () => backend.read(h.offset, h.length));
         return;
       case Cmd.TRIM:
         this.track(h, () => backend.trim(h.offset, h.length, fua));
@@ -287,8 +295,11 @@ export class Connection {
     }
   }
 
-  /** Runs one request, counting its bytes in flight, and replies when it settles. */
-  private track(h: RequestHeader, op: () => Promise<unknown>): void {
+  /**
+   * Runs one request, counting its bytes in flight, and replies when it settles. A READ's data is
+   * `pooled` when it came from `cfg.buffers`: it goes back there once written.
+   */
+  private track(h: RequestHeader, op: () => Promise<unknown>, pooled = false): void {
     const bytes = h.type === Cmd.READ || h.type === Cmd.WRITE ? h.length : 0;
     this.inFlightBytes += bytes;
     let started: Promise<unknown>;
@@ -315,7 +326,7 @@ export class Connection {
         const data = result as Buffer;
         if (data.length !== h.length) return this.fail(h, new Error(`backend returned ${data.length} bytes`));
         this.cfg.stats.bytesRead += h.length;
-        this.reply(h.cookie, Errno.OK, data);
+        this.reply(h.cookie, Errno.OK, data, pooled);
       },
       (err: unknown) => {
         settle();
@@ -333,7 +344,7 @@ export class Connection {
     this.reply(h.cookie, errnoOf(err));
   }
 
-  private reply(cookie: bigint, error: number, data?: Buffer): void {
+  private reply(cookie: bigint, error: number, data?: Buffer, pooled = false): void {
     if (error !== Errno.OK) this.cfg.stats.requestErrorsTotal++;
     if (this.socket.destroyed) return;
     // Replies completed in the same event-loop turn leave in one writev, not one syscall each.
@@ -346,7 +357,10 @@ export class Connection {
       });
     }
     this.socket.write(encodeSimpleReply(error, cookie));
-    if (data) this.socket.write(data);
+    if (!data) return;
+    // Only a write that completed releases the buffer: a failed one may still be held by libuv.
+    if (pooled) this.socket.write(data, (err) => err || this.cfg.buffers.give(data));
+    else this.socket.write(data);
   }
 
   private mustWait(): boolean {

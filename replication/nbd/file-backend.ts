@@ -5,7 +5,7 @@
  */
 import { fdatasync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { readAt, writeAt } from "../../lib/positional-io.ts";
+import { readAt, readInto, writeAt } from "../../lib/positional-io.ts";
 import type { NbdExportBackend } from "./backend.ts";
 
 export interface FileBackendOptions {
@@ -56,6 +56,10 @@ export class FileBackend implements NbdExportBackend {
   read(offset: number, length: number): Promise<Buffer> {
     // On the pool: a client's concurrent reads of cold data must not wait for each other.
     return readAt(this.file.fd, length, offset, "pool");
+  }
+
+  async readInto(offset: number, into: Buffer): Promise<void> {
+    into.fill(0, await readInto(this.file.fd, into, offset, "pool"));
   }
 
   async write(offset: number, data: readonly Buffer[], fua: boolean): Promise<void> {

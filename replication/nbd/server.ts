@@ -6,6 +6,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "../../lib/log.ts";
 import type { NbdExportBackend } from "./backend.ts";
+import { BufferPool } from "./buffer-pool.ts";
 import { ConnectionClosedError } from "./byte-reader.ts";
 import { Connection, type ConnectionContext, ProtocolError } from "./connection.ts";
 import type { NbdServerCounters } from "./counters.ts";
@@ -39,12 +40,14 @@ export class NbdServer {
 
   constructor(options: NbdServerOptions) {
     const maxRequestBytes = options.maxRequestBytes ?? 32 * 1024 * 1024;
+    const maxInFlightBytes = Math.max(options.maxInFlightBytes ?? 64 * 1024 * 1024, maxRequestBytes);
     this.context = {
       lookup: options.lookup,
       list: options.list,
       maxRequestBytes,
-      maxInFlightBytes: Math.max(options.maxInFlightBytes ?? 64 * 1024 * 1024, maxRequestBytes),
+      maxInFlightBytes,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 30_000,
+      buffers: new BufferPool(maxInFlightBytes),
       stats: this.stats,
     };
     this.log = options.logger.child({ component: "nbd-server" });
