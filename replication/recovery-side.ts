@@ -12,11 +12,14 @@ import type { EventHub } from "./control/event-hub.ts";
 import { ApiError } from "./control/site-control.ts";
 import type { FailoverTarget } from "./failover/failover.ts";
 import { type FailoverRecord, readFailoverRecord } from "./failover/failover-record.ts";
+import { readPromotedWrites } from "./failover/promoted-volumes.ts";
 import type { ImageGroup } from "./images/image-access.ts";
 import { Journal } from "./journal/journal.ts";
 import { LinkTracker } from "./link/link-status.ts";
 import { type PeerView, Receiver } from "./link/receiver.ts";
 import { loadLinkTls } from "./link/tls.ts";
+import { readOldSide, writeOldSide } from "./reprotect/old-side-report.ts";
+import type { ReprotectSource } from "./reprotect/reprotect.ts";
 import {
   type BookmarkStatus,
   type EngineGroupState,
@@ -35,12 +38,16 @@ export class RecoverySide {
   private readonly sealed = new Set<string>();
   private readonly failoverRecords = new Map<string, FailoverRecord>();
 
-  /** `groups` are the site's groups whose direction is recovery. */
+  /**
+   * `groups` are the site's groups whose direction is recovery (none: the side only listens, so a
+   * group fenced here can be reprotected towards this site); `reverse` takes such groups over.
+   */
   constructor(
     private readonly config: SiteConfig,
     private readonly groupConfigs: GroupConfig[],
     private readonly events: EventHub,
     private readonly logger: Logger,
+    private readonly reverse?: (peerSite: string, groups: string[]) => Promise<boolean>,
   ) {
     this.tracker = new LinkTracker(config.site, "recovery", events.emit);
   }
@@ -74,6 +81,8 @@ export class RecoverySide {
       tracker: this.tracker,
       logger: this.logger,
       failedOver: (group) => this.sealed.has(group),
+      divergence: (group, report) => writeOldSide(join(config.dataDir, "groups", group), report),
+      ...(this.reverse && { reverse: this.reverse }),
     });
     const { host, port } = parseHostPort(config.link.listen!);
     return { linkPort: await this.receiver.listen(host, port) };
@@ -210,6 +219,33 @@ export class RecoverySide {
         this.sealed.delete(name);
       },
     };
+  }
+
+  /** The group as reprotect reads it (replication/reprotect), once promoted here. */
+  reprotectSource(name: string, failover: FailoverRecord): ReprotectSource {
+    const g = this.entry(name);
+    const dir = join(this.config.dataDir, "groups", name);
+    return {
+      site: this.config.site,
+      config: g.config,
+      failover,
+      canShip: this.config.link.peer !== undefined,
+      report: readOldSide(dir),
+      writtenHere: (volume) => readPromotedWrites(dir, volume),
+      rolledBack: (volume, seq) => {
+        // Records above the point must still be in the window, or some of them are unknown.
+        try {
+          g.journal.timestampOf(seq);
+        } catch {
+          return null;
+        }
+        return g.journal.changedAfter(volume, seq);
+      },
+    };
+  }
+
+  get hasGroups(): boolean {
+    return this.groups.size > 0;
   }
 
   /** The group's journal, for image access and test failover. */

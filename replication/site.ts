@@ -5,9 +5,10 @@
  * operation the group's direction cannot do here is refused with 409 naming the group and its
  * direction.
  */
-import { parseHostPort } from "../lib/host-port.ts";
+import { join } from "node:path";
+import { formatHostPort, parseHostPort } from "../lib/host-port.ts";
 import type { Logger } from "../lib/log.ts";
-import { type Direction, groupDirection, type SiteConfig } from "./config.ts";
+import type { Direction, SiteConfig } from "./config.ts";
 import { EventHub } from "./control/event-hub.ts";
 import { ControlServer } from "./control/http-api.ts";
 import { ApiError, type FailoverOperations, type SiteControl } from "./control/site-control.ts";
@@ -15,7 +16,9 @@ import { type FailoverRequest, Failovers, type FailoverView } from "./failover/f
 import { ProductionSide } from "./production-side.ts";
 import { SiteRecoveryOperations } from "./recovery-operations.ts";
 import { RecoverySide } from "./recovery-side.ts";
-import type { BookmarkStatus, SiteStatus } from "./status.ts";
+import { parseReprotectRequest, planReprotect, ReprotectError, type ReprotectRequest } from "./reprotect/reprotect.ts";
+import { Reversals } from "./reprotect/reversals.ts";
+import type { BookmarkStatus, GroupReprotectStatus, SiteStatus } from "./status.ts";
 
 export interface RunningSite {
   /** Ports bound (the configured ones, or those the system chose for port 0). */
@@ -31,10 +34,14 @@ export class Site implements SiteControl {
   failovers?: FailoverOperations;
   private failover: Failovers | null = null;
   private readonly startedAt = Date.now() / 1000;
-  private readonly directions: Map<string, Direction>;
-  /** Present when the site has groups of that direction. */
-  private readonly productionSide: ProductionSide | null;
-  private readonly recoverySide: RecoverySide | null;
+  private readonly reversals: Reversals;
+  private directions = new Map<string, Direction>();
+  /** Present when the site has groups of that direction (the recovery side also when it only listens). */
+  private productionSide: ProductionSide | null = null;
+  private recoverySide: RecoverySide | null = null;
+  /** Reopening the sides after a reversal, one at a time. */
+  private reopening: Promise<void> = Promise.resolve();
+  private readonly reprotecting = new Set<string>();
 
   constructor(
     private readonly config: SiteConfig,
@@ -42,46 +49,88 @@ export class Site implements SiteControl {
     private readonly logger: Logger,
   ) {
     this.events = new EventHub(logger);
-    this.directions = new Map(config.groups.map((g) => [g.name, groupDirection(config, g)]));
-    const of = (d: Direction) => config.groups.filter((g) => this.directions.get(g.name) === d);
-    const production = of("production");
-    const recovery = of("recovery");
-    this.productionSide = production.length > 0 ? new ProductionSide(config, production, this.events, logger) : null;
-    this.recoverySide = recovery.length > 0 ? new RecoverySide(config, recovery, this.events, logger) : null;
+    this.reversals = new Reversals(config, logger);
+    this.events.subscribe((e, at) => {
+      if (e.type === "sync" && e.phase === "end")
+        this.reversals
+          .resynced(e.group, e.bytesSent, at)
+          .catch((err: Error) => logger.error({ group: e.group, err: err.message }, "reprotect record not saved"));
+    });
   }
 
   async start(): Promise<{ nbdPort?: number; linkPort?: number }> {
-    const recovery = await this.recoverySide?.start();
-    const production = await this.productionSide?.start();
+    await this.reversals.finish(Date.now() / 1000);
+    return this.startSides();
+  }
+
+  async stop(): Promise<void> {
+    await this.reopening;
+    await this.stopSides();
+  }
+
+  /** Builds and starts each direction's side from the groups' directions now (configured, or reversed by reprotect). */
+  private async startSides(): Promise<{ nbdPort?: number; linkPort?: number }> {
+    const { config } = this;
+    this.directions = new Map(config.groups.map((g) => [g.name, this.reversals.direction(g.name)]));
+    const of = (d: Direction) => config.groups.filter((g) => this.directions.get(g.name) === d);
+    const production = of("production");
+    const recovery = of("recovery");
+    const controlHost = parseHostPort(config.control.listen).host;
+    this.productionSide =
+      production.length > 0 ? new ProductionSide(config, production, this.events, this.logger) : null;
+    // A site with a link listener keeps it even without recovery groups: a group fenced here is
+    // reprotected towards this site through it.
+    this.recoverySide =
+      recovery.length > 0 || config.link.listen !== undefined
+        ? new RecoverySide(config, recovery, this.events, this.logger, (peer, groups) => this.reverseHere(peer, groups))
+        : null;
+    const recoveryPorts = await this.recoverySide?.start();
+    const productionPorts = await this.productionSide?.start(
+      config.nbd?.listen ?? formatHostPort({ host: controlHost, port: 0 }),
+    );
     this.recovery = await SiteRecoveryOperations.open({
-      dataDir: this.config.dataDir,
+      dataDir: config.dataDir,
       // Images are served where the operator reaches the control API, each session on a port of its own.
-      host: parseHostPort(this.config.control.listen).host,
+      host: controlHost,
       logger: this.logger,
       group: (name) => this.recoveryGroup(name, "image access (recovery points, images, test failover)").group(name),
       rpoOf: (name) => this.recoveryGroup(name, "a recovery-point estimate").rpoOf(name),
     });
+    this.failover = null;
     if (this.recoverySide) {
       const side = this.recoverySide;
       const failover = new Failovers({
-        site: this.config.site,
-        host: parseHostPort(this.config.control.listen).host,
+        site: config.site,
+        host: controlHost,
         drills: this.recovery.store,
         logger: this.logger,
         rpoOf: (name) => side.rpoOf(name),
       });
       this.failover = failover;
       for (const [name, record] of side.failoversAtStart()) await failover.resume(side.failoverTarget(name), record);
-      this.failovers = { failover: (group, request) => this.failOver(group, request) };
     }
-    return { ...production, ...recovery };
+    this.failovers = {
+      failover: (group, request) => this.failOver(group, request),
+      reprotect: (group, body) => this.reprotect(group, parseReprotectRequest(body)),
+    };
+    return { ...productionPorts, ...recoveryPorts };
   }
 
-  async stop(): Promise<void> {
+  private async stopSides(): Promise<void> {
     await this.failover?.close();
     await this.recovery?.close();
     await this.productionSide?.stop();
     await this.recoverySide?.stop();
+  }
+
+  /** Reopens every side, after a reversal changed a group's direction here. */
+  private reopen(): Promise<void> {
+    this.reopening = this.reopening.then(async () => {
+      await this.stopSides();
+      await this.reversals.finish(Date.now() / 1000);
+      await this.startSides();
+    });
+    return this.reopening;
   }
 
   status(): SiteStatus {
@@ -94,8 +143,16 @@ export class Site implements SiteControl {
         (name) => this.recovery?.status(name),
         (name) => this.failover?.status(name),
       ) ?? []),
-    ].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-    const links = [this.productionSide?.linkStatus(), this.recoverySide?.linkStatus()].filter((l) => l !== undefined);
+    ]
+      .map((g) => {
+        const reprotect = this.reprotectStatus(g.name);
+        return reprotect ? { ...g, reprotect } : g;
+      })
+      .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+    const links = [
+      this.productionSide?.linkStatus(),
+      this.recoverySide?.hasGroups ? this.recoverySide.linkStatus() : undefined,
+    ].filter((l) => l !== undefined);
     return {
       site: this.config.site,
       role: this.config.role,
@@ -143,6 +200,91 @@ export class Site implements SiteControl {
     const side = this.recoveryGroup(group, "a failover");
     const imageAccessOn = this.recovery?.status(group).imageAccess.mode !== "off";
     return this.failover!.failover(side.failoverTarget(group), request, imageAccessOn);
+  }
+
+  /**
+   * Reprotect, at the site the group failed over to (replication/reprotect): checks and plans it
+   * with the promoted volumes still served (a refusal changes nothing), stops serving them so no
+   * write escapes the plan, plans again from the final maps, records the reversal and reopens the
+   * sides: the group is production here, seeded with the extents to send.
+   */
+  private async reprotect(group: string, request: ReprotectRequest): Promise<GroupReprotectStatus> {
+    const direction = this.directionOf(group);
+    const reversal = this.reversals.get(group);
+    if (this.reprotecting.has(group) || reversal?.phase === "retiring" || reversal?.phase === "resyncing")
+      throw new ApiError(409, `group "${group}" is already being reprotected from site ${this.config.site}`);
+    const fencedTo = this.productionSide?.fencedTo(group);
+    if (fencedTo)
+      throw new ApiError(
+        409,
+        `group "${group}" failed over to site ${fencedTo}: reprotect is asked of that site (rpowatch recover reprotect --group ${group} --site <its control API>)`,
+      );
+    const failover = this.failover?.record(group);
+    if (direction !== "recovery" || !this.recoverySide || !failover)
+      throw new ApiError(
+        409,
+        `group "${group}" has not failed over to site ${this.config.site}: reprotect follows a failover and is asked of the site the group failed over to`,
+      );
+    const side = this.recoverySide;
+    const now = () => Date.now() / 1000;
+    this.reprotecting.add(group);
+    try {
+      planReprotect(side.reprotectSource(group, failover), request, now());
+      await this.failover!.unserve(group);
+      let plan: ReturnType<typeof planReprotect>;
+      try {
+        plan = planReprotect(side.reprotectSource(group, failover), request, now());
+      } catch (err) {
+        await this.failover!.reserve(side.failoverTarget(group));
+        throw err;
+      }
+      await this.reversals.decide(group, plan);
+      await this.reopen();
+      return this.reprotectStatus(group)!;
+    } catch (err) {
+      if (err instanceof ReprotectError) throw new ApiError(err.status, err.message);
+      throw err;
+    } finally {
+      this.reprotecting.delete(group);
+    }
+  }
+
+  /**
+   * At the old production site: the site a fenced group failed over to connects to ship it (it was
+   * reprotected there). Each group must be production here and fenced to that site; the reversal is
+   * recorded and the sides reopen with the groups as recovery groups, fed by that site.
+   */
+  private async reverseHere(peerSite: string, groups: string[]): Promise<boolean> {
+    const ours = groups.every(
+      (g) => this.directions.get(g) === "production" && this.productionSide?.fencedTo(g) === peerSite,
+    );
+    if (!ours) return false;
+    for (const g of groups)
+      await this.reversals.decide(g, {
+        direction: "recovery",
+        peerSite,
+        phase: "retiring",
+        startedAt: Date.now() / 1000,
+      });
+    // After the refusal is on its way: reopening closes the link listener this call came through.
+    setImmediate(() => {
+      this.reopen().catch((err: Error) =>
+        this.logger.error({ err: err.message }, "reprotect: reopening the sides failed"),
+      );
+    });
+    return true;
+  }
+
+  private reprotectStatus(group: string): GroupReprotectStatus | undefined {
+    const r = this.reversals.get(group);
+    if (!r) return undefined;
+    if (r.direction !== "production" || this.directions.get(group) !== "production" || !this.productionSide)
+      return this.reversals.status(group);
+    return this.reversals.status(
+      group,
+      this.productionSide.syncOf(group).sync,
+      this.productionSide.volumeAddresses(group),
+    );
   }
 
   private directionOf(group: string): Direction {

@@ -176,6 +176,22 @@ export class Failovers {
     await this.serve(target);
   }
 
+  record(group: string): FailoverRecord | undefined {
+    return this.records.get(group);
+  }
+
+  /** Stops serving a promoted group's volumes (reprotect serves them from its production group next). */
+  async unserve(group: string): Promise<void> {
+    const served = this.served.get(group);
+    this.served.delete(group);
+    await served?.close();
+  }
+
+  /** Serves a promoted group's volumes again (a reprotect refused after unserve()). */
+  reserve(target: FailoverTarget): Promise<void> {
+    return this.serve(target);
+  }
+
   phase(group: string): FailoverRecord["phase"] | undefined {
     return this.records.get(group)?.phase;
   }
@@ -232,6 +248,7 @@ export class Failovers {
       await PromotedVolumes.serve({
         host: this.o.host,
         volumes: replicas(target),
+        dir: target.dir,
         logger: this.o.logger.child({ group: name, failover: true }),
       }),
     );

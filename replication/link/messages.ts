@@ -1,4 +1,5 @@
 /** JSON messages of the link protocol (frame types in framing.ts); binary frames are in batch-frame.ts. */
+import type { DivergenceReport } from "../production/divergence.ts";
 import type { Bookmark } from "../records.ts";
 
 export const LINK_PROTOCOL_VERSION = 1;
@@ -54,7 +55,9 @@ export type RequestBody =
   | { op: "checksums"; group: string; volume: string; offset: number; length: number; blockSize: number }
   | { op: "resync-begin"; group: string; kind: "full" | "fast" | "extents" }
   | { op: "resync-end"; group: string; atSeq: number; timestamp: number }
-  | { op: "bookmark"; group: string; bookmark: Bookmark };
+  | { op: "bookmark"; group: string; bookmark: Bookmark }
+  /** A fenced group's old production site: what it holds beyond the journal (reprotect starts from it). */
+  | { op: "divergence"; group: string; report: DivergenceReport };
 export type RequestMsg = RequestBody & { id: number };
 export interface ReplyMsg {
   id: number;

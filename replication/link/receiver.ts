@@ -6,6 +6,7 @@
  */
 import type { Server, Socket } from "node:net";
 import type { Logger } from "../../lib/log.ts";
+import type { DivergenceReport } from "../production/divergence.ts";
 import { decodeAll, RecordFormatError } from "../production/record-codec.ts";
 import { newNonce, proof, verifyProof } from "./auth.ts";
 import { type BatchHeader, type BlockHeader, parseBinary } from "./batch-frame.ts";
@@ -38,6 +39,14 @@ export interface ReceiverOptions {
   logger: Logger;
   /** True once a group failed over to this site: its batches are dropped and its acks fence the sender. */
   failedOver: (group: string) => boolean;
+  /** Keeps what a fenced group's old production site reports it holds beyond the journal. */
+  divergence: (group: string, report: DivergenceReport) => Promise<void>;
+  /**
+   * A peer named groups this site does not receive: when they are groups it fenced here after a
+   * failover to that peer, the site takes them as recovery groups (reprotect) and resolves true;
+   * the connection is refused either way and the peer retries.
+   */
+  reverse?: (peerSite: string, groups: string[]) => Promise<boolean>;
 }
 
 /** What the last heartbeat said about a group, for the recovery site's RPO upper bound. */
@@ -141,7 +150,12 @@ export class Receiver {
     const named = (Array.isArray(hello.groups) ? hello.groups : []).map(String);
     const unknown = named.filter((g) => !o.groups.has(g));
     if (unknown.length > 0) {
-      await link.refuse(`unknown groups: ${unknown.join(", ")}`);
+      const reversing = (await o.reverse?.(String(hello.site), unknown)) === true;
+      await link.refuse(
+        reversing
+          ? `groups ${unknown.join(", ")} are being reprotected towards site ${o.site}: reconnect`
+          : `unknown groups: ${unknown.join(", ")}`,
+      );
       return;
     }
     // A journal takes one production site's sequence space: a second site (a cloned config, a
@@ -252,7 +266,8 @@ export class Receiver {
     const reply: ReplyMsg = { id: Number(req.id) };
     try {
       const g = this.group(req.group);
-      if (this.o.failedOver(String(req.group)))
+      if (req.op === "divergence") await this.o.divergence(String(req.group), req.report);
+      else if (this.o.failedOver(String(req.group)))
         throw new RangeError(`group ${String(req.group)} failed over to site ${this.o.site}`);
       switch (req.op) {
         case "checksums": {
@@ -268,6 +283,8 @@ export class Receiver {
           break;
         case "bookmark":
           await g.addBookmark(req.bookmark);
+          break;
+        case "divergence":
           break;
         default:
           throw new ProtocolError(`unknown request ${(req as { op: string }).op}`);

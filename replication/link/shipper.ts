@@ -7,6 +7,7 @@
 import { parseHostPort } from "../../lib/host-port.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { LinkConfig } from "../config.ts";
+import { divergenceReport } from "../production/divergence.ts";
 import type { ProductionGroup } from "../production/production-group.ts";
 import type { EngineEvent } from "../status.ts";
 import { newNonce, proof, verifyProof } from "./auth.ts";
@@ -58,6 +59,8 @@ export interface ShipperOptions {
   tracker: LinkTracker;
   logger: Logger;
   emit: (e: EngineEvent) => void;
+  /** This site listens for a link too, so a group fenced here can be reprotected towards it. */
+  canReceive: boolean;
   /** Runs a resync of `group` over the connected session (replication/sync). */
   runResync: (group: ProductionGroup, session: LinkSession) => Promise<void>;
 }
@@ -217,6 +220,8 @@ class ActiveSession implements LinkSession {
   private readonly resyncing = new Set<string>();
   private readonly bookmarking = new Set<string>();
   private readonly bookmarkRetryAt = new Map<string, number>();
+  /** Fenced groups whose divergence report went (or is going) out on this connection. */
+  private readonly reported = new Set<string>();
   /** Resyncs and bookmark deliveries running beside the pump; the session ends once they settle. */
   private readonly work = new Set<Promise<void>>();
 
@@ -245,6 +250,7 @@ class ActiveSession implements LinkSession {
         for (const g of o.groups) {
           this.maybeResync(g);
           this.deliverBookmarks(g);
+          this.reportDivergence(g);
           if (!g.shipping) continue;
           if (g.inFlightBytes() >= MAX_IN_FLIGHT_BYTES) continue;
           const records = g.takeBatch(g.sentSeq, o.link.batchBytes);
@@ -391,6 +397,23 @@ class ActiveSession implements LinkSession {
         this.wake();
       });
     this.track(run);
+  }
+
+  /**
+   * Once per connection, a fenced group tells the site it failed over to what it holds beyond that
+   * site's journal (production/divergence.ts): reprotect needs it. A failed delivery is retried on
+   * the next connection.
+   */
+  private reportDivergence(g: ProductionGroup): void {
+    if (!g.fenced || this.reported.has(g.name)) return;
+    this.reported.add(g.name);
+    const report = divergenceReport(this.o.site, g, this.o.canReceive);
+    this.track(
+      this.request({ op: "divergence", group: g.name, report }).then(
+        () => this.log.info({ group: g.name }, "divergence since the failover reported"),
+        (err: Error) => this.log.warn({ group: g.name, err: err.message }, "divergence report not stored"),
+      ),
+    );
   }
 
   private track(work: Promise<void>): void {

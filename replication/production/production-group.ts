@@ -44,6 +44,8 @@ interface PersistedGroup {
   paused?: boolean;
   /** Fenced: the group failed over to another site; writes are refused until it is reprotected. */
   fenced?: { toSite: string; sinceTimestamp: number };
+  /** Source time of the newest change acknowledged to a client, in either capture mode (0 = none yet). */
+  lastWriteTs?: number;
 }
 
 export interface ProductionGroupOptions {
@@ -130,6 +132,44 @@ export class ProductionGroup {
     await g.recover(records);
     g.refuseLostImages();
     return g;
+  }
+
+  /**
+   * Prepares a group folder that holds only the volumes' images to open as a production group that
+   * was protected before (reprotect, replication/reprotect): initialized, `ranges` marked dirty
+   * since `since`, and a resync of `kind` required, so its first link session sends exactly those
+   * extents (`extents`) or the blocks that differ (`fast`), then ships its writes as usual.
+   */
+  static async seed(o: {
+    dataDir: string;
+    config: GroupConfig;
+    ranges: (volume: string) => { offset: number; length: number }[];
+    since: number;
+    kind: "extents" | "fast";
+  }): Promise<void> {
+    const dir = join(o.dataDir, o.config.name);
+    for (const v of o.config.volumes) {
+      const map = await DirtyMap.open(join(dir, `${v.name}.dirty`), v.size);
+      for (const r of o.ranges(v.name)) await map.mark(r.offset, r.length);
+      await map.sync();
+      await map.close();
+    }
+    const st: PersistedGroup = {
+      headSeq: 0,
+      headTs: 0,
+      durableSeq: 0,
+      appliedSeq: 0,
+      durableTs: 0,
+      capture: "data",
+      dirtySince: o.since,
+      resyncRequired: o.kind,
+      initialized: true,
+      counters: {},
+      lastBookmark: null,
+      pendingBookmarks: [],
+      paused: false,
+    };
+    await writeState(join(dir, "state.json"), st);
   }
 
   /**
@@ -221,6 +261,11 @@ export class ProductionGroup {
     );
   }
 
+  /** Source time of the newest change acknowledged to a client (0 = none yet), for a split-brain check. */
+  get newestWriteTs(): number {
+    return this.st.lastWriteTs ?? this.st.headTs;
+  }
+
   /** Set once the group failed over to another site: the site it went to and when this one heard. */
   get fenced(): Readonly<{ toSite: string; sinceTimestamp: number }> | null {
     return this.st.fenced ?? null;
@@ -260,6 +305,7 @@ export class ProductionGroup {
       });
     if (this.fault) throw new Error(`group ${this.name} is in error: ${this.fault}`);
     const c = this.st.counters[volume]!;
+    this.st.lastWriteTs = now();
     if (kind === "trim") c.trimmedBytesTotal += length;
     else c.writtenBytesTotal += length;
     c.writeOpsTotal++;
@@ -389,7 +435,8 @@ export class ProductionGroup {
 
   /** The link (re)connected: the recovery site holds everything up to durableSeq; resend after it. */
   resumeFrom(durableSeq: number, appliedSeq: number, recoveryResyncing: boolean): void {
-    if (recoveryResyncing && this.sync.kind === "none")
+    // A pending extents resync (its extents are in the dirty maps) redoes the interrupted copy by itself.
+    if (recoveryResyncing && this.sync.kind === "none" && this.st.resyncRequired !== "extents")
       this.requireResync("fast", "recovery site was interrupted in a resync");
     this.acknowledge(durableSeq, appliedSeq);
     this.sentSeq = this.st.durableSeq;
@@ -628,5 +675,13 @@ export class ProductionGroup {
 }
 
 function queued(r: ReplicatedWrite, position: QueuePosition | null): QueuedChange {
-  return { seq: r.seq, timestamp: r.timestamp, volume: r.volume, position, bytes: encodedSize(r) };
+  return {
+    seq: r.seq,
+    timestamp: r.timestamp,
+    volume: r.volume,
+    offset: r.offset,
+    length: r.length,
+    position,
+    bytes: encodedSize(r),
+  };
 }

@@ -1,0 +1,132 @@
+/**
+ * Reprotect with real engine processes, qemu-io and the `rpowatch recover reprotect` CLI: after a
+ * failover and writes at the new production site, reprotect reverses replication sending only the
+ * extents that changed (the figure is printed), both sites flip direction, and writes at the new
+ * production are replicated to the old site byte for byte. Bad requests change nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePorts } from "../../lib/ports.ts";
+import type { FailoverView } from "../../replication/failover/failover.ts";
+import type { GroupReprotectStatus } from "../../replication/status.ts";
+import { BIN, EnginePair, qemuIo, runTool } from "../engine/harness.ts";
+import { waitFor } from "../support/process.ts";
+
+const refusal = async (res: Response) => ({
+  status: res.status,
+  error: ((await res.json()) as { error: string }).error,
+});
+
+describe("reprotect after a failover", () => {
+  let pair: EnginePair;
+  let failover: FailoverView;
+
+  beforeAll(async () => {
+    const [reverseLinkPort] = await freePorts(1);
+    pair = await EnginePair.running({ reverseLinkPort });
+    await qemuIo(pair.nbdUri, ["write -P 0xaa 0 4M", "write -P 0xab 12M 1M"]);
+    await pair.caughtUp();
+    const res = await pair.api("recovery", "POST", "/groups/g1/failover", { latest: true });
+    expect(res.status).toBe(201);
+    failover = (await res.json()) as FailoverView;
+    // The old production site is fenced and reports what it holds beyond the journal.
+    await waitFor(async () => ((await pair.group("production")).state === "failed-over" ? true : null), {
+      timeoutMs: 15_000,
+      what: "prod-a fenced",
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await pair?.close();
+  });
+
+  it("refuses bad reprotect requests, changing nothing", async () => {
+    expect(await refusal(await pair.api("recovery", "POST", "/groups/nope/reprotect", {}))).toEqual({
+      status: 404,
+      error: 'no group "nope" on this site',
+    });
+    expect(await refusal(await pair.api("production", "POST", "/groups/g1/reprotect", {}))).toEqual({
+      status: 409,
+      error:
+        'group "g1" failed over to site rec-b: reprotect is asked of that site (rpowatch recover reprotect --group g1 --site <its control API>)',
+    });
+    expect(
+      await refusal(await pair.api("recovery", "POST", "/groups/g1/reprotect", { discardSide: "site-x" })),
+    ).toEqual({
+      status: 400,
+      error: 'discardSide "site-x" is neither site of group "g1": give prod-a or rec-b',
+    });
+    expect((await pair.api("recovery", "POST", "/groups/g1/reprotect", { discard: "prod-a" })).status).toBe(400);
+    const g = await pair.group("recovery");
+    expect([g.state, g.direction, g.failover?.phase, g.reprotect]).toEqual([
+      "failed-over",
+      "production",
+      "promoted",
+      undefined,
+    ]);
+    await qemuIo(failover.volumes[0]!.uri, ["read -P 0xaa 0 4M"]);
+  });
+
+  it("sends only the extents written since the failover, and flips the direction at both sites", async () => {
+    const uri = failover.volumes[0]!.uri;
+    // 768 KiB changed at the new production, 64 KiB-aligned.
+    await qemuIo(uri, ["write -P 0xc1 1M 512k", "write -P 0xc2 10M 256k"]);
+    const changed = 768 * 1024;
+    const site = `http://127.0.0.1:${pair.ports.control.recovery}`;
+    const cli = () =>
+      runTool(
+        process.execPath,
+        [BIN, "recover", "reprotect", "--group", "g1", "--json", "--interval", "0.2", "--site", site],
+        120_000,
+      );
+    // The old side's report may still be on its way: the first answer can be that refusal.
+    const run = await waitFor(
+      async () => {
+        const r = await cli();
+        if (r.code !== 0 && /has not reported/.test(r.stderr)) return null;
+        return r;
+      },
+      { timeoutMs: 30_000, what: "reprotect accepted" },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const done = JSON.parse(run.stdout) as GroupReprotectStatus;
+    console.log(
+      `reprotect: ${done.bytesSent} bytes sent for ${changed} bytes changed since the failover (ratio ${(done.bytesSent! / changed).toFixed(3)})`,
+    );
+    expect(done).toMatchObject({ phase: "protected", direction: "production", peerSite: "prod-a", progressRatio: 1 });
+    expect(done.bytesToSend).toBe(changed);
+    expect(done.bytesSent).toBe(changed);
+
+    const rec = await pair.group("recovery");
+    expect([rec.direction, rec.failover]).toEqual(["production", undefined]);
+    const prod = await waitFor(
+      async () => {
+        const g = await pair.group("production");
+        return g.direction === "recovery" && g.state === "active" ? g : null;
+      },
+      { timeoutMs: 30_000, what: "prod-a a recovery site" },
+    );
+    expect(prod.failover).toBeUndefined();
+    expect(prod.reprotect).toMatchObject({ phase: "protected", direction: "recovery", peerSite: "rec-b" });
+
+    // Writes at the new production are journaled and shipped: the old site's image follows.
+    const newUri = done.volumes![0]!.uri;
+    await qemuIo(newUri, ["write -P 0xd1 2M 128k", "write -P 0xd2 15M 64k"]);
+    const head = await pair.caughtUp(60_000, "reversed");
+    expect(head.rpoSeconds).toBe(0);
+    expect(pair.imagesIdentical()).toBe(true);
+    await qemuIo(newUri, [
+      "read -P 0xaa 0 1M",
+      "read -P 0xc1 1M 512k",
+      "read -P 0xd1 2M 128k",
+      "read -P 0xc2 10M 256k",
+    ]);
+  });
+
+  it("refuses a second reprotect once the group is protected again", async () => {
+    expect(await refusal(await pair.api("recovery", "POST", "/groups/g1/reprotect", {}))).toEqual({
+      status: 409,
+      error:
+        'group "g1" has not failed over to site rec-b: reprotect follows a failover and is asked of the site the group failed over to',
+    });
+  });
+});
