@@ -25,7 +25,15 @@ describe("reprotect after a failover", () => {
     pair = await EnginePair.running({ reverseLinkPort });
     await qemuIo(pair.nbdUri, ["write -P 0xaa 0 4M", "write -P 0xab 12M 1M"]);
     await pair.caughtUp();
-    const res = await pair.api("recovery", "POST", "/groups/g1/failover", { latest: true });
+    expect((await pair.api("production", "POST", "/groups/g1/bookmarks", { name: "point" })).status).toBe(201);
+    await waitFor(async () => ((await pair.group("recovery")).lastBookmark?.name === "point" ? true : null), {
+      timeoutMs: 30_000,
+      what: "bookmark in the recovery journal",
+    });
+    // Written after the point: rolled back by the failover, still in prod-a's image.
+    await qemuIo(pair.nbdUri, ["write -P 0xbb 8M 1M"]);
+    await pair.caughtUp();
+    const res = await pair.api("recovery", "POST", "/groups/g1/failover", { bookmark: "point" });
     expect(res.status).toBe(201);
     failover = (await res.json()) as FailoverView;
     // The old production site is fenced and reports what it holds beyond the journal.
@@ -66,11 +74,11 @@ describe("reprotect after a failover", () => {
     await qemuIo(failover.volumes[0]!.uri, ["read -P 0xaa 0 4M"]);
   });
 
-  it("sends only the extents written since the failover, and flips the direction at both sites", async () => {
+  it("sends only the extents changed since the failover point, and flips the direction at both sites", async () => {
     const uri = failover.volumes[0]!.uri;
-    // 768 KiB changed at the new production, 64 KiB-aligned.
+    // Changed since the point: 1 MiB at prod-a (rolled back at rec-b), 768 KiB at rec-b; 64 KiB-aligned.
     await qemuIo(uri, ["write -P 0xc1 1M 512k", "write -P 0xc2 10M 256k"]);
-    const changed = 768 * 1024;
+    const changed = 1024 * 1024 + 768 * 1024;
     const site = `http://127.0.0.1:${pair.ports.control.recovery}`;
     const cli = () =>
       runTool(
@@ -128,5 +136,80 @@ describe("reprotect after a failover", () => {
       error:
         'group "g1" has not failed over to site rec-b: reprotect follows a failover and is asked of the site the group failed over to',
     });
+  });
+});
+
+describe("split brain: both sites written after the failover", () => {
+  let pair: EnginePair;
+  let failover: FailoverView;
+  let site: string;
+  const reprotect = (...args: string[]) =>
+    runTool(
+      process.execPath,
+      [BIN, "recover", "reprotect", "--group", "g1", "--interval", "0.2", "--site", site, ...args],
+      120_000,
+    );
+
+  beforeAll(async () => {
+    const [reverseLinkPort] = await freePorts(1);
+    pair = await EnginePair.running({ reverseLinkPort, proxy: true });
+    site = `http://127.0.0.1:${pair.ports.control.recovery}`;
+    await qemuIo(pair.nbdUri, ["write -P 0xaa 0 1M"]);
+    await pair.caughtUp();
+    // prod-a is cut off: it does not hear of the failover and goes on taking writes.
+    pair.proxy!.cut();
+    const res = await pair.api("recovery", "POST", "/groups/g1/failover", { latest: true });
+    expect(res.status).toBe(201);
+    failover = (await res.json()) as FailoverView;
+    await qemuIo(pair.nbdUri, ["write -P 0xee 4M 64k"]);
+    await qemuIo(failover.volumes[0]!.uri, ["write -P 0xcc 6M 64k"]);
+    pair.proxy!.restore();
+    await waitFor(async () => ((await pair.group("production")).state === "failed-over" ? true : null), {
+      timeoutMs: 30_000,
+      what: "prod-a fenced once the link is back",
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await pair?.close();
+  });
+
+  it("is refused with 409 naming both sides until the side to discard is named", async () => {
+    const refused = await waitFor(
+      async () => {
+        const r = await reprotect();
+        return /has not reported/.test(r.stderr) ? null : r;
+      },
+      { timeoutMs: 30_000, what: "prod-a's report at rec-b" },
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(
+      /409 split brain: group "g1" was written at both sites after the failover to rec-b at .*: prod-a took writes until .*, rec-b has 65536 bytes written since its promotion\. Name the side whose writes after the split are discarded: --discard-side prod-a \(keep rec-b's data\) or --discard-side rec-b \(keep prod-a's data\)/,
+    );
+    // Nothing changed: still failed over, served at the same address, prod-a fenced.
+    const g = await pair.group("recovery");
+    expect([g.state, g.failover?.phase, g.failover?.volumes, g.reprotect]).toEqual([
+      "failed-over",
+      "promoted",
+      failover.volumes,
+      undefined,
+    ]);
+    await qemuIo(failover.volumes[0]!.uri, ["read -P 0xcc 6M 64k", "read -P 0 4M 64k"]);
+    expect((await pair.group("production")).state).toBe("failed-over");
+  });
+
+  it("discards the old production site's writes after the split when it is named", async () => {
+    const run = await reprotect("--discard-side", "prod-a");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/g1 reprotecting towards prod-a: 0\.1 MiB of extents to send/);
+    expect(run.stderr).toMatch(/reprotect g1: protected 100\.0%, 0\.1 of 0\.1 MiB sent/);
+    const uri = run.stdout.trim();
+    await qemuIo(uri, ["write -P 0xd1 8M 64k"]);
+    await pair.caughtUp(60_000, "reversed");
+    // prod-a's write at 4M after the split is gone: both images read rec-b's data.
+    expect(pair.imagesIdentical()).toBe(true);
+    await qemuIo(uri, ["read -P 0xaa 0 1M", "read -P 0 4M 64k", "read -P 0xcc 6M 64k", "read -P 0xd1 8M 64k"]);
+    const g = await pair.group("recovery");
+    expect(g.reprotect).toMatchObject({ phase: "protected", bytesToSend: 128 * 1024, bytesSent: 128 * 1024 });
   });
 });
