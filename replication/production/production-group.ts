@@ -526,7 +526,12 @@ export class ProductionGroup {
     this.st.capture = "data";
     this.persistNow();
     this.refreshState(`${kind} resync started`);
-    return { startSeq: this.ackedSeq, startTs: now() };
+    // Copying blocks covers every change up to ackedSeq; copying extents only those in the maps: the
+    // changes queued and not yet durable there must still ship after it (a reprotect seeds extents
+    // while clients write).
+    if (kind !== "extents") return { startSeq: this.ackedSeq, startTs: now() };
+    // The journal's window restarts at startSeq: its time must not be later than the next record's.
+    return { startSeq: this.st.durableSeq, startTs: Math.min(now(), this.pending.first()?.timestamp ?? now()) };
   }
 
   /** The recovery site holds a consistent copy as of startSeq: forget what the copy covered. */

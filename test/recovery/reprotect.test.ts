@@ -213,3 +213,65 @@ describe("split brain: both sites written after the failover", () => {
     expect(g.reprotect).toMatchObject({ phase: "protected", bytesToSend: 128 * 1024, bytesSent: 128 * 1024 });
   });
 });
+
+describe("reprotect across a kill -9 of either site", () => {
+  let pair: EnginePair;
+
+  beforeAll(async () => {
+    const [reverseLinkPort] = await freePorts(1);
+    // rec-b ships at 2 MiB/s once it is production: the 8 MiB of extents take a few seconds.
+    pair = await EnginePair.running({ reverseLinkPort, volumeSize: "32MiB", recoveryLink: ["limit: 2MiB"] });
+    await qemuIo(pair.nbdUri, ["write -P 0xaa 0 32M"]);
+    await pair.caughtUp();
+  }, 120_000);
+
+  afterAll(async () => {
+    await pair?.close();
+  });
+
+  const progress = (at: number) =>
+    waitFor(
+      async () => {
+        const r = (await pair.group("recovery")).reprotect;
+        return r?.phase === "resyncing" && (r.progressRatio ?? 0) >= at ? r : null;
+      },
+      { timeoutMs: 60_000, what: `reprotect past ${at * 100}%` },
+    );
+
+  it("resumes the copy of the extents and loses no acknowledged write", async () => {
+    const res = await pair.api("recovery", "POST", "/groups/g1/failover", { latest: true });
+    const failover = (await res.json()) as FailoverView;
+    await qemuIo(failover.volumes[0]!.uri, ["write -P 0xc1 0 8M"]);
+    const started = await waitFor(
+      async () => {
+        const r = await pair.api("recovery", "POST", "/groups/g1/reprotect", {});
+        return r.status === 202 ? ((await r.json()) as GroupReprotectStatus) : null;
+      },
+      { timeoutMs: 30_000, what: "reprotect accepted" },
+    );
+    expect(started.bytesToSend).toBe(8 * 1024 * 1024);
+    const uri = started.volumes![0]!.uri;
+
+    await progress(0.1);
+    await pair.kill9("production");
+    await pair.start("production");
+    // An acknowledged write during the copy, then the new production site is killed.
+    await qemuIo(uri, ["write -P 0xd1 20M 1M"]);
+    await progress(0.3);
+    await pair.kill9("recovery");
+    await pair.start("recovery");
+
+    const done = await waitFor(
+      async () => {
+        const r = (await pair.group("recovery")).reprotect;
+        return r?.phase === "protected" ? r : null;
+      },
+      { timeoutMs: 60_000, what: "reprotect finished after the restarts" },
+    );
+    console.log(`reprotect across kill -9: ${done.bytesSent} bytes sent for ${done.bytesToSend} to send`);
+    await pair.caughtUp(60_000, "reversed");
+    expect(pair.imagesIdentical()).toBe(true);
+    const served = (await pair.group("recovery")).reprotect!.volumes![0]!.uri;
+    await qemuIo(served, ["read -P 0xc1 0 8M", "read -P 0xaa 8M 12M", "read -P 0xd1 20M 1M", "read -P 0xaa 21M 11M"]);
+  });
+});
