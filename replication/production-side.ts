@@ -146,6 +146,41 @@ export class ProductionSide {
     return this.groups.find((x) => x.name === group)?.fenced?.toSite ?? null;
   }
 
+  /**
+   * Planned failback of a group to its recovery site: writes are refused from now on (kept across a
+   * restart), everything queued ships, and once the recovery site holds all of it durably it is
+   * asked to fail the group over to itself and reprotect it. Resolves once it has. Refused while the
+   * link is down; a failback cut short (timeout, crash) leaves the group frozen: ask again.
+   */
+  async failback(group: string, toSite: string, timeoutMs: number): Promise<void> {
+    const g = this.group(group);
+    if (this.tracker.status(0).state !== "up")
+      throw new ApiError(409, `the link to ${toSite} is down: a failback ships everything there first`);
+    await g.freeze(toSite);
+    const deadline = performance.now() + timeoutMs;
+    while (!g.drained) {
+      if (performance.now() > deadline)
+        throw new ApiError(
+          504,
+          `group "${group}" still has ${g.backlog().writes} writes not durable at ${toSite} after ${timeoutMs / 1000} s; writes stay refused here: ask again to go on, or POST /groups/${group}/failback/cancel`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await this.shipper!.request({ op: "failback", group }).catch((err: Error) => {
+      throw new ApiError(409, `${toSite} did not take the failback: ${err.message}`);
+    });
+  }
+
+  /** The site a group is failing back to (its writes are refused), or null. */
+  frozenTo(group: string): string | null {
+    return this.groups.find((x) => x.name === group)?.frozen?.toSite ?? null;
+  }
+
+  /** Undoes a failback's freeze: the group takes writes again. */
+  unfreeze(group: string): Promise<void> {
+    return this.group(group).freeze(null);
+  }
+
   /** Where each of a group's volumes is served. */
   volumeAddresses(group: string): { name: string; uri: string }[] {
     return this.group(group).config.volumes.map((v) => ({ name: v.name, uri: `nbd://${this.nbdAddress}/${v.name}` }));

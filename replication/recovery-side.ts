@@ -16,7 +16,7 @@ import { readPromotedWrites } from "./failover/promoted-volumes.ts";
 import type { ImageGroup } from "./images/image-access.ts";
 import { Journal } from "./journal/journal.ts";
 import { LinkTracker } from "./link/link-status.ts";
-import { type PeerView, Receiver } from "./link/receiver.ts";
+import { type PeerView, Receiver, type ReceiverOptions } from "./link/receiver.ts";
 import { loadLinkTls } from "./link/tls.ts";
 import { readOldSide, writeOldSide } from "./reprotect/old-side-report.ts";
 import type { ReprotectSource } from "./reprotect/reprotect.ts";
@@ -37,22 +37,26 @@ export class RecoverySide {
   /** Groups failing or failed over to this site: the link feeds them no more (replication/failover). */
   private readonly sealed = new Set<string>();
   private readonly failoverRecords = new Map<string, FailoverRecord>();
+  /** Failed-over groups whose old production site reported what it holds (replication/reprotect). */
+  private readonly reported = new Set<string>();
 
   /**
    * `groups` are the site's groups whose direction is recovery (none: the side only listens, so a
-   * group fenced here can be reprotected towards this site); `reverse` takes such groups over.
+   * group fenced here can be reprotected towards this site); `turn` holds what reverses a
+   * group's direction at this site when the other site asks over the link.
    */
   constructor(
     private readonly config: SiteConfig,
     private readonly groupConfigs: GroupConfig[],
     private readonly events: EventHub,
     private readonly logger: Logger,
-    private readonly reverse?: (peerSite: string, groups: string[]) => Promise<boolean>,
+    private readonly turn: Pick<ReceiverOptions, "reverse" | "failback"> = {},
   ) {
     this.tracker = new LinkTracker(config.site, "recovery", events.emit);
   }
 
-  async start(): Promise<{ linkPort: number }> {
+  /** `linkListen`: where the link listener binds (the configured address, or the port a first start bound). */
+  async start(linkListen: string): Promise<{ linkPort: number }> {
     const { config } = this;
     const psk = resolveSecret(config.link.psk);
     for (const gc of this.groupConfigs) {
@@ -62,6 +66,7 @@ export class RecoverySide {
       if (failover) {
         this.sealed.add(gc.name);
         this.failoverRecords.set(gc.name, failover);
+        if (readOldSide(dir)) this.reported.add(gc.name);
       }
       const journal = await Journal.open({
         dir,
@@ -81,10 +86,13 @@ export class RecoverySide {
       tracker: this.tracker,
       logger: this.logger,
       failedOver: (group) => this.sealed.has(group),
-      divergence: (group, report) => writeOldSide(join(config.dataDir, "groups", group), report),
-      ...(this.reverse && { reverse: this.reverse }),
+      divergence: async (group, report) => {
+        await writeOldSide(join(config.dataDir, "groups", group), report);
+        this.reported.add(group);
+      },
+      ...this.turn,
     });
-    const { host, port } = parseHostPort(config.link.listen!);
+    const { host, port } = parseHostPort(linkListen);
     return { linkPort: await this.receiver.listen(host, port) };
   }
 
@@ -141,7 +149,10 @@ export class RecoverySide {
         volumes: g.config.volumes.map((v) => ({ name: v.name, sizeBytes: v.size })),
         journal,
         ...(recovery && { recovery }),
-        ...(failover && { failover }),
+        ...(failover && {
+          failover:
+            failover.phase === "promoted" ? { ...failover, oldSiteReported: this.reported.has(name) } : failover,
+        }),
       });
     }
     return groups;

@@ -20,6 +20,9 @@ import { parseReprotectRequest, planReprotect, ReprotectError, type ReprotectReq
 import { Reversals } from "./reprotect/reversals.ts";
 import type { BookmarkStatus, GroupReprotectStatus, SiteStatus } from "./status.ts";
 
+/** How long a failback waits for everything queued to be durable at the other site. */
+const FAILBACK_DRAIN_MS = 120_000;
+
 export interface RunningSite {
   /** Ports bound (the configured ones, or those the system chose for port 0). */
   controlPort: number;
@@ -42,6 +45,9 @@ export class Site implements SiteControl {
   /** Reopening the sides after a reversal, one at a time. */
   private reopening: Promise<void> = Promise.resolve();
   private readonly reprotecting = new Set<string>();
+  private readonly failingBack = new Set<string>();
+  /** Ports the configured listeners bound first. */
+  private readonly bound: { nbdPort?: number; linkPort?: number } = {};
 
   constructor(
     private readonly config: SiteConfig,
@@ -82,12 +88,20 @@ export class Site implements SiteControl {
     // reprotected towards this site through it.
     this.recoverySide =
       recovery.length > 0 || config.link.listen !== undefined
-        ? new RecoverySide(config, recovery, this.events, this.logger, (peer, groups) => this.reverseHere(peer, groups))
+        ? new RecoverySide(config, recovery, this.events, this.logger, {
+            reverse: (peer, groups) => this.reverseHere(peer, groups),
+            failback: (group, fromSite) => this.failbackHere(group, fromSite),
+          })
         : null;
-    const recoveryPorts = await this.recoverySide?.start();
+    // Reopened sides bind the ports the first start bound (a configured port 0 stays the same port).
+    const held = (listen: string, port: number | undefined) =>
+      port === undefined ? listen : formatHostPort({ host: parseHostPort(listen).host, port });
+    const recoveryPorts = await this.recoverySide?.start(held(config.link.listen ?? "", this.bound.linkPort));
     const productionPorts = await this.productionSide?.start(
-      config.nbd?.listen ?? formatHostPort({ host: controlHost, port: 0 }),
+      config.nbd ? held(config.nbd.listen, this.bound.nbdPort) : formatHostPort({ host: controlHost, port: 0 }),
     );
+    if (config.link.listen) this.bound.linkPort ??= recoveryPorts?.linkPort;
+    if (config.nbd) this.bound.nbdPort ??= productionPorts?.nbdPort;
     this.recovery = await SiteRecoveryOperations.open({
       dataDir: config.dataDir,
       // Images are served where the operator reaches the control API, each session on a port of its own.
@@ -107,11 +121,16 @@ export class Site implements SiteControl {
         rpoOf: (name) => side.rpoOf(name),
       });
       this.failover = failover;
-      for (const [name, record] of side.failoversAtStart()) await failover.resume(side.failoverTarget(name), record);
+      for (const [name, record] of side.failoversAtStart()) {
+        await failover.resume(side.failoverTarget(name), record);
+        if (record.reprotectNext) this.reprotectWhenReported(name);
+      }
     }
     this.failovers = {
       failover: (group, request) => this.failOver(group, request),
       reprotect: (group, body) => this.reprotect(group, parseReprotectRequest(body)),
+      failback: (group) => this.failback(group),
+      cancelFailback: (group) => this.cancelFailback(group),
     };
     return { ...productionPorts, ...recoveryPorts };
   }
@@ -273,6 +292,68 @@ export class Site implements SiteControl {
       );
     });
     return true;
+  }
+
+  /**
+   * Planned failback, at the group's current production site after a reprotect: writes stop here,
+   * everything ships, the recovery site fails the group over to itself at the newest point (nothing
+   * to roll back) and reprotects it, sending only what was written there since; this site then
+   * takes the group as a recovery group again (its reversal towards the configured direction).
+   */
+  private async failback(group: string): Promise<{ group: string; toSite: string }> {
+    const direction = this.directionOf(group);
+    this.refuseFailedOver(group, "a failback");
+    const r = this.reversals.get(group);
+    if (direction !== "production" || !this.productionSide || r?.direction !== "production" || r.phase !== "protected")
+      throw new ApiError(
+        409,
+        `group "${group}" is not reprotected to site ${this.config.site}: a failback is asked of the group's production site once a reprotect made it so and ended`,
+      );
+    if (this.failingBack.has(group))
+      throw new ApiError(409, `group "${group}" is already failing back to site ${r.peerSite}`);
+    this.failingBack.add(group);
+    try {
+      await this.productionSide.failback(group, r.peerSite, FAILBACK_DRAIN_MS);
+    } finally {
+      this.failingBack.delete(group);
+    }
+    return { group, toSite: r.peerSite };
+  }
+
+  private async cancelFailback(group: string): Promise<{ group: string }> {
+    this.directionOf(group);
+    if (this.failingBack.has(group)) throw new ApiError(409, `group "${group}" is failing back right now`);
+    if (!this.productionSide?.frozenTo(group))
+      throw new ApiError(409, `group "${group}" is not failing back from site ${this.config.site}`);
+    await this.productionSide.unfreeze(group);
+    return { group };
+  }
+
+  /** At the recovery site, asked over the link: the failover half of a failback, then its reprotect. */
+  private async failbackHere(group: string, fromSite: string): Promise<void> {
+    await this.failOver(group, {
+      point: { kind: "latest" },
+      operator: "failback",
+      note: `planned failback from ${fromSite}`,
+      reprotectNext: true,
+    });
+    this.reprotectWhenReported(group);
+  }
+
+  /**
+   * Reprotects a group failed over by a failback as soon as its old production site has reported
+   * (it does once fenced, over the link); retried every second, also after a restart.
+   */
+  private reprotectWhenReported(group: string): void {
+    const attempt = () => {
+      if (this.reversals.get(group)?.direction === "production" && this.directions.get(group) === "production") return;
+      this.reprotect(group, {}).catch((err: Error) => {
+        if (/has not reported|already being reprotected|is still failing over/.test(err.message))
+          setTimeout(attempt, 1000).unref();
+        else this.logger.error({ group, err: err.message }, "failback: reprotect refused");
+      });
+    };
+    setTimeout(attempt, 200).unref();
   }
 
   private reprotectStatus(group: string): GroupReprotectStatus | undefined {

@@ -160,6 +160,8 @@ export interface GroupFailoverStatus {
   sinceTimestamp: number;
   /** Promoted: where each volume is served for writing. */
   volumes?: { name: string; uri: string }[];
+  /** Promoted: the old production site reported what it holds beyond the journal (reprotect needs it). */
+  oldSiteReported?: boolean;
 }
 
 export interface GroupRecoveryStatus {

@@ -305,4 +305,33 @@ export function registerRecover(program: Command): void {
         print(o.json, r, () => `${(r.volumes ?? []).map((v) => v.uri).join("\n")}\n`);
       }),
     );
+
+  recover
+    .command("failback")
+    .description(
+      "at the group's production site after a reprotect: stop its writes, ship everything, fail over to the other site and reprotect there, so the group returns to its original direction",
+    )
+    .requiredOption("--group <name>", "consistency group")
+    .option("--interval <seconds>", "seconds between progress lines", "1")
+    .addOption(siteOption())
+    .option("--json", "print the group's final status here as JSON")
+    .action(
+      operation<Common & { interval: string }>(async (api, o) => {
+        const intervalMs = Number(o.interval) * 1000;
+        if (!(intervalMs > 0))
+          throw new SiteApiError(0, `--interval must be a positive number of seconds, got "${o.interval}"`);
+        const f = await api.post<{ group: string; toSite: string }>(`${g(o.group)}/failback`, {});
+        if (!o.json)
+          process.stderr.write(`${o.group}: everything shipped, failed over to ${f.toSite}; reprotecting there\n`);
+        for (;;) {
+          const group = (await api.get<SiteStatus>("/status")).groups.find((x) => x.name === o.group);
+          if (group?.direction === "recovery" && group.reprotect?.direction === "recovery") {
+            print(o.json, group, () => `${o.group} failed back: production at ${f.toSite}, recovery here\n`);
+            return;
+          }
+          if (!o.json) process.stderr.write(`failback ${o.group}: waiting for ${f.toSite} to take the link\n`);
+          await new Promise((resolve) => setTimeout(resolve, intervalMs));
+        }
+      }),
+    );
 }

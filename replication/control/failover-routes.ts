@@ -24,6 +24,17 @@ export function failoverRoutes(operations: () => FailoverOperations | undefined)
     if (!ops) throw new ApiError(503, "the site is starting: ask again in a moment");
     res.status(202).json(await ops.reprotect(String(req.params.group), req.body));
   });
+  // Answers once the other site has failed the group over to itself; its reprotect follows there.
+  router.post("/groups/:group/failback", async (req, res) => {
+    const ops = operations();
+    if (!ops) throw new ApiError(503, "the site is starting: ask again in a moment");
+    res.status(202).json(await ops.failback(String(req.params.group)));
+  });
+  router.post("/groups/:group/failback/cancel", async (req, res) => {
+    const ops = operations();
+    if (!ops) throw new ApiError(503, "the site is starting: ask again in a moment");
+    res.json(await ops.cancelFailback(String(req.params.group)));
+  });
   return router;
 }
 

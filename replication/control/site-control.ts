@@ -38,4 +38,8 @@ export interface FailoverOperations {
   failover(group: string, request: FailoverRequest): Promise<FailoverView>;
   /** Reverses replication of a failed-over group towards its old production site; `body` as the API took it. */
   reprotect(group: string, body: unknown): Promise<GroupReprotectStatus>;
+  /** Planned failback from this (production) site to the group's recovery site. */
+  failback(group: string): Promise<{ group: string; toSite: string }>;
+  /** Undoes a failback cut short: the group takes writes here again. */
+  cancelFailback(group: string): Promise<{ group: string }>;
 }

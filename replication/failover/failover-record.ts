@@ -18,6 +18,8 @@ export interface FailoverRecord {
   promotedAt?: number;
   /** The drill record of this failover. */
   drill: string;
+  /** A failback's failover: reprotect follows by itself once the old production site has reported. */
+  reprotectNext?: boolean;
 }
 
 export const FAILOVER_FILE = "failover.json";

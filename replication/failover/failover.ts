@@ -35,6 +35,8 @@ export interface FailoverRequest {
   point: PointSpec;
   operator: string;
   note: string;
+  /** A failback's failover: reprotect follows by itself (replication/site.ts). */
+  reprotectNext?: boolean;
 }
 
 export interface FailoverView {
@@ -126,6 +128,7 @@ export class Failovers {
           fromSite: target.journal.sourceSite,
           requestedAt: startedAt,
           drill: drill.id,
+          ...(request.reprotectNext && { reprotectNext: true }),
         };
         await writeFailoverRecord(target.dir, record);
       } catch (err) {

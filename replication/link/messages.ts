@@ -57,7 +57,9 @@ export type RequestBody =
   | { op: "resync-end"; group: string; atSeq: number; timestamp: number }
   | { op: "bookmark"; group: string; bookmark: Bookmark }
   /** A fenced group's old production site: what it holds beyond the journal (reprotect starts from it). */
-  | { op: "divergence"; group: string; report: DivergenceReport };
+  | { op: "divergence"; group: string; report: DivergenceReport }
+  /** Planned failback: everything is durable there; the recovery site fails the group over to itself and reprotects it. */
+  | { op: "failback"; group: string };
 export type RequestMsg = RequestBody & { id: number };
 export interface ReplyMsg {
   id: number;

@@ -47,6 +47,8 @@ export interface ReceiverOptions {
    * the connection is refused either way and the peer retries.
    */
   reverse?: (peerSite: string, groups: string[]) => Promise<boolean>;
+  /** Planned failback asked by the group's production site, everything durable here: fail over to this site. */
+  failback?: (group: string, fromSite: string) => Promise<void>;
 }
 
 /** What the last heartbeat said about a group, for the recovery site's RPO upper bound. */
@@ -267,7 +269,10 @@ export class Receiver {
     try {
       const g = this.group(req.group);
       if (req.op === "divergence") await this.o.divergence(String(req.group), req.report);
-      else if (this.o.failedOver(String(req.group)))
+      else if (req.op === "failback") {
+        if (!this.o.failback) throw new RangeError("this site does not take failbacks");
+        await this.o.failback(String(req.group), g.sourceSite ?? "");
+      } else if (this.o.failedOver(String(req.group)))
         throw new RangeError(`group ${String(req.group)} failed over to site ${this.o.site}`);
       switch (req.op) {
         case "checksums": {
@@ -285,6 +290,7 @@ export class Receiver {
           await g.addBookmark(req.bookmark);
           break;
         case "divergence":
+        case "failback":
           break;
         default:
           throw new ProtocolError(`unknown request ${(req as { op: string }).op}`);

@@ -76,6 +76,7 @@ export class Shipper {
   private stopped = false;
   private loop: Promise<void> = Promise.resolve();
   private current: FramedSocket | null = null;
+  private session: ActiveSession | null = null;
   private wake: () => void = () => {};
   private cancelBackoff: () => void = () => {};
   private authenticated = false;
@@ -106,7 +107,7 @@ export class Shipper {
       this.o.tracker.setState("connecting", attempts === 0 ? "starting" : "reconnecting");
       if (attempts++ > 0) this.o.tracker.reconnectsTotal++;
       this.authenticated = false;
-      const reason = await this.session();
+      const reason = await this.connect();
       if (this.stopped) break;
       if (this.authenticated) backoff = BACKOFF_MIN_MS;
       this.o.tracker.setState("down", reason);
@@ -125,7 +126,7 @@ export class Shipper {
   }
 
   /** One connection from dial to close; resolves with the reason it ended, once its work has settled. */
-  private session(): Promise<string> {
+  private connect(): Promise<string> {
     const { host, port } = parseHostPort(this.o.link.peer!);
     return new Promise((resolve) => {
       let ended = false;
@@ -197,6 +198,7 @@ export class Shipper {
       g.resumeFrom(Number(pos.durableSeq), Number(pos.appliedSeq), pos.resyncing === true);
     }
     const session = new ActiveSession(link, o, this.log);
+    this.session = session;
     link.setHandler((f) => session.onFrame(f));
     o.tracker.contact();
     this.authenticated = true;
@@ -207,7 +209,14 @@ export class Shipper {
       await session.pump();
     } finally {
       this.wake = () => {};
+      if (this.session === session) this.session = null;
     }
+  }
+
+  /** A request on the authenticated connection (a failback); refused while the link is down. */
+  request(body: RequestBody): Promise<ReplyMsg> {
+    if (!this.session || this.session.closed) return Promise.reject(new Error(`the link to the recovery site is down`));
+    return this.session.request(body);
   }
 }
 

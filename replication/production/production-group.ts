@@ -46,6 +46,8 @@ interface PersistedGroup {
   fenced?: { toSite: string; sinceTimestamp: number };
   /** Source time of the newest change acknowledged to a client, in either capture mode (0 = none yet). */
   lastWriteTs?: number;
+  /** Failing back: writes are refused while what is queued ships, then the other site takes over. */
+  frozen?: { toSite: string; sinceTimestamp: number };
 }
 
 export interface ProductionGroupOptions {
@@ -284,6 +286,26 @@ export class ProductionGroup {
     this.refreshState(`failed over to site ${toSite}`);
   }
 
+  get frozen(): Readonly<{ toSite: string; sinceTimestamp: number }> | null {
+    return this.st.frozen ?? null;
+  }
+
+  /**
+   * Starts a planned failback to `toSite`: from now on client writes are refused (EPERM) while the
+   * queue keeps shipping, so once it is durable there nothing acknowledged is left only here.
+   * Saved before it resolves: a restarted site stays frozen until the failback ends or is undone.
+   */
+  async freeze(toSite: string | null): Promise<void> {
+    if (toSite === null) delete this.st.frozen;
+    else this.st.frozen ??= { toSite, sinceTimestamp: now() };
+    if (!(await this.persistNow())) throw new Error(`group ${this.name}: ${this.faultReason}`);
+  }
+
+  /** Every change acknowledged to a client is durable at the recovery site. */
+  get drained(): boolean {
+    return this.st.durableSeq >= this.ackedSeq && this.sync.kind === "none" && this.nextResync() === null;
+  }
+
   /**
    * Captures one client change; resolves when it may be acknowledged to the client. `data` (for a
    * write; empty otherwise) is the payload in the parts it arrived in, queued and written as they are.
@@ -301,6 +323,10 @@ export class ProductionGroup {
     if (!this.volumes.has(volume)) throw new Error(`unknown volume ${volume}`);
     if (this.st.fenced)
       throw Object.assign(new Error(`group ${this.name} failed over to site ${this.st.fenced.toSite}`), {
+        code: "EPERM",
+      });
+    if (this.st.frozen)
+      throw Object.assign(new Error(`group ${this.name} is failing back to site ${this.st.frozen.toSite}`), {
         code: "EPERM",
       });
     if (this.fault) throw new Error(`group ${this.name} is in error: ${this.fault}`);

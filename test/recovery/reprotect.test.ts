@@ -64,6 +64,13 @@ describe("reprotect after a failover", () => {
       error: 'discardSide "site-x" is neither site of group "g1": give prod-a or rec-b',
     });
     expect((await pair.api("recovery", "POST", "/groups/g1/reprotect", { discard: "prod-a" })).status).toBe(400);
+    // Failback follows a reprotect: refused at both sites while the group is only failed over.
+    expect(await refusal(await pair.api("recovery", "POST", "/groups/g1/failback", {}))).toEqual({
+      status: 409,
+      error: 'group "g1" failed over to site rec-b: a failback is not possible until it is reprotected',
+    });
+    expect((await pair.api("production", "POST", "/groups/g1/failback", {})).status).toBe(409);
+    expect((await pair.api("recovery", "POST", "/groups/nope/failback", {})).status).toBe(404);
     const g = await pair.group("recovery");
     expect([g.state, g.direction, g.failover?.phase, g.reprotect]).toEqual([
       "failed-over",
@@ -86,16 +93,17 @@ describe("reprotect after a failover", () => {
         [BIN, "recover", "reprotect", "--group", "g1", "--json", "--interval", "0.2", "--site", site],
         120_000,
       );
-    // The old side's report may still be on its way: the first answer can be that refusal.
-    const run = await waitFor(
-      async () => {
-        const r = await cli();
-        if (r.code !== 0 && /has not reported/.test(r.stderr)) return null;
-        return r;
-      },
-      { timeoutMs: 30_000, what: "reprotect accepted" },
-    );
-    expect(run.code, run.stderr).toBe(0);
+    await waitFor(async () => ((await pair.group("recovery")).failover?.oldSiteReported ? true : null), {
+      timeoutMs: 30_000,
+      what: "prod-a's report at rec-b",
+    });
+    // Two at once: one reprotects, the other is refused.
+    const runs = await Promise.all([cli(), cli()]);
+    const won = runs.filter((r) => r.code === 0);
+    const lost = runs.filter((r) => r.code !== 0);
+    expect(won, runs.map((r) => r.stderr).join("\n")).toHaveLength(1);
+    expect(lost[0]!.stderr).toMatch(/409 group "g1" is already being reprotected from site rec-b/);
+    const run = won[0]!;
     const done = JSON.parse(run.stdout) as GroupReprotectStatus;
     console.log(
       `reprotect: ${done.bytesSent} bytes sent for ${changed} bytes changed since the failover (ratio ${(done.bytesSent! / changed).toFixed(3)})`,
@@ -136,6 +144,30 @@ describe("reprotect after a failover", () => {
       error:
         'group "g1" has not failed over to site rec-b: reprotect follows a failover and is asked of the site the group failed over to',
     });
+    // Failback is asked of the group's production site (rec-b now), not of its recovery site.
+    expect((await pair.api("production", "POST", "/groups/g1/failback", {})).status).toBe(409);
+  });
+
+  it("fails back (planned migration): no acknowledged write lost, the group returns to its original direction", async () => {
+    const uri = (await pair.group("recovery")).reprotect!.volumes![0]!.uri;
+    await qemuIo(uri, ["write -P 0xe1 3M 64k", "write -P 0xe2 14M 128k"]);
+    const site = `http://127.0.0.1:${pair.ports.control.recovery}`;
+    const run = await runTool(
+      process.execPath,
+      [BIN, "recover", "failback", "--group", "g1", "--interval", "0.2", "--site", site],
+      120_000,
+    );
+    expect(run.code, `${run.stderr}\n${pair.logs()}`).toBe(0);
+    expect(run.stdout).toBe("g1 failed back: production at prod-a, recovery here\n");
+    // The last writes at rec-b are in prod-a's image, served at its configured address again.
+    await qemuIo(pair.nbdUri, ["read -P 0xe1 3M 64k", "read -P 0xe2 14M 128k", "read -P 0xd2 15M 64k"]);
+    await qemuIo(pair.nbdUri, ["write -P 0xf1 5M 64k"]);
+    await pair.caughtUp();
+    expect(pair.imagesIdentical()).toBe(true);
+    const [prod, rec] = [await pair.group("production"), await pair.group("recovery")];
+    expect([prod.direction, prod.state, prod.failover]).toEqual(["production", "active", undefined]);
+    expect([rec.direction, rec.state, rec.failover]).toEqual(["recovery", "active", undefined]);
+    console.log(`failback: reprotect at prod-a sent ${prod.reprotect?.bytesSent} bytes`);
   });
 });
 
