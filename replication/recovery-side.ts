@@ -43,14 +43,14 @@ export class RecoverySide {
   /**
    * `groups` are the site's groups whose direction is recovery (none: the side only listens, so a
    * group fenced here can be reprotected towards this site); `turn` holds what reverses a
-   * group's direction at this site when the other site asks over the link.
+   * group's direction at this site when the other site asks over the link, or hands it back.
    */
   constructor(
     private readonly config: SiteConfig,
     private readonly groupConfigs: GroupConfig[],
     private readonly events: EventHub,
     private readonly logger: Logger,
-    private readonly turn: Pick<ReceiverOptions, "reverse" | "failback"> = {},
+    private readonly turn: Pick<ReceiverOptions, "reverse" | "failback" | "takeBack"> = {},
   ) {
     this.tracker = new LinkTracker(config.site, "recovery", events.emit);
   }

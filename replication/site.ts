@@ -5,7 +5,6 @@
  * operation the group's direction cannot do here is refused with 409 naming the group and its
  * direction.
  */
-import { join } from "node:path";
 import { formatHostPort, parseHostPort } from "../lib/host-port.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Direction, SiteConfig } from "./config.ts";
@@ -91,6 +90,7 @@ export class Site implements SiteControl {
         ? new RecoverySide(config, recovery, this.events, this.logger, {
             reverse: (peer, groups) => this.reverseHere(peer, groups),
             failback: (group, fromSite) => this.failbackHere(group, fromSite),
+            takeBack: (group) => this.reversals.get(group)?.discardSide === config.site,
           })
         : null;
     // Reopened sides bind the ports the first start bound (a configured port 0 stays the same port).

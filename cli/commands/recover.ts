@@ -291,6 +291,14 @@ export function registerRecover(program: Command): void {
           `${g(o.group)}/reprotect`,
           o.discardSide === undefined ? {} : { discardSide: o.discardSide },
         );
+        if (r.direction === "recovery") {
+          print(
+            o.json,
+            r,
+            () => `${o.group}: writes here discarded; ${r.peerSite} takes the group back and resyncs it here\n`,
+          );
+          return;
+        }
         if (!o.json)
           process.stderr.write(
             `${o.group} reprotecting towards ${r.peerSite}: ${((r.bytesToSend ?? 0) / MiB).toFixed(1)} MiB of extents to send\n`,

@@ -28,6 +28,8 @@ export interface GroupPosition {
   volumes?: Record<string, number>;
   /** The group failed over to the recovery site (named here): the production site fences it. */
   failedOverTo?: string;
+  /** The group's promotion at the recovery site was discarded (split brain, welcome only): a group fenced for it takes production back. */
+  takeBack?: boolean;
 }
 /** Where each group's journal stands: the production site resumes right after durableSeq. */
 export interface WelcomeMsg {

@@ -39,6 +39,8 @@ export interface ReceiverOptions {
   logger: Logger;
   /** True once a group failed over to this site: its batches are dropped and its acks fence the sender. */
   failedOver: (group: string) => boolean;
+  /** The group's promotion here was discarded: its old production site, fenced for it, takes it back. */
+  takeBack?: (group: string) => boolean;
   /** Keeps what a fenced group's old production site reports it holds beyond the journal. */
   divergence: (group: string, report: DivergenceReport) => Promise<void>;
   /**
@@ -189,6 +191,7 @@ export class Receiver {
         resyncing: g.resyncing,
         volumes: g.volumeSizes,
         ...(o.failedOver(name) && { failedOverTo: o.site }),
+        ...(o.takeBack?.(name) && { takeBack: true }),
       };
     const commits = new Map([...o.groups].map(([name, g]) => [name, new JournalCommitter(g)]));
     this.sessions.add(commits);

@@ -194,6 +194,7 @@ export class Shipper {
         await g.fence(String(pos.failedOverTo));
         continue;
       }
+      if (pos.takeBack && g.fenced?.toSite === o.tracker.peerSite) await g.takeBack();
       g.matchPeerVolumes(pos.volumes ?? {});
       g.resumeFrom(Number(pos.durableSeq), Number(pos.appliedSeq), pos.resyncing === true);
     }

@@ -286,6 +286,22 @@ export class ProductionGroup {
     this.refreshState(`failed over to site ${toSite}`);
   }
 
+  /**
+   * The site this group was fenced for discarded its promotion (split brain resolved in this site's
+   * favour): writes are taken again, and every block is compared with that site's fresh replica
+   * and the differing ones sent (a fast resync), which overwrites its writes after the split.
+   */
+  async takeBack(): Promise<void> {
+    if (!this.st.fenced) return;
+    const from = this.st.fenced.toSite;
+    delete this.st.fenced;
+    delete this.st.frozen;
+    this.st.resyncRequired = this.st.resyncRequired === "full" ? "full" : "fast";
+    if (!(await this.persistNow())) throw new Error(`group ${this.name}: ${this.faultReason}`);
+    this.logger.warn({ from }, "the failover was discarded there: production again, resyncing it");
+    this.refreshState(`site ${from} discarded its promotion: production here again`);
+  }
+
   get frozen(): Readonly<{ toSite: string; sinceTimestamp: number }> | null {
     return this.st.frozen ?? null;
   }

@@ -53,6 +53,8 @@ export function parseReprotectRequest(raw: unknown): ReprotectRequest {
  * Checks and plans a reprotect: the reversal record to carry out, with the delta. Refused (and
  * nothing changed) while the group is still being promoted, when the old site has not reported
  * what it holds, cannot take the link, or wrote after the split and no side to discard was named.
+ * Discarding this site's writes plans the other way round: this site returns to being the
+ * recovery site, and the old production site takes the group back and resyncs it here.
  */
 export function planReprotect(s: ReprotectSource, request: ReprotectRequest, now: number): ReversalRecord {
   const name = s.config.name;
@@ -64,15 +66,18 @@ export function planReprotect(s: ReprotectSource, request: ReprotectRequest, now
       400,
       `discardSide "${request.discardSide}" is neither site of group "${name}": give ${oldSite} or ${s.site}`,
     );
-  if (!s.canShip)
-    throw new ReprotectError(
-      409,
-      `site ${s.site} has no link.peer: add the link address of ${oldSite} (its link.listen) to this site's configuration to reverse replication`,
-    );
   if (!s.report)
     throw new ReprotectError(
       409,
       `${oldSite} has not reported what it wrote since the failover: reprotect needs its link to ${s.site} up once after the failover (it reports when it is fenced)`,
+    );
+  // Keeping the old production's data: this site goes back to being its recovery site.
+  if (request.discardSide === s.site)
+    return { direction: "recovery", peerSite: oldSite, phase: "retiring", startedAt: now, discardSide: s.site };
+  if (!s.canShip)
+    throw new ReprotectError(
+      409,
+      `site ${s.site} has no link.peer: add the link address of ${oldSite} (its link.listen) to this site's configuration to reverse replication`,
     );
   if (!s.report.canReceive)
     throw new ReprotectError(
@@ -91,11 +96,6 @@ export function planReprotect(s: ReprotectSource, request: ReprotectRequest, now
     name,
   );
   if (split && request.discardSide === undefined) throw new ReprotectError(409, split);
-  if (request.discardSide === s.site)
-    throw new ReprotectError(
-      409,
-      `discarding ${s.site}'s writes (keeping ${oldSite}'s data) is not built yet: pass --discard-side ${oldSite}, or copy the data off ${s.site} first`,
-    );
   return {
     direction: "production",
     peerSite: oldSite,

@@ -171,6 +171,31 @@ describe("reprotect after a failover", () => {
   });
 });
 
+/**
+ * A pair where both sites were written after the failover: prod-a is cut off by the proxy, rec-b
+ * fails over, prod-a writes 0xee at 4M, rec-b 0xcc at 6M, then the link comes back and prod-a is
+ * fenced and reports.
+ */
+async function splitPair(): Promise<{ pair: EnginePair; failover: FailoverView; site: string }> {
+  const [reverseLinkPort] = await freePorts(1);
+  const pair = await EnginePair.running({ reverseLinkPort, proxy: true });
+  const site = `http://127.0.0.1:${pair.ports.control.recovery}`;
+  await qemuIo(pair.nbdUri, ["write -P 0xaa 0 1M"]);
+  await pair.caughtUp();
+  pair.proxy!.cut();
+  const res = await pair.api("recovery", "POST", "/groups/g1/failover", { latest: true });
+  expect(res.status).toBe(201);
+  const failover = (await res.json()) as FailoverView;
+  await qemuIo(pair.nbdUri, ["write -P 0xee 4M 64k"]);
+  await qemuIo(failover.volumes[0]!.uri, ["write -P 0xcc 6M 64k"]);
+  pair.proxy!.restore();
+  await waitFor(async () => ((await pair.group("recovery")).failover?.oldSiteReported ? true : null), {
+    timeoutMs: 30_000,
+    what: "prod-a fenced and its report at rec-b",
+  });
+  return { pair, failover, site };
+}
+
 describe("split brain: both sites written after the failover", () => {
   let pair: EnginePair;
   let failover: FailoverView;
@@ -183,23 +208,7 @@ describe("split brain: both sites written after the failover", () => {
     );
 
   beforeAll(async () => {
-    const [reverseLinkPort] = await freePorts(1);
-    pair = await EnginePair.running({ reverseLinkPort, proxy: true });
-    site = `http://127.0.0.1:${pair.ports.control.recovery}`;
-    await qemuIo(pair.nbdUri, ["write -P 0xaa 0 1M"]);
-    await pair.caughtUp();
-    // prod-a is cut off: it does not hear of the failover and goes on taking writes.
-    pair.proxy!.cut();
-    const res = await pair.api("recovery", "POST", "/groups/g1/failover", { latest: true });
-    expect(res.status).toBe(201);
-    failover = (await res.json()) as FailoverView;
-    await qemuIo(pair.nbdUri, ["write -P 0xee 4M 64k"]);
-    await qemuIo(failover.volumes[0]!.uri, ["write -P 0xcc 6M 64k"]);
-    pair.proxy!.restore();
-    await waitFor(async () => ((await pair.group("production")).state === "failed-over" ? true : null), {
-      timeoutMs: 30_000,
-      what: "prod-a fenced once the link is back",
-    });
+    ({ pair, failover, site } = await splitPair());
   }, 120_000);
 
   afterAll(async () => {
@@ -243,6 +252,43 @@ describe("split brain: both sites written after the failover", () => {
     await qemuIo(uri, ["read -P 0xaa 0 1M", "read -P 0 4M 64k", "read -P 0xcc 6M 64k", "read -P 0xd1 8M 64k"]);
     const g = await pair.group("recovery");
     expect(g.reprotect).toMatchObject({ phase: "protected", bytesToSend: 128 * 1024, bytesSent: 128 * 1024 });
+  });
+});
+
+describe("split brain resolved for the old production site", () => {
+  let pair: EnginePair;
+  let site: string;
+
+  beforeAll(async () => {
+    ({ pair, site } = await splitPair());
+  }, 120_000);
+
+  afterAll(async () => {
+    await pair?.close();
+  });
+
+  it("discarding rec-b's writes hands the group back to prod-a, which resyncs rec-b", async () => {
+    const run = await runTool(
+      process.execPath,
+      [BIN, "recover", "reprotect", "--group", "g1", "--discard-side", "rec-b", "--site", site],
+      60_000,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe("g1: writes here discarded; prod-a takes the group back and resyncs it here\n");
+    await pair.caughtUp();
+    expect(pair.imagesIdentical()).toBe(true);
+    // prod-a's write after the split stays; rec-b's is gone; prod-a takes writes again.
+    await qemuIo(pair.nbdUri, ["read -P 0xaa 0 1M", "read -P 0xee 4M 64k", "read -P 0 6M 64k", "write -P 0xf1 8M 64k"]);
+    await pair.caughtUp();
+    expect(pair.imagesIdentical()).toBe(true);
+    const [prod, rec] = [await pair.group("production"), await pair.group("recovery")];
+    expect([prod.direction, prod.failover, rec.direction, rec.failover]).toEqual([
+      "production",
+      undefined,
+      "recovery",
+      undefined,
+    ]);
+    expect(rec.reprotect).toMatchObject({ phase: "protected", direction: "recovery", peerSite: "prod-a" });
   });
 });
 
