@@ -3,7 +3,8 @@
  * side of its own (`production-side.ts`, `recovery-side.ts`), and the control API. Direction
  * belongs to a group, so the site routes each operation to the side that holds the group, and an
  * operation the group's direction cannot do here is refused with 409 naming the group and its
- * direction.
+ * direction. A group's direction here is the configured one until reprotect or failback reverses
+ * it (site-turns.ts, replication/reprotect); the sides are then reopened around the same images.
  */
 import { formatHostPort, parseHostPort } from "../lib/host-port.ts";
 import type { Logger } from "../lib/log.ts";
@@ -15,12 +16,10 @@ import { type FailoverRequest, Failovers, type FailoverView } from "./failover/f
 import { ProductionSide } from "./production-side.ts";
 import { SiteRecoveryOperations } from "./recovery-operations.ts";
 import { RecoverySide } from "./recovery-side.ts";
-import { parseReprotectRequest, planReprotect, ReprotectError, type ReprotectRequest } from "./reprotect/reprotect.ts";
+import { parseReprotectRequest } from "./reprotect/reprotect.ts";
 import { Reversals } from "./reprotect/reversals.ts";
-import type { BookmarkStatus, GroupReprotectStatus, SiteStatus } from "./status.ts";
-
-/** How long a failback waits for everything queued to be durable at the other site. */
-const FAILBACK_DRAIN_MS = 120_000;
+import { SiteTurns } from "./site-turns.ts";
+import type { BookmarkStatus, SiteStatus } from "./status.ts";
 
 export interface RunningSite {
   /** Ports bound (the configured ones, or those the system chose for port 0). */
@@ -43,8 +42,7 @@ export class Site implements SiteControl {
   private recoverySide: RecoverySide | null = null;
   /** Reopening the sides after a reversal, one at a time. */
   private reopening: Promise<void> = Promise.resolve();
-  private readonly reprotecting = new Set<string>();
-  private readonly failingBack = new Set<string>();
+  private readonly turns: SiteTurns;
   /** Ports the configured listeners bound first. */
   private readonly bound: { nbdPort?: number; linkPort?: number } = {};
 
@@ -55,6 +53,28 @@ export class Site implements SiteControl {
   ) {
     this.events = new EventHub(logger);
     this.reversals = new Reversals(config, logger);
+    const site = this;
+    this.turns = new SiteTurns({
+      name: config.site,
+      logger,
+      reversals: this.reversals,
+      get directions() {
+        return site.directions;
+      },
+      get productionSide() {
+        return site.productionSide;
+      },
+      get recoverySide() {
+        return site.recoverySide;
+      },
+      get failover() {
+        return site.failover;
+      },
+      directionOf: (group) => this.directionOf(group),
+      refuseFailedOver: (group, what) => this.refuseFailedOver(group, what),
+      failOver: (group, request) => this.failOver(group, request),
+      reopen: () => this.reopen(),
+    });
     this.events.subscribe((e, at) => {
       if (e.type === "sync" && e.phase === "end")
         this.reversals
@@ -88,8 +108,8 @@ export class Site implements SiteControl {
     this.recoverySide =
       recovery.length > 0 || config.link.listen !== undefined
         ? new RecoverySide(config, recovery, this.events, this.logger, {
-            reverse: (peer, groups) => this.reverseHere(peer, groups),
-            failback: (group, fromSite) => this.failbackHere(group, fromSite),
+            reverse: (peer, groups) => this.turns.reverseHere(peer, groups),
+            failback: (group, fromSite) => this.turns.failbackHere(group, fromSite),
             takeBack: (group) => this.reversals.get(group)?.discardSide === config.site,
           })
         : null;
@@ -123,14 +143,14 @@ export class Site implements SiteControl {
       this.failover = failover;
       for (const [name, record] of side.failoversAtStart()) {
         await failover.resume(side.failoverTarget(name), record);
-        if (record.reprotectNext) this.reprotectWhenReported(name);
+        if (record.reprotectNext) this.turns.reprotectWhenReported(name);
       }
     }
     this.failovers = {
       failover: (group, request) => this.failOver(group, request),
-      reprotect: (group, body) => this.reprotect(group, parseReprotectRequest(body)),
-      failback: (group) => this.failback(group),
-      cancelFailback: (group) => this.cancelFailback(group),
+      reprotect: (group, body) => this.turns.reprotect(group, parseReprotectRequest(body)),
+      failback: (group) => this.turns.failback(group),
+      cancelFailback: (group) => this.turns.cancelFailback(group),
     };
     return { ...productionPorts, ...recoveryPorts };
   }
@@ -164,7 +184,7 @@ export class Site implements SiteControl {
       ) ?? []),
     ]
       .map((g) => {
-        const reprotect = this.reprotectStatus(g.name);
+        const reprotect = this.turns.reprotectStatus(g.name);
         return reprotect ? { ...g, reprotect } : g;
       })
       .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
@@ -219,153 +239,6 @@ export class Site implements SiteControl {
     const side = this.recoveryGroup(group, "a failover");
     const imageAccessOn = this.recovery?.status(group).imageAccess.mode !== "off";
     return this.failover!.failover(side.failoverTarget(group), request, imageAccessOn);
-  }
-
-  /**
-   * Reprotect, at the site the group failed over to (replication/reprotect): checks and plans it
-   * with the promoted volumes still served (a refusal changes nothing), stops serving them so no
-   * write escapes the plan, plans again from the final maps, records the reversal and reopens the
-   * sides: the group is production here, seeded with the extents to send.
-   */
-  private async reprotect(group: string, request: ReprotectRequest): Promise<GroupReprotectStatus> {
-    const direction = this.directionOf(group);
-    const reversal = this.reversals.get(group);
-    if (this.reprotecting.has(group) || reversal?.phase === "retiring" || reversal?.phase === "resyncing")
-      throw new ApiError(409, `group "${group}" is already being reprotected from site ${this.config.site}`);
-    const fencedTo = this.productionSide?.fencedTo(group);
-    if (fencedTo)
-      throw new ApiError(
-        409,
-        `group "${group}" failed over to site ${fencedTo}: reprotect is asked of that site (rpowatch recover reprotect --group ${group} --site <its control API>)`,
-      );
-    const failover = this.failover?.record(group);
-    if (direction !== "recovery" || !this.recoverySide || !failover)
-      throw new ApiError(
-        409,
-        `group "${group}" has not failed over to site ${this.config.site}: reprotect follows a failover and is asked of the site the group failed over to`,
-      );
-    const side = this.recoverySide;
-    const now = () => Date.now() / 1000;
-    this.reprotecting.add(group);
-    try {
-      planReprotect(side.reprotectSource(group, failover), request, now());
-      await this.failover!.unserve(group);
-      let plan: ReturnType<typeof planReprotect>;
-      try {
-        plan = planReprotect(side.reprotectSource(group, failover), request, now());
-      } catch (err) {
-        await this.failover!.reserve(side.failoverTarget(group));
-        throw err;
-      }
-      await this.reversals.decide(group, plan);
-      await this.reopen();
-      return this.reprotectStatus(group)!;
-    } catch (err) {
-      if (err instanceof ReprotectError) throw new ApiError(err.status, err.message);
-      throw err;
-    } finally {
-      this.reprotecting.delete(group);
-    }
-  }
-
-  /**
-   * At the old production site: the site a fenced group failed over to connects to ship it (it was
-   * reprotected there). Each group must be production here and fenced to that site; the reversal is
-   * recorded and the sides reopen with the groups as recovery groups, fed by that site.
-   */
-  private async reverseHere(peerSite: string, groups: string[]): Promise<boolean> {
-    const ours = groups.every(
-      (g) => this.directions.get(g) === "production" && this.productionSide?.fencedTo(g) === peerSite,
-    );
-    if (!ours) return false;
-    for (const g of groups)
-      await this.reversals.decide(g, {
-        direction: "recovery",
-        peerSite,
-        phase: "retiring",
-        startedAt: Date.now() / 1000,
-      });
-    // After the refusal is on its way: reopening closes the link listener this call came through.
-    setImmediate(() => {
-      this.reopen().catch((err: Error) =>
-        this.logger.error({ err: err.message }, "reprotect: reopening the sides failed"),
-      );
-    });
-    return true;
-  }
-
-  /**
-   * Planned failback, at the group's current production site after a reprotect: writes stop here,
-   * everything ships, the recovery site fails the group over to itself at the newest point (nothing
-   * to roll back) and reprotects it, sending only what was written there since; this site then
-   * takes the group as a recovery group again (its reversal towards the configured direction).
-   */
-  private async failback(group: string): Promise<{ group: string; toSite: string }> {
-    const direction = this.directionOf(group);
-    this.refuseFailedOver(group, "a failback");
-    const r = this.reversals.get(group);
-    if (direction !== "production" || !this.productionSide || r?.direction !== "production" || r.phase !== "protected")
-      throw new ApiError(
-        409,
-        `group "${group}" is not reprotected to site ${this.config.site}: a failback is asked of the group's production site once a reprotect made it so and ended`,
-      );
-    if (this.failingBack.has(group))
-      throw new ApiError(409, `group "${group}" is already failing back to site ${r.peerSite}`);
-    this.failingBack.add(group);
-    try {
-      await this.productionSide.failback(group, r.peerSite, FAILBACK_DRAIN_MS);
-    } finally {
-      this.failingBack.delete(group);
-    }
-    return { group, toSite: r.peerSite };
-  }
-
-  private async cancelFailback(group: string): Promise<{ group: string }> {
-    this.directionOf(group);
-    if (this.failingBack.has(group)) throw new ApiError(409, `group "${group}" is failing back right now`);
-    if (!this.productionSide?.frozenTo(group))
-      throw new ApiError(409, `group "${group}" is not failing back from site ${this.config.site}`);
-    await this.productionSide.unfreeze(group);
-    return { group };
-  }
-
-  /** At the recovery site, asked over the link: the failover half of a failback, then its reprotect. */
-  private async failbackHere(group: string, fromSite: string): Promise<void> {
-    await this.failOver(group, {
-      point: { kind: "latest" },
-      operator: "failback",
-      note: `planned failback from ${fromSite}`,
-      reprotectNext: true,
-    });
-    this.reprotectWhenReported(group);
-  }
-
-  /**
-   * Reprotects a group failed over by a failback as soon as its old production site has reported
-   * (it does once fenced, over the link); retried every second, also after a restart.
-   */
-  private reprotectWhenReported(group: string): void {
-    const attempt = () => {
-      if (this.reversals.get(group)?.direction === "production" && this.directions.get(group) === "production") return;
-      this.reprotect(group, {}).catch((err: Error) => {
-        if (/has not reported|already being reprotected|is still failing over/.test(err.message))
-          setTimeout(attempt, 1000).unref();
-        else this.logger.error({ group, err: err.message }, "failback: reprotect refused");
-      });
-    };
-    setTimeout(attempt, 200).unref();
-  }
-
-  private reprotectStatus(group: string): GroupReprotectStatus | undefined {
-    const r = this.reversals.get(group);
-    if (!r) return undefined;
-    if (r.direction !== "production" || this.directions.get(group) !== "production" || !this.productionSide)
-      return this.reversals.status(group);
-    return this.reversals.status(
-      group,
-      this.productionSide.syncOf(group).sync,
-      this.productionSide.volumeAddresses(group),
-    );
   }
 
   private directionOf(group: string): Direction {
