@@ -89,7 +89,7 @@ export class Site implements SiteControl {
   }
 
   async stop(): Promise<void> {
-    await this.reopening;
+    await this.reopening.catch(() => {});
     await this.stopSides();
   }
 
@@ -164,7 +164,7 @@ export class Site implements SiteControl {
 
   /** Reopens every side, after a reversal changed a group's direction here. */
   private reopen(): Promise<void> {
-    this.reopening = this.reopening.then(async () => {
+    this.reopening = this.reopening.catch(() => {}).then(async () => {
       await this.stopSides();
       await this.reversals.finish(Date.now() / 1000);
       await this.startSides();
