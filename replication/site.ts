@@ -164,11 +164,13 @@ export class Site implements SiteControl {
 
   /** Reopens every side, after a reversal changed a group's direction here. */
   private reopen(): Promise<void> {
-    this.reopening = this.reopening.catch(() => {}).then(async () => {
-      await this.stopSides();
-      await this.reversals.finish(Date.now() / 1000);
-      await this.startSides();
-    });
+    this.reopening = this.reopening
+      .catch(() => {})
+      .then(async () => {
+        await this.stopSides();
+        await this.reversals.finish(Date.now() / 1000);
+        await this.startSides();
+      });
     return this.reopening;
   }
 
