@@ -20,6 +20,7 @@ import { NbdServer } from "../replication/nbd/server.ts";
 import { runToolOk } from "../replication/nbd/test-support.ts";
 import type { ReplicatedWrite } from "../replication/records.ts";
 import { startNbdkit, stop } from "./nbdkit.ts";
+import { reprotectFigure } from "./reprotect-figure.ts";
 import type { Bench, BenchFigure } from "./types.ts";
 
 const MiB = 1024 * 1024;
@@ -126,7 +127,8 @@ export const bench: Bench = {
   description:
     "Point-in-time images and test failover on the engine's journal (1 MiB writes spread over a 1 GiB volume, " +
     "distributed, so the journal holds redo and undo): first byte of the oldest point at 1 GiB and 8 GiB of journal, " +
-    "sequential read of that image with nbdcopy against nbdcopy of the replica file, and the RTO of a 4-volume test failover.",
+    "sequential read of that image with nbdcopy against nbdcopy of the replica file, the RTO of a 4-volume test failover, " +
+    "and the bytes reprotect sends against the bytes changed since a failover (engine pair, qemu-io).",
   async run(progress) {
     const dir = join(tmpdir(), `rpowatch-bench-recovery-${process.pid}`);
     const figures: BenchFigure[] = [];
@@ -134,6 +136,12 @@ export const bench: Bench = {
       `1-minute load average at start: ${loadavg()[0]!.toFixed(1)} (figures from a busy machine understate the NBD reads most)`,
     ];
     try {
+      // Reprotect's figure (bench/reprotect-figure.ts); RPOWATCH_BENCH_RECOVERY=reprotect runs only it.
+      const reprotect = await reprotectFigure(progress);
+      figures.push(reprotect.figure);
+      notes.push(reprotect.note);
+      if (process.env.RPOWATCH_BENCH_RECOVERY === "reprotect")
+        return { name: "recovery", description: bench.description, figures, notes };
       const drills = await DrillStore.open(join(dir, DRILLS_FILE), logger, () => Date.now() / 1000);
       const config = group("big", 1, VOLUME_BYTES);
       const j = await Journal.open({ dir: join(dir, "big"), group: config, logger, segmentBytes: 64 * MiB });

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { resolveSecret } from "../lib/config-file.ts";
-import { parseHostPort } from "../lib/host-port.ts";
+import { formatHostPort, parseHostPort } from "../lib/host-port.ts";
 import type { Logger } from "../lib/log.ts";
 import type { GroupConfig, SiteConfig } from "./config.ts";
 import type { EventHub } from "./control/event-hub.ts";
@@ -32,6 +32,8 @@ export class ProductionSide {
   private readonly bucket: TokenBucket;
   private limitOverride: number | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** host:port the NBD server bound, once started. */
+  nbdAddress = "";
 
   /** `groups` are the site's groups whose direction is production. */
   constructor(
@@ -44,7 +46,11 @@ export class ProductionSide {
     this.bucket = new TokenBucket(this.scheduledLimit());
   }
 
-  async start(): Promise<{ nbdPort: number }> {
+  /**
+   * `nbdListen`: where the NBD server binds; the configured `nbd.listen`, or for a site that became
+   * production by reprotect without one, a free port on the control API's host.
+   */
+  async start(nbdListen: string): Promise<{ nbdPort: number }> {
     const { config } = this;
     const psk = resolveSecret(config.link.psk);
     for (const gc of this.groupConfigs) {
@@ -65,6 +71,7 @@ export class ProductionSide {
       link: config.link,
       psk,
       tls: loadLinkTls(config.link),
+      canReceive: config.link.listen !== undefined,
       groups: this.groups,
       bucket: this.bucket,
       tracker: this.tracker,
@@ -80,8 +87,9 @@ export class ProductionSide {
       list: () => [...this.backends.keys()],
       logger: this.logger,
     });
-    const { host, port } = parseHostPort(config.nbd!.listen);
+    const { host, port } = parseHostPort(nbdListen);
     const bound = await this.nbd.listen(host, port);
+    this.nbdAddress = formatHostPort(bound);
     return { nbdPort: bound.port };
   }
 
@@ -136,6 +144,52 @@ export class ProductionSide {
   /** The site a group of this side failed over to (it is fenced), or null. */
   fencedTo(group: string): string | null {
     return this.groups.find((x) => x.name === group)?.fenced?.toSite ?? null;
+  }
+
+  /**
+   * Planned failback of a group to its recovery site: writes are refused from now on (kept across a
+   * restart), everything queued ships, and once the recovery site holds all of it durably it is
+   * asked to fail the group over to itself and reprotect it. Resolves once it has. Refused while the
+   * link is down; a failback cut short (timeout, crash) leaves the group frozen: ask again.
+   */
+  async failback(group: string, toSite: string, timeoutMs: number): Promise<void> {
+    const g = this.group(group);
+    if (this.tracker.status(0).state !== "up")
+      throw new ApiError(409, `the link to ${toSite} is down: a failback ships everything there first`);
+    await g.freeze(toSite);
+    const deadline = performance.now() + timeoutMs;
+    while (!g.drained) {
+      if (performance.now() > deadline)
+        throw new ApiError(
+          504,
+          `group "${group}" still has ${g.backlog().writes} writes not durable at ${toSite} after ${timeoutMs / 1000} s; writes stay refused here: ask again to go on, or POST /groups/${group}/failback/cancel`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await this.shipper!.request({ op: "failback", group }).catch((err: Error) => {
+      throw new ApiError(409, `${toSite} did not take the failback: ${err.message}`);
+    });
+  }
+
+  /** The site a group is failing back to (its writes are refused), or null. */
+  frozenTo(group: string): string | null {
+    return this.groups.find((x) => x.name === group)?.frozen?.toSite ?? null;
+  }
+
+  /** Undoes a failback's freeze: the group takes writes again. */
+  unfreeze(group: string): Promise<void> {
+    return this.group(group).freeze(null);
+  }
+
+  /** Where each of a group's volumes is served. */
+  volumeAddresses(group: string): { name: string; uri: string }[] {
+    return this.group(group).config.volumes.map((v) => ({ name: v.name, uri: `nbd://${this.nbdAddress}/${v.name}` }));
+  }
+
+  /** The group's sync (resync) status and whether it still needs one. */
+  syncOf(group: string): { sync: ProductionGroup["sync"]; resyncRequired: ProductionGroup["resyncRequired"] } {
+    const g = this.group(group);
+    return { sync: g.sync, resyncRequired: g.resyncRequired };
   }
 
   private group(name: string): ProductionGroup {

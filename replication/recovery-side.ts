@@ -12,11 +12,14 @@ import type { EventHub } from "./control/event-hub.ts";
 import { ApiError } from "./control/site-control.ts";
 import type { FailoverTarget } from "./failover/failover.ts";
 import { type FailoverRecord, readFailoverRecord } from "./failover/failover-record.ts";
+import { readPromotedWrites } from "./failover/promoted-volumes.ts";
 import type { ImageGroup } from "./images/image-access.ts";
 import { Journal } from "./journal/journal.ts";
 import { LinkTracker } from "./link/link-status.ts";
-import { type PeerView, Receiver } from "./link/receiver.ts";
+import { type PeerView, Receiver, type ReceiverOptions } from "./link/receiver.ts";
 import { loadLinkTls } from "./link/tls.ts";
+import { readOldSide, writeOldSide } from "./reprotect/old-side-report.ts";
+import type { ReprotectSource } from "./reprotect/reprotect.ts";
 import {
   type BookmarkStatus,
   type EngineGroupState,
@@ -34,18 +37,26 @@ export class RecoverySide {
   /** Groups failing or failed over to this site: the link feeds them no more (replication/failover). */
   private readonly sealed = new Set<string>();
   private readonly failoverRecords = new Map<string, FailoverRecord>();
+  /** Failed-over groups whose old production site reported what it holds (replication/reprotect). */
+  private readonly reported = new Set<string>();
 
-  /** `groups` are the site's groups whose direction is recovery. */
+  /**
+   * `groups` are the site's groups whose direction is recovery (none: the side only listens, so a
+   * group fenced here can be reprotected towards this site); `turn` holds what reverses a
+   * group's direction at this site when the other site asks over the link, or hands it back.
+   */
   constructor(
     private readonly config: SiteConfig,
     private readonly groupConfigs: GroupConfig[],
     private readonly events: EventHub,
     private readonly logger: Logger,
+    private readonly turn: Pick<ReceiverOptions, "reverse" | "failback" | "takeBack"> = {},
   ) {
     this.tracker = new LinkTracker(config.site, "recovery", events.emit);
   }
 
-  async start(): Promise<{ linkPort: number }> {
+  /** `linkListen`: where the link listener binds (the configured address, or the port a first start bound). */
+  async start(linkListen: string): Promise<{ linkPort: number }> {
     const { config } = this;
     const psk = resolveSecret(config.link.psk);
     for (const gc of this.groupConfigs) {
@@ -55,6 +66,7 @@ export class RecoverySide {
       if (failover) {
         this.sealed.add(gc.name);
         this.failoverRecords.set(gc.name, failover);
+        if (readOldSide(dir)) this.reported.add(gc.name);
       }
       const journal = await Journal.open({
         dir,
@@ -74,8 +86,13 @@ export class RecoverySide {
       tracker: this.tracker,
       logger: this.logger,
       failedOver: (group) => this.sealed.has(group),
+      divergence: async (group, report) => {
+        await writeOldSide(join(config.dataDir, "groups", group), report);
+        this.reported.add(group);
+      },
+      ...this.turn,
     });
-    const { host, port } = parseHostPort(config.link.listen!);
+    const { host, port } = parseHostPort(linkListen);
     return { linkPort: await this.receiver.listen(host, port) };
   }
 
@@ -132,7 +149,10 @@ export class RecoverySide {
         volumes: g.config.volumes.map((v) => ({ name: v.name, sizeBytes: v.size })),
         journal,
         ...(recovery && { recovery }),
-        ...(failover && { failover }),
+        ...(failover && {
+          failover:
+            failover.phase === "promoted" ? { ...failover, oldSiteReported: this.reported.has(name) } : failover,
+        }),
       });
     }
     return groups;
@@ -210,6 +230,33 @@ export class RecoverySide {
         this.sealed.delete(name);
       },
     };
+  }
+
+  /** The group as reprotect reads it (replication/reprotect), once promoted here. */
+  reprotectSource(name: string, failover: FailoverRecord): ReprotectSource {
+    const g = this.entry(name);
+    const dir = join(this.config.dataDir, "groups", name);
+    return {
+      site: this.config.site,
+      config: g.config,
+      failover,
+      canShip: this.config.link.peer !== undefined,
+      report: readOldSide(dir),
+      writtenHere: (volume) => readPromotedWrites(dir, volume),
+      rolledBack: (volume, seq) => {
+        // Records above the point must still be in the window, or some of them are unknown.
+        try {
+          g.journal.timestampOf(seq);
+        } catch {
+          return null;
+        }
+        return g.journal.changedAfter(volume, seq);
+      },
+    };
+  }
+
+  get hasGroups(): boolean {
+    return this.groups.size > 0;
   }
 
   /** The group's journal, for image access and test failover. */

@@ -3,11 +3,12 @@
  * side of its own (`production-side.ts`, `recovery-side.ts`), and the control API. Direction
  * belongs to a group, so the site routes each operation to the side that holds the group, and an
  * operation the group's direction cannot do here is refused with 409 naming the group and its
- * direction.
+ * direction. A group's direction here is the configured one until reprotect or failback reverses
+ * it (site-turns.ts, replication/reprotect); the sides are then reopened around the same images.
  */
-import { parseHostPort } from "../lib/host-port.ts";
+import { formatHostPort, parseHostPort } from "../lib/host-port.ts";
 import type { Logger } from "../lib/log.ts";
-import { type Direction, groupDirection, type SiteConfig } from "./config.ts";
+import type { Direction, SiteConfig } from "./config.ts";
 import { EventHub } from "./control/event-hub.ts";
 import { ControlServer } from "./control/http-api.ts";
 import { ApiError, type FailoverOperations, type SiteControl } from "./control/site-control.ts";
@@ -15,6 +16,9 @@ import { type FailoverRequest, Failovers, type FailoverView } from "./failover/f
 import { ProductionSide } from "./production-side.ts";
 import { SiteRecoveryOperations } from "./recovery-operations.ts";
 import { RecoverySide } from "./recovery-side.ts";
+import { parseReprotectRequest } from "./reprotect/reprotect.ts";
+import { Reversals } from "./reprotect/reversals.ts";
+import { SiteTurns } from "./site-turns.ts";
 import type { BookmarkStatus, SiteStatus } from "./status.ts";
 
 export interface RunningSite {
@@ -31,10 +35,16 @@ export class Site implements SiteControl {
   failovers?: FailoverOperations;
   private failover: Failovers | null = null;
   private readonly startedAt = Date.now() / 1000;
-  private readonly directions: Map<string, Direction>;
-  /** Present when the site has groups of that direction. */
-  private readonly productionSide: ProductionSide | null;
-  private readonly recoverySide: RecoverySide | null;
+  private readonly reversals: Reversals;
+  private directions = new Map<string, Direction>();
+  /** Present when the site has groups of that direction (the recovery side also when it only listens). */
+  private productionSide: ProductionSide | null = null;
+  private recoverySide: RecoverySide | null = null;
+  /** Reopening the sides after a reversal, one at a time. */
+  private reopening: Promise<void> = Promise.resolve();
+  private readonly turns: SiteTurns;
+  /** Ports the configured listeners bound first. */
+  private readonly bound: { nbdPort?: number; linkPort?: number } = {};
 
   constructor(
     private readonly config: SiteConfig,
@@ -42,46 +52,126 @@ export class Site implements SiteControl {
     private readonly logger: Logger,
   ) {
     this.events = new EventHub(logger);
-    this.directions = new Map(config.groups.map((g) => [g.name, groupDirection(config, g)]));
-    const of = (d: Direction) => config.groups.filter((g) => this.directions.get(g.name) === d);
-    const production = of("production");
-    const recovery = of("recovery");
-    this.productionSide = production.length > 0 ? new ProductionSide(config, production, this.events, logger) : null;
-    this.recoverySide = recovery.length > 0 ? new RecoverySide(config, recovery, this.events, logger) : null;
+    this.reversals = new Reversals(config, logger);
+    const site = this;
+    this.turns = new SiteTurns({
+      name: config.site,
+      logger,
+      reversals: this.reversals,
+      get directions() {
+        return site.directions;
+      },
+      get productionSide() {
+        return site.productionSide;
+      },
+      get recoverySide() {
+        return site.recoverySide;
+      },
+      get failover() {
+        return site.failover;
+      },
+      directionOf: (group) => this.directionOf(group),
+      refuseFailedOver: (group, what) => this.refuseFailedOver(group, what),
+      failOver: (group, request) => this.failOver(group, request),
+      reopen: () => this.reopen(),
+    });
+    this.events.subscribe((e, at) => {
+      if (e.type === "sync" && e.phase === "end")
+        this.reversals
+          .resynced(e.group, e.bytesSent, at)
+          .catch((err: Error) => logger.error({ group: e.group, err: err.message }, "reprotect record not saved"));
+    });
   }
 
   async start(): Promise<{ nbdPort?: number; linkPort?: number }> {
-    const recovery = await this.recoverySide?.start();
-    const production = await this.productionSide?.start();
+    await this.reversals.finish(Date.now() / 1000);
+    return this.startSides();
+  }
+
+  async stop(): Promise<void> {
+    await this.reopening.catch(() => {});
+    await this.stopSides();
+  }
+
+  /** Builds and starts each direction's side from the groups' directions now (configured, or reversed by reprotect). */
+  private async startSides(): Promise<{ nbdPort?: number; linkPort?: number }> {
+    const { config } = this;
+    this.directions = new Map(config.groups.map((g) => [g.name, this.reversals.direction(g.name)]));
+    const of = (d: Direction) => config.groups.filter((g) => this.directions.get(g.name) === d);
+    const production = of("production");
+    const recovery = of("recovery");
+    const controlHost = parseHostPort(config.control.listen).host;
+    this.productionSide =
+      production.length > 0 ? new ProductionSide(config, production, this.events, this.logger) : null;
+    // A site with a link listener keeps it even without recovery groups: a group fenced here is
+    // reprotected towards this site through it.
+    this.recoverySide =
+      recovery.length > 0 || config.link.listen !== undefined
+        ? new RecoverySide(config, recovery, this.events, this.logger, {
+            reverse: (peer, groups) => this.turns.reverseHere(peer, groups),
+            failback: (group, fromSite) => this.turns.failbackHere(group, fromSite),
+            takeBack: (group) => this.reversals.get(group)?.discardSide === config.site,
+          })
+        : null;
+    // Reopened sides bind the ports the first start bound (a configured port 0 stays the same port).
+    const held = (listen: string, port: number | undefined) =>
+      port === undefined ? listen : formatHostPort({ host: parseHostPort(listen).host, port });
+    const recoveryPorts = await this.recoverySide?.start(held(config.link.listen ?? "", this.bound.linkPort));
+    const productionPorts = await this.productionSide?.start(
+      config.nbd ? held(config.nbd.listen, this.bound.nbdPort) : formatHostPort({ host: controlHost, port: 0 }),
+    );
+    if (config.link.listen) this.bound.linkPort ??= recoveryPorts?.linkPort;
+    if (config.nbd) this.bound.nbdPort ??= productionPorts?.nbdPort;
     this.recovery = await SiteRecoveryOperations.open({
-      dataDir: this.config.dataDir,
+      dataDir: config.dataDir,
       // Images are served where the operator reaches the control API, each session on a port of its own.
-      host: parseHostPort(this.config.control.listen).host,
+      host: controlHost,
       logger: this.logger,
       group: (name) => this.recoveryGroup(name, "image access (recovery points, images, test failover)").group(name),
       rpoOf: (name) => this.recoveryGroup(name, "a recovery-point estimate").rpoOf(name),
     });
+    this.failover = null;
     if (this.recoverySide) {
       const side = this.recoverySide;
       const failover = new Failovers({
-        site: this.config.site,
-        host: parseHostPort(this.config.control.listen).host,
+        site: config.site,
+        host: controlHost,
         drills: this.recovery.store,
         logger: this.logger,
         rpoOf: (name) => side.rpoOf(name),
       });
       this.failover = failover;
-      for (const [name, record] of side.failoversAtStart()) await failover.resume(side.failoverTarget(name), record);
-      this.failovers = { failover: (group, request) => this.failOver(group, request) };
+      for (const [name, record] of side.failoversAtStart()) {
+        await failover.resume(side.failoverTarget(name), record);
+        if (record.reprotectNext) this.turns.reprotectWhenReported(name);
+      }
     }
-    return { ...production, ...recovery };
+    this.failovers = {
+      failover: (group, request) => this.failOver(group, request),
+      reprotect: (group, body) => this.turns.reprotect(group, parseReprotectRequest(body)),
+      failback: (group) => this.turns.failback(group),
+      cancelFailback: (group) => this.turns.cancelFailback(group),
+    };
+    return { ...productionPorts, ...recoveryPorts };
   }
 
-  async stop(): Promise<void> {
+  private async stopSides(): Promise<void> {
     await this.failover?.close();
     await this.recovery?.close();
     await this.productionSide?.stop();
     await this.recoverySide?.stop();
+  }
+
+  /** Reopens every side, after a reversal changed a group's direction here. */
+  private reopen(): Promise<void> {
+    this.reopening = this.reopening
+      .catch(() => {})
+      .then(async () => {
+        await this.stopSides();
+        await this.reversals.finish(Date.now() / 1000);
+        await this.startSides();
+      });
+    return this.reopening;
   }
 
   status(): SiteStatus {
@@ -94,8 +184,16 @@ export class Site implements SiteControl {
         (name) => this.recovery?.status(name),
         (name) => this.failover?.status(name),
       ) ?? []),
-    ].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-    const links = [this.productionSide?.linkStatus(), this.recoverySide?.linkStatus()].filter((l) => l !== undefined);
+    ]
+      .map((g) => {
+        const reprotect = this.turns.reprotectStatus(g.name);
+        return reprotect ? { ...g, reprotect } : g;
+      })
+      .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+    const links = [
+      this.productionSide?.linkStatus(),
+      this.recoverySide?.hasGroups ? this.recoverySide.linkStatus() : undefined,
+    ].filter((l) => l !== undefined);
     return {
       site: this.config.site,
       role: this.config.role,

@@ -119,6 +119,30 @@ export interface GroupStatus {
   recovery?: GroupRecoveryStatus;
   /** Present once the group has failed over (state `failed-over`), at both sites (docs/recovery.md). */
   failover?: GroupFailoverStatus;
+  /** Present once the group was reprotected (its direction reversed), at both sites (docs/recovery.md). */
+  reprotect?: GroupReprotectStatus;
+}
+
+/**
+ * A group whose direction reprotect reversed. The new production site sends the extents that
+ * differ (`resyncing`, with progress), then replicates as any production group (`protected`); the
+ * old production site is its recovery site from the moment it took the link.
+ */
+export interface GroupReprotectStatus {
+  phase: "retiring" | "resyncing" | "protected";
+  /** The group's direction at the reporting site since the reprotect. */
+  direction: GroupDirection;
+  /** The site at the other end. */
+  peerSite: string;
+  startedAt: number;
+  endedAt?: number;
+  /** New production: bytes of the extents to send, bytes sent so far, progress and ETA of the copy. */
+  bytesToSend?: number;
+  bytesSent?: number;
+  progressRatio?: number;
+  etaSeconds?: number;
+  /** New production: where each volume is served for writing now. */
+  volumes?: { name: string; uri: string }[];
 }
 
 /**
@@ -141,6 +165,8 @@ export interface GroupFailoverStatus {
    * before. `volumes` has the new addresses; clients must reconnect to them.
    */
   previousPort?: number;
+  /** Promoted: the old production site reported what it holds beyond the journal (reprotect needs it). */
+  oldSiteReported?: boolean;
 }
 
 export interface GroupRecoveryStatus {

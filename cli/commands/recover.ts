@@ -12,7 +12,7 @@ import type { FailoverView } from "../../replication/failover/failover.ts";
 import type { ImageSessionView } from "../../replication/images/image-access.ts";
 import type { MaterializeView } from "../../replication/images/materialize.ts";
 import type { RecoveryPoints } from "../../replication/images/recovery-point.ts";
-import type { BookmarkStatus } from "../../replication/status.ts";
+import type { BookmarkStatus, GroupReprotectStatus, SiteStatus } from "../../replication/status.ts";
 import { SiteApi, SiteApiError, siteOption } from "./site-api.ts";
 
 interface Common {
@@ -74,6 +74,14 @@ function progressText(m: MaterializeView): string {
   if (m.bytesPerSecond !== undefined) parts.push(`${(m.bytesPerSecond / MiB).toFixed(1)} MiB/s`);
   if (m.etaSeconds !== undefined) parts.push(`ETA ${Math.ceil(m.etaSeconds)} s`);
   return `materialize ${m.group}: ${parts.join(", ")}`;
+}
+
+/** One reprotect progress line: phase, percent, bytes sent of bytes to send, ETA while copying. */
+function reprotectText(group: string, r: GroupReprotectStatus): string {
+  const parts = [`${r.phase} ${((r.progressRatio ?? 0) * 100).toFixed(1)}%`];
+  parts.push(`${((r.bytesSent ?? 0) / MiB).toFixed(1)} of ${((r.bytesToSend ?? 0) / MiB).toFixed(1)} MiB sent`);
+  if (r.phase === "resyncing" && r.etaSeconds) parts.push(`ETA ${Math.ceil(r.etaSeconds)} s`);
+  return `reprotect ${group}: ${parts.join(", ")}`;
 }
 
 function pointText(p: { seq: number; timestamp: number; bookmark?: string }): string {
@@ -260,6 +268,78 @@ export function registerRecover(program: Command): void {
             `${f.group} failed over at ${pointText(f.point)}; served writable after ${f.rtoSeconds.toFixed(3)} s; drill ${f.drill}\n`,
           );
         print(o.json, f, () => `${f.volumes.map((v) => v.uri).join("\n")}\n`);
+      }),
+    );
+
+  recover
+    .command("reprotect")
+    .description(
+      "at the site the group failed over to: reverse replication towards the old production site, sending only the extents that differ; prints progress, bytes and ETA until protected",
+    )
+    .requiredOption("--group <name>", "consistency group")
+    .option("--discard-side <site>", "after a split brain: the site whose writes after the failover are discarded")
+    .option("--detach", "start it and return; follow it in GET /status (groups[].reprotect)")
+    .option("--interval <seconds>", "seconds between progress lines", "1")
+    .addOption(siteOption())
+    .option("--json", "print the final reprotect status as JSON (the start with --detach)")
+    .action(
+      operation<Common & { discardSide?: string; detach?: boolean; interval: string }>(async (api, o) => {
+        const intervalMs = Number(o.interval) * 1000;
+        if (!(intervalMs > 0))
+          throw new SiteApiError(0, `--interval must be a positive number of seconds, got "${o.interval}"`);
+        let r = await api.post<GroupReprotectStatus>(
+          `${g(o.group)}/reprotect`,
+          o.discardSide === undefined ? {} : { discardSide: o.discardSide },
+        );
+        if (r.direction === "recovery") {
+          print(
+            o.json,
+            r,
+            () => `${o.group}: writes here discarded; ${r.peerSite} takes the group back and resyncs it here\n`,
+          );
+          return;
+        }
+        if (!o.json)
+          process.stderr.write(
+            `${o.group} reprotecting towards ${r.peerSite}: ${((r.bytesToSend ?? 0) / MiB).toFixed(1)} MiB of extents to send\n`,
+          );
+        while (!o.detach && r.phase !== "protected") {
+          await new Promise((resolve) => setTimeout(resolve, intervalMs));
+          const group = (await api.get<SiteStatus>("/status")).groups.find((x) => x.name === o.group);
+          if (!group?.reprotect) throw new SiteApiError(0, `group ${o.group} no longer reports a reprotect`);
+          r = group.reprotect;
+          if (!o.json) process.stderr.write(`${reprotectText(o.group, r)}\n`);
+        }
+        print(o.json, r, () => `${(r.volumes ?? []).map((v) => v.uri).join("\n")}\n`);
+      }),
+    );
+
+  recover
+    .command("failback")
+    .description(
+      "at the group's production site after a reprotect: stop its writes, ship everything, fail over to the other site and reprotect there, so the group returns to its original direction",
+    )
+    .requiredOption("--group <name>", "consistency group")
+    .option("--interval <seconds>", "seconds between progress lines", "1")
+    .addOption(siteOption())
+    .option("--json", "print the group's final status here as JSON")
+    .action(
+      operation<Common & { interval: string }>(async (api, o) => {
+        const intervalMs = Number(o.interval) * 1000;
+        if (!(intervalMs > 0))
+          throw new SiteApiError(0, `--interval must be a positive number of seconds, got "${o.interval}"`);
+        const f = await api.post<{ group: string; toSite: string }>(`${g(o.group)}/failback`, {});
+        if (!o.json)
+          process.stderr.write(`${o.group}: everything shipped, failed over to ${f.toSite}; reprotecting there\n`);
+        for (;;) {
+          const group = (await api.get<SiteStatus>("/status")).groups.find((x) => x.name === o.group);
+          if (group?.direction === "recovery" && group.reprotect?.direction === "recovery") {
+            print(o.json, group, () => `${o.group} failed back: production at ${f.toSite}, recovery here\n`);
+            return;
+          }
+          if (!o.json) process.stderr.write(`failback ${o.group}: waiting for ${f.toSite} to take the link\n`);
+          await new Promise((resolve) => setTimeout(resolve, intervalMs));
+        }
       }),
     );
 }

@@ -43,6 +43,7 @@ export const GROUP_FIELDS = {
   journal: "journal",
   recovery: "recovery",
   failover: "failover",
+  reprotect: "unmapped: the group's direction, state and sync say it; the reversal's details are for the operator",
 } as const satisfies Record<keyof GroupStatus, keyof GroupSample | Unmapped>;
 
 export const VOLUME_FIELDS = {

@@ -17,6 +17,24 @@ export function failoverRoutes(operations: () => FailoverOperations | undefined)
       throw new ApiError(409, "this site has no recovery group: a failover is asked of the group's recovery site");
     res.status(201).json(await ops.failover(String(req.params.group), parseFailoverRequest(req.body)));
   });
+  // Answers once the reversal is decided and the group is production here; the extents are then
+  // sent in the background, with progress in the answer's and /status's `reprotect` block.
+  router.post("/groups/:group/reprotect", async (req, res) => {
+    const ops = operations();
+    if (!ops) throw new ApiError(503, "the site is starting: ask again in a moment");
+    res.status(202).json(await ops.reprotect(String(req.params.group), req.body));
+  });
+  // Answers once the other site has failed the group over to itself; its reprotect follows there.
+  router.post("/groups/:group/failback", async (req, res) => {
+    const ops = operations();
+    if (!ops) throw new ApiError(503, "the site is starting: ask again in a moment");
+    res.status(202).json(await ops.failback(String(req.params.group)));
+  });
+  router.post("/groups/:group/failback/cancel", async (req, res) => {
+    const ops = operations();
+    if (!ops) throw new ApiError(503, "the site is starting: ask again in a moment");
+    res.json(await ops.cancelFailback(String(req.params.group)));
+  });
   return router;
 }
 

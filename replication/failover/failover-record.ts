@@ -2,8 +2,9 @@
  * What a recovery site keeps of a group's failover, in `<group dir>/failover.json`, written
  * atomically: the point, and whether the replica has been rolled to it yet. It is read before the
  * link listens, so a restarted site never lets the old production site feed a failed-over group.
- * Reprotect and failback will start from it: the point (seq) splits what the old side wrote after
- * the failover (journal records above it) from what it had shipped before.
+ * Reprotect (replication/reprotect) starts from it: the point (seq) splits what the old side wrote
+ * after the failover (journal records above it) from what it had shipped before, and the request
+ * time is the split a split-brain check compares the old side's writes with.
  */
 import { join } from "node:path";
 import { readState, writeState } from "../production/state-file.ts";
@@ -20,6 +21,8 @@ export interface FailoverRecord {
   port?: number;
   /** The drill record of this failover. */
   drill: string;
+  /** A failback's failover: reprotect follows by itself once the old production site has reported. */
+  reprotectNext?: boolean;
 }
 
 export const FAILOVER_FILE = "failover.json";

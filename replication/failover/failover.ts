@@ -35,6 +35,8 @@ export interface FailoverRequest {
   point: PointSpec;
   operator: string;
   note: string;
+  /** A failback's failover: reprotect follows by itself (replication/site.ts). */
+  reprotectNext?: boolean;
 }
 
 export interface FailoverView {
@@ -126,6 +128,7 @@ export class Failovers {
           fromSite: target.journal.sourceSite,
           requestedAt: startedAt,
           drill: drill.id,
+          ...(request.reprotectNext && { reprotectNext: true }),
         };
         await writeFailoverRecord(target.dir, record);
       } catch (err) {
@@ -174,6 +177,22 @@ export class Failovers {
       return;
     }
     await this.serve(target);
+  }
+
+  record(group: string): FailoverRecord | undefined {
+    return this.records.get(group);
+  }
+
+  /** Stops serving a promoted group's volumes (reprotect serves them from its production group next). */
+  async unserve(group: string): Promise<void> {
+    const served = this.served.get(group);
+    this.served.delete(group);
+    await served?.close();
+  }
+
+  /** Serves a promoted group's volumes again (a reprotect refused after unserve()). */
+  reserve(target: FailoverTarget): Promise<void> {
+    return this.serve(target);
   }
 
   phase(group: string): FailoverRecord["phase"] | undefined {
@@ -235,6 +254,7 @@ export class Failovers {
       host: this.o.host,
       port: record.port,
       volumes: replicas(target),
+      dir: target.dir,
       logger: this.o.logger.child({ group: name, failover: true }),
     });
     this.served.set(name, served);

@@ -1,21 +1,23 @@
 /**
  * A promoted group's volumes, served writable over NBD at the recovery site: each replica image as
- * a plain file export, on an NBD server of the group's own (one port per group, bound on the
- * control API's host). After a restart it binds the port it had before, so the group's clients
- * reconnect to the addresses the failover answered; only when that port is taken does it take
- * another, and says so (`previousPort`).
+ * a file export that tracks the extents written (tracked-backend.ts, for reprotect), on an NBD
+ * server of the group's own (one port per group, bound on the control API's host). After a restart
+ * it binds the port it had before, so the group's clients reconnect to the addresses the failover
+ * answered; only when that port is taken does it take another, and says so (`previousPort`).
  */
-
+import { join } from "node:path";
 import { formatHostPort } from "../../lib/host-port.ts";
 import type { Logger } from "../../lib/log.ts";
 import { FileBackend } from "../nbd/file-backend.ts";
 import { NbdServer } from "../nbd/server.ts";
+import { DirtyMap, readDirtyRanges } from "../production/dirty-map.ts";
 import { MAX_CHANGE_BYTES } from "../records.ts";
+import { PROMOTED_MAP_SUFFIX, TrackedBackend } from "./tracked-backend.ts";
 
 export class PromotedVolumes {
   private constructor(
     private readonly server: NbdServer,
-    private readonly backends: FileBackend[],
+    private readonly backends: TrackedBackend[],
     readonly volumes: { name: string; uri: string }[],
     readonly port: number,
     /** The port asked for when it was taken and another was bound instead. */
@@ -27,11 +29,16 @@ export class PromotedVolumes {
     /** The port the volumes were served on before (a restart); 0 or absent for any free port. */
     port?: number;
     volumes: { name: string; path: string; size: number }[];
+    /** Folder of the maps of extents written since the promotion. */
+    dir: string;
     logger: Logger;
   }): Promise<PromotedVolumes> {
-    const backends: FileBackend[] = [];
+    const backends: TrackedBackend[] = [];
     try {
-      for (const v of o.volumes) backends.push(await FileBackend.open({ name: v.name, path: v.path, size: v.size }));
+      for (const v of o.volumes) {
+        const file = await FileBackend.open({ name: v.name, path: v.path, size: v.size });
+        backends.push(new TrackedBackend(file, await promotedWrites(o.dir, v.name, v.size)));
+      }
       const byName = new Map(backends.map((b) => [b.name, b]));
       const server = new NbdServer({
         maxRequestBytes: MAX_CHANGE_BYTES,
@@ -64,9 +71,16 @@ export class PromotedVolumes {
 
   async close(): Promise<void> {
     await this.server.close();
-    for (const b of this.backends) {
-      await b.flush();
-      await b.close();
-    }
+    for (const b of this.backends) await b.close();
   }
+}
+
+/** The persistent map of a promoted volume's extents written since the promotion. */
+function promotedWrites(dir: string, volume: string, size: number): Promise<DirtyMap> {
+  return DirtyMap.open(join(dir, `${volume}${PROMOTED_MAP_SUFFIX}`), size);
+}
+
+/** The extents a promoted volume's map holds (none before the first write), read without opening it for writing. */
+export function readPromotedWrites(dir: string, volume: string): { offset: number; length: number }[] {
+  return readDirtyRanges(join(dir, `${volume}${PROMOTED_MAP_SUFFIX}`));
 }

@@ -1,4 +1,5 @@
 /** JSON messages of the link protocol (frame types in framing.ts); binary frames are in batch-frame.ts. */
+import type { DivergenceReport } from "../production/divergence.ts";
 import type { Bookmark } from "../records.ts";
 
 export const LINK_PROTOCOL_VERSION = 1;
@@ -27,6 +28,8 @@ export interface GroupPosition {
   volumes?: Record<string, number>;
   /** The group failed over to the recovery site (named here): the production site fences it. */
   failedOverTo?: string;
+  /** The group's promotion at the recovery site was discarded (split brain, welcome only): a group fenced for it takes production back. */
+  takeBack?: boolean;
 }
 /** Where each group's journal stands: the production site resumes right after durableSeq. */
 export interface WelcomeMsg {
@@ -54,7 +57,11 @@ export type RequestBody =
   | { op: "checksums"; group: string; volume: string; offset: number; length: number; blockSize: number }
   | { op: "resync-begin"; group: string; kind: "full" | "fast" | "extents" }
   | { op: "resync-end"; group: string; atSeq: number; timestamp: number }
-  | { op: "bookmark"; group: string; bookmark: Bookmark };
+  | { op: "bookmark"; group: string; bookmark: Bookmark }
+  /** A fenced group's old production site: what it holds beyond the journal (reprotect starts from it). */
+  | { op: "divergence"; group: string; report: DivergenceReport }
+  /** Planned failback: everything is durable there; the recovery site fails the group over to itself and reprotects it. */
+  | { op: "failback"; group: string };
 export type RequestMsg = RequestBody & { id: number };
 export interface ReplyMsg {
   id: number;

@@ -6,6 +6,7 @@
  */
 import type { Server, Socket } from "node:net";
 import type { Logger } from "../../lib/log.ts";
+import type { DivergenceReport } from "../production/divergence.ts";
 import { decodeAll, RecordFormatError } from "../production/record-codec.ts";
 import { newNonce, proof, verifyProof } from "./auth.ts";
 import { type BatchHeader, type BlockHeader, parseBinary } from "./batch-frame.ts";
@@ -38,6 +39,18 @@ export interface ReceiverOptions {
   logger: Logger;
   /** True once a group failed over to this site: its batches are dropped and its acks fence the sender. */
   failedOver: (group: string) => boolean;
+  /** The group's promotion here was discarded: its old production site, fenced for it, takes it back. */
+  takeBack?: (group: string) => boolean;
+  /** Keeps what a fenced group's old production site reports it holds beyond the journal. */
+  divergence: (group: string, report: DivergenceReport) => Promise<void>;
+  /**
+   * A peer named groups this site does not receive: when they are groups it fenced here after a
+   * failover to that peer, the site takes them as recovery groups (reprotect) and resolves true;
+   * the connection is refused either way and the peer retries.
+   */
+  reverse?: (peerSite: string, groups: string[]) => Promise<boolean>;
+  /** Planned failback asked by the group's production site, everything durable here: fail over to this site. */
+  failback?: (group: string, fromSite: string) => Promise<void>;
 }
 
 /** What the last heartbeat said about a group, for the recovery site's RPO upper bound. */
@@ -141,7 +154,12 @@ export class Receiver {
     const named = (Array.isArray(hello.groups) ? hello.groups : []).map(String);
     const unknown = named.filter((g) => !o.groups.has(g));
     if (unknown.length > 0) {
-      await link.refuse(`unknown groups: ${unknown.join(", ")}`);
+      const reversing = (await o.reverse?.(String(hello.site), unknown)) === true;
+      await link.refuse(
+        reversing
+          ? `groups ${unknown.join(", ")} are being reprotected towards site ${o.site}: reconnect`
+          : `unknown groups: ${unknown.join(", ")}`,
+      );
       return;
     }
     // A journal takes one production site's sequence space: a second site (a cloned config, a
@@ -173,6 +191,7 @@ export class Receiver {
         resyncing: g.resyncing,
         volumes: g.volumeSizes,
         ...(o.failedOver(name) && { failedOverTo: o.site }),
+        ...(o.takeBack?.(name) && { takeBack: true }),
       };
     const commits = new Map([...o.groups].map(([name, g]) => [name, new JournalCommitter(g)]));
     this.sessions.add(commits);
@@ -252,7 +271,11 @@ export class Receiver {
     const reply: ReplyMsg = { id: Number(req.id) };
     try {
       const g = this.group(req.group);
-      if (this.o.failedOver(String(req.group)))
+      if (req.op === "divergence") await this.o.divergence(String(req.group), req.report);
+      else if (req.op === "failback") {
+        if (!this.o.failback) throw new RangeError("this site does not take failbacks");
+        await this.o.failback(String(req.group), g.sourceSite ?? "");
+      } else if (this.o.failedOver(String(req.group)))
         throw new RangeError(`group ${String(req.group)} failed over to site ${this.o.site}`);
       switch (req.op) {
         case "checksums": {
@@ -268,6 +291,9 @@ export class Receiver {
           break;
         case "bookmark":
           await g.addBookmark(req.bookmark);
+          break;
+        case "divergence":
+        case "failback":
           break;
         default:
           throw new ProtocolError(`unknown request ${(req as { op: string }).op}`);

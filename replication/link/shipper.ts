@@ -7,6 +7,7 @@
 import { parseHostPort } from "../../lib/host-port.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { LinkConfig } from "../config.ts";
+import { divergenceReport } from "../production/divergence.ts";
 import type { ProductionGroup } from "../production/production-group.ts";
 import type { EngineEvent } from "../status.ts";
 import { newNonce, proof, verifyProof } from "./auth.ts";
@@ -58,6 +59,8 @@ export interface ShipperOptions {
   tracker: LinkTracker;
   logger: Logger;
   emit: (e: EngineEvent) => void;
+  /** This site listens for a link too, so a group fenced here can be reprotected towards it. */
+  canReceive: boolean;
   /** Runs a resync of `group` over the connected session (replication/sync). */
   runResync: (group: ProductionGroup, session: LinkSession) => Promise<void>;
 }
@@ -73,6 +76,7 @@ export class Shipper {
   private stopped = false;
   private loop: Promise<void> = Promise.resolve();
   private current: FramedSocket | null = null;
+  private session: ActiveSession | null = null;
   private wake: () => void = () => {};
   private cancelBackoff: () => void = () => {};
   private authenticated = false;
@@ -103,7 +107,7 @@ export class Shipper {
       this.o.tracker.setState("connecting", attempts === 0 ? "starting" : "reconnecting");
       if (attempts++ > 0) this.o.tracker.reconnectsTotal++;
       this.authenticated = false;
-      const reason = await this.session();
+      const reason = await this.connect();
       if (this.stopped) break;
       if (this.authenticated) backoff = BACKOFF_MIN_MS;
       this.o.tracker.setState("down", reason);
@@ -122,7 +126,7 @@ export class Shipper {
   }
 
   /** One connection from dial to close; resolves with the reason it ended, once its work has settled. */
-  private session(): Promise<string> {
+  private connect(): Promise<string> {
     const { host, port } = parseHostPort(this.o.link.peer!);
     return new Promise((resolve) => {
       let ended = false;
@@ -190,10 +194,12 @@ export class Shipper {
         await g.fence(String(pos.failedOverTo));
         continue;
       }
+      if (pos.takeBack && g.fenced?.toSite === o.tracker.peerSite) await g.takeBack();
       g.matchPeerVolumes(pos.volumes ?? {});
       g.resumeFrom(Number(pos.durableSeq), Number(pos.appliedSeq), pos.resyncing === true);
     }
     const session = new ActiveSession(link, o, this.log);
+    this.session = session;
     link.setHandler((f) => session.onFrame(f));
     o.tracker.contact();
     this.authenticated = true;
@@ -204,7 +210,14 @@ export class Shipper {
       await session.pump();
     } finally {
       this.wake = () => {};
+      if (this.session === session) this.session = null;
     }
+  }
+
+  /** A request on the authenticated connection (a failback); refused while the link is down. */
+  request(body: RequestBody): Promise<ReplyMsg> {
+    if (!this.session || this.session.closed) return Promise.reject(new Error(`the link to the recovery site is down`));
+    return this.session.request(body);
   }
 }
 
@@ -217,6 +230,8 @@ class ActiveSession implements LinkSession {
   private readonly resyncing = new Set<string>();
   private readonly bookmarking = new Set<string>();
   private readonly bookmarkRetryAt = new Map<string, number>();
+  /** Fenced groups whose divergence report went (or is going) out on this connection. */
+  private readonly reported = new Set<string>();
   /** Resyncs and bookmark deliveries running beside the pump; the session ends once they settle. */
   private readonly work = new Set<Promise<void>>();
 
@@ -245,6 +260,7 @@ class ActiveSession implements LinkSession {
         for (const g of o.groups) {
           this.maybeResync(g);
           this.deliverBookmarks(g);
+          this.reportDivergence(g);
           if (!g.shipping) continue;
           if (g.inFlightBytes() >= MAX_IN_FLIGHT_BYTES) continue;
           const records = g.takeBatch(g.sentSeq, o.link.batchBytes);
@@ -391,6 +407,23 @@ class ActiveSession implements LinkSession {
         this.wake();
       });
     this.track(run);
+  }
+
+  /**
+   * Once per connection, a fenced group tells the site it failed over to what it holds beyond that
+   * site's journal (production/divergence.ts): reprotect needs it. A failed delivery is retried on
+   * the next connection.
+   */
+  private reportDivergence(g: ProductionGroup): void {
+    if (!g.fenced || this.reported.has(g.name)) return;
+    this.reported.add(g.name);
+    const report = divergenceReport(this.o.site, g, this.o.canReceive);
+    this.track(
+      this.request({ op: "divergence", group: g.name, report }).then(
+        () => this.log.info({ group: g.name }, "divergence since the failover reported"),
+        (err: Error) => this.log.warn({ group: g.name, err: err.message }, "divergence report not stored"),
+      ),
+    );
   }
 
   private track(work: Promise<void>): void {

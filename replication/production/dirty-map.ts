@@ -3,7 +3,7 @@
  * 32 MiB volume at 64 KiB extents is 512 bytes). A mark is written to the file before the client
  * is acknowledged, so the extents survive a process kill; `sync()` makes them durable for FLUSH.
  */
-import { closeSync, ftruncateSync, openSync, readSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, readSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { GroupCommit } from "./group-commit.ts";
 
@@ -81,4 +81,14 @@ export class DirtyMap {
   close(): Promise<void> {
     return this.fd.close();
   }
+}
+
+/** The dirty ranges a map file holds (none when it does not exist), read without opening it for writing. */
+export function readDirtyRanges(file: string): { offset: number; length: number }[] {
+  if (!existsSync(file)) return [];
+  const out: { offset: number; length: number }[] = [];
+  readFileSync(file).forEach((b, i) => {
+    if (b) out.push({ offset: i * EXTENT_BYTES, length: EXTENT_BYTES });
+  });
+  return out;
 }

@@ -10,6 +10,9 @@ export interface QueuedChange {
   seq: number;
   timestamp: number;
   volume: string;
+  /** The range the change covers, for what an old production site reports after a failover. */
+  offset: number;
+  length: number;
   /** Set once the record is in the queue file (before the change is acknowledged, so before it can ship). */
   position: QueuePosition | null;
   /** Encoded length in bytes. */

@@ -44,6 +44,10 @@ interface PersistedGroup {
   paused?: boolean;
   /** Fenced: the group failed over to another site; writes are refused until it is reprotected. */
   fenced?: { toSite: string; sinceTimestamp: number };
+  /** Source time of the newest change acknowledged to a client, in either capture mode (0 = none yet). */
+  lastWriteTs?: number;
+  /** Failing back: writes are refused while what is queued ships, then the other site takes over. */
+  frozen?: { toSite: string; sinceTimestamp: number };
 }
 
 export interface ProductionGroupOptions {
@@ -130,6 +134,44 @@ export class ProductionGroup {
     await g.recover(records);
     g.refuseLostImages();
     return g;
+  }
+
+  /**
+   * Prepares a group folder that holds only the volumes' images to open as a production group that
+   * was protected before (reprotect, replication/reprotect): initialized, `ranges` marked dirty
+   * since `since`, and a resync of `kind` required, so its first link session sends exactly those
+   * extents (`extents`) or the blocks that differ (`fast`), then ships its writes as usual.
+   */
+  static async seed(o: {
+    dataDir: string;
+    config: GroupConfig;
+    ranges: (volume: string) => { offset: number; length: number }[];
+    since: number;
+    kind: "extents" | "fast";
+  }): Promise<void> {
+    const dir = join(o.dataDir, o.config.name);
+    for (const v of o.config.volumes) {
+      const map = await DirtyMap.open(join(dir, `${v.name}.dirty`), v.size);
+      for (const r of o.ranges(v.name)) await map.mark(r.offset, r.length);
+      await map.sync();
+      await map.close();
+    }
+    const st: PersistedGroup = {
+      headSeq: 0,
+      headTs: 0,
+      durableSeq: 0,
+      appliedSeq: 0,
+      durableTs: 0,
+      capture: "data",
+      dirtySince: o.since,
+      resyncRequired: o.kind,
+      initialized: true,
+      counters: {},
+      lastBookmark: null,
+      pendingBookmarks: [],
+      paused: false,
+    };
+    await writeState(join(dir, "state.json"), st);
   }
 
   /**
@@ -221,6 +263,11 @@ export class ProductionGroup {
     );
   }
 
+  /** Source time of the newest change acknowledged to a client (0 = none yet), for a split-brain check. */
+  get newestWriteTs(): number {
+    return this.st.lastWriteTs ?? this.st.headTs;
+  }
+
   /** Set once the group failed over to another site: the site it went to and when this one heard. */
   get fenced(): Readonly<{ toSite: string; sinceTimestamp: number }> | null {
     return this.st.fenced ?? null;
@@ -237,6 +284,42 @@ export class ProductionGroup {
     if (!(await this.persistNow())) throw new Error(`group ${this.name}: ${this.faultReason}`);
     this.logger.warn({ toSite }, "group failed over to another site: fenced, writes refused");
     this.refreshState(`failed over to site ${toSite}`);
+  }
+
+  /**
+   * The site this group was fenced for discarded its promotion (split brain resolved in this site's
+   * favour): writes are taken again, and every block is compared with that site's fresh replica
+   * and the differing ones sent (a fast resync), which overwrites its writes after the split.
+   */
+  async takeBack(): Promise<void> {
+    if (!this.st.fenced) return;
+    const from = this.st.fenced.toSite;
+    delete this.st.fenced;
+    delete this.st.frozen;
+    this.st.resyncRequired = this.st.resyncRequired === "full" ? "full" : "fast";
+    if (!(await this.persistNow())) throw new Error(`group ${this.name}: ${this.faultReason}`);
+    this.logger.warn({ from }, "the failover was discarded there: production again, resyncing it");
+    this.refreshState(`site ${from} discarded its promotion: production here again`);
+  }
+
+  get frozen(): Readonly<{ toSite: string; sinceTimestamp: number }> | null {
+    return this.st.frozen ?? null;
+  }
+
+  /**
+   * Starts a planned failback to `toSite`: from now on client writes are refused (EPERM) while the
+   * queue keeps shipping, so once it is durable there nothing acknowledged is left only here.
+   * Saved before it resolves: a restarted site stays frozen until the failback ends or is undone.
+   */
+  async freeze(toSite: string | null): Promise<void> {
+    if (toSite === null) delete this.st.frozen;
+    else this.st.frozen ??= { toSite, sinceTimestamp: now() };
+    if (!(await this.persistNow())) throw new Error(`group ${this.name}: ${this.faultReason}`);
+  }
+
+  /** Every change acknowledged to a client is durable at the recovery site. */
+  get drained(): boolean {
+    return this.st.durableSeq >= this.ackedSeq && this.sync.kind === "none" && this.nextResync() === null;
   }
 
   /**
@@ -258,8 +341,13 @@ export class ProductionGroup {
       throw Object.assign(new Error(`group ${this.name} failed over to site ${this.st.fenced.toSite}`), {
         code: "EPERM",
       });
+    if (this.st.frozen)
+      throw Object.assign(new Error(`group ${this.name} is failing back to site ${this.st.frozen.toSite}`), {
+        code: "EPERM",
+      });
     if (this.fault) throw new Error(`group ${this.name} is in error: ${this.fault}`);
     const c = this.st.counters[volume]!;
+    this.st.lastWriteTs = now();
     if (kind === "trim") c.trimmedBytesTotal += length;
     else c.writtenBytesTotal += length;
     c.writeOpsTotal++;
@@ -389,7 +477,8 @@ export class ProductionGroup {
 
   /** The link (re)connected: the recovery site holds everything up to durableSeq; resend after it. */
   resumeFrom(durableSeq: number, appliedSeq: number, recoveryResyncing: boolean): void {
-    if (recoveryResyncing && this.sync.kind === "none")
+    // A pending extents resync (its extents are in the dirty maps) redoes the interrupted copy by itself.
+    if (recoveryResyncing && this.sync.kind === "none" && this.st.resyncRequired !== "extents")
       this.requireResync("fast", "recovery site was interrupted in a resync");
     this.acknowledge(durableSeq, appliedSeq);
     this.sentSeq = this.st.durableSeq;
@@ -479,7 +568,12 @@ export class ProductionGroup {
     this.st.capture = "data";
     this.persistNow();
     this.refreshState(`${kind} resync started`);
-    return { startSeq: this.ackedSeq, startTs: now() };
+    // Copying blocks covers every change up to ackedSeq; copying extents only those in the maps: the
+    // changes queued and not yet durable there must still ship after it (a reprotect seeds extents
+    // while clients write).
+    if (kind !== "extents") return { startSeq: this.ackedSeq, startTs: now() };
+    // The journal's window restarts at startSeq: its time must not be later than the next record's.
+    return { startSeq: this.st.durableSeq, startTs: Math.min(now(), this.pending.first()?.timestamp ?? now()) };
   }
 
   /** The recovery site holds a consistent copy as of startSeq: forget what the copy covered. */
@@ -628,5 +722,13 @@ export class ProductionGroup {
 }
 
 function queued(r: ReplicatedWrite, position: QueuePosition | null): QueuedChange {
-  return { seq: r.seq, timestamp: r.timestamp, volume: r.volume, position, bytes: encodedSize(r) };
+  return {
+    seq: r.seq,
+    timestamp: r.timestamp,
+    volume: r.volume,
+    offset: r.offset,
+    length: r.length,
+    position,
+    bytes: encodedSize(r),
+  };
 }

@@ -30,6 +30,8 @@ export interface PairOptions {
   groupSettings?: string[];
   recoveryPsk?: string;
   mode?: "async" | "sync";
+  /** Give the production site a link listener and the recovery site a peer on it, so reprotect can reverse the link. */
+  reverseLinkPort?: number;
 }
 
 export type Role = "production" | "recovery";
@@ -66,6 +68,7 @@ export class EnginePair {
       // Set when the recovery site has bound its link port (or to the proxy's port).
       '  peer: "127.0.0.1:0"',
       "  psk: { env: RPOWATCH_PSK }",
+      ...(o.reverseLinkPort ? [`  listen: "127.0.0.1:${o.reverseLinkPort}"`] : []),
       ...(o.productionLink ?? []).map((l) => `  ${l}`),
       ...(o.queueMaxBytes ? ["queue:", `  maxBytes: ${o.queueMaxBytes}`] : []),
       ...group,
@@ -78,6 +81,7 @@ export class EnginePair {
       "link:",
       '  listen: "127.0.0.1:0"',
       `  psk: { file: ${join(dir, "rec.psk")} }`,
+      ...(o.reverseLinkPort ? [`  peer: "127.0.0.1:${o.reverseLinkPort}"`] : []),
       ...(o.recoveryLink ?? []).map((l) => `  ${l}`),
       ...group,
     ];
@@ -143,7 +147,7 @@ export class EnginePair {
     this.proc[role] = proc;
     this.ports.control[role] = parseHostPort(listening.control).port;
     if (listening.nbd) this.ports.nbd = parseHostPort(listening.nbd).port;
-    if (listening.link) this.ports.link = parseHostPort(listening.link).port;
+    if (listening.link && role === "recovery") this.ports.link = parseHostPort(listening.link).port;
     this.proxy?.retarget(this.ports.link);
     const held = readFileSync(file, "utf8")
       .replace('control: { listen: "127.0.0.1:0" }', `control: { listen: "127.0.0.1:${this.ports.control[role]}" }`)
@@ -181,13 +185,20 @@ export class EnginePair {
     });
   }
 
-  /** Waits until every acknowledged write is durable and distributed at the recovery site. */
-  async caughtUp(timeoutMs = 60_000): Promise<GroupStatus> {
+  /**
+   * Waits until every acknowledged write is durable and distributed at the recovery site; `reversed`
+   * after a reprotect, when the recovery-configured site (rec-b) is the group's production.
+   */
+  async caughtUp(timeoutMs = 60_000, direction: "configured" | "reversed" = "configured"): Promise<GroupStatus> {
+    const [production, recovery] = (
+      direction === "configured" ? ["production", "recovery"] : ["recovery", "production"]
+    ) as [Role, Role];
     return waitFor(
       async () => {
-        const g = await this.group("production");
-        const r = await this.group("recovery");
+        const g = await this.group(production);
+        const r = await this.group(recovery);
         const done =
+          g.direction === "production" &&
           g.state === "active" &&
           g.rpoSeconds === 0 &&
           g.backlog.writes === 0 &&
@@ -196,7 +207,11 @@ export class EnginePair {
           r.durableSeq === g.headSeq;
         return done ? g : null;
       },
-      { timeoutMs, what: "replication caught up (RPO 0, replica applied to head)", process: this.proc.production! },
+      {
+        timeoutMs,
+        what: `replication caught up (RPO 0, replica applied to head) from ${production}`,
+        process: this.proc[production]!,
+      },
     );
   }
 

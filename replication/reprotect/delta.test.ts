@@ -1,0 +1,96 @@
+/**
+ * The reprotect delta against an independent model: every 64 KiB extent any source names is sent
+ * exactly once, nothing else is, the last extent is clipped to the volume; and the split-brain
+ * check compares the old side's newest write with the failover request.
+ */
+import { describe, expect, it } from "vitest";
+import type { GroupConfig } from "../config.ts";
+import type { DivergenceReport, Range } from "../production/divergence.ts";
+import { reprotectDelta } from "./delta.ts";
+import { runRanges } from "./extent-set.ts";
+import { splitBrain } from "./split-brain.ts";
+
+const K64 = 64 * 1024;
+const SIZE = 100 * K64 + 4096;
+
+const config = {
+  name: "g1",
+  volumes: [
+    { name: "a", size: SIZE },
+    { name: "b", size: SIZE },
+  ],
+} as GroupConfig;
+
+function report(ranges: Record<string, Range[]>, newestWriteTs = 100): DivergenceReport {
+  return { site: "prod-a", fencedAt: 200, newestWriteTs, ranges, canReceive: true };
+}
+
+function randomRanges(seed: number, n: number): Range[] {
+  let x = seed;
+  const next = () => (x = (x * 48271) % 2147483647);
+  return Array.from({ length: n }, () => {
+    const offset = next() % SIZE;
+    return { offset, length: Math.min(SIZE - offset, 1 + (next() % (3 * K64))) };
+  });
+}
+
+describe("reprotect delta", () => {
+  it.each([1, 2, 3, 4, 5])("sends exactly the extents the sources name (seed %i)", (seed) => {
+    const here = randomRanges(seed, 20);
+    const rolled = randomRanges(seed + 100, 15);
+    const old = randomRanges(seed + 200, 10);
+    const d = reprotectDelta({
+      config,
+      writtenHere: (v) => (v === "a" ? here : []),
+      rolledBack: (v) => (v === "a" ? rolled : old),
+      report: report({ a: old, b: [] }),
+    });
+    const model = (ranges: Range[]) => {
+      const set = new Set<number>();
+      for (const r of ranges) for (let i = Math.floor(r.offset / K64); i * K64 < r.offset + r.length; i++) set.add(i);
+      return set;
+    };
+    const expected = { a: model([...here, ...rolled, ...old]), b: model(old) };
+    let bytes = 0;
+    for (const v of ["a", "b"] as const) {
+      const sent = runRanges(d.extents[v]!, SIZE);
+      const got = new Set(
+        sent.flatMap((r) => Array.from({ length: Math.ceil(r.length / K64) }, (_, i) => r.offset / K64 + i)),
+      );
+      expect(got).toEqual(expected[v]);
+      for (const r of sent) expect(r.offset + r.length).toBeLessThanOrEqual(SIZE);
+      bytes += sent.reduce((n, r) => n + r.length, 0);
+    }
+    expect(d.bytesToSend).toBe(bytes);
+    expect(d.writtenHereBytes).toBe(
+      runRanges(
+        reprotectDelta({ config, writtenHere: () => here, rolledBack: () => [], report: report({}) }).extents.a!,
+        SIZE,
+      ).reduce((n, r) => n + r.length, 0),
+    );
+  });
+
+  it("sends nothing when nothing changed since the point", () => {
+    const d = reprotectDelta({ config, writtenHere: () => [], rolledBack: () => [], report: report({ a: [], b: [] }) });
+    expect([d.bytesToSend, d.extents]).toEqual([0, { a: [], b: [] }]);
+  });
+});
+
+describe("split-brain check", () => {
+  const check = (newestWriteTs: number) =>
+    splitBrain(
+      { site: "rec-b", oldSite: "prod-a", splitAt: 1000, writtenHereBytes: K64, report: report({}, newestWriteTs) },
+      "g1",
+    );
+
+  it("finds none when the old side's newest write is at or before the failover request", () => {
+    expect(check(999.5)).toBeNull();
+    expect(check(1000)).toBeNull();
+  });
+
+  it("names both sides and what to pass when the old side wrote after it", () => {
+    expect(check(1000.001)).toMatch(
+      /--discard-side prod-a \(keep rec-b's data\) or --discard-side rec-b \(keep prod-a's data\)/,
+    );
+  });
+});
