@@ -2,28 +2,38 @@
 
 /** Nearest-rank percentile of the measured values (NaN skipped); null when nothing was measured. */
 export function percentile(values: ArrayLike<number>, p: number): number | null {
-  const measured = Float64Array.from(present(values)).sort();
-  if (measured.length === 0) return null;
-  return measured[Math.max(0, Math.ceil(p * measured.length) - 1)]!;
+  const measured = new Float64Array(values.length);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) measured[n++] = values[i]!;
+  if (n === 0) return null;
+  const sorted = measured.subarray(0, n).sort();
+  return sorted[Math.max(0, Math.ceil(p * n) - 1)]!;
 }
 
 export function maximum(values: ArrayLike<number>): number | null {
   let best: number | null = null;
-  for (const v of present(values)) if (best === null || v > best) best = v;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isNaN(v) && (best === null || v > best)) best = v;
+  }
   return best;
 }
 
 export function minimum(values: ArrayLike<number>): number | null {
   let best: number | null = null;
-  for (const v of present(values)) if (best === null || v < best) best = v;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isNaN(v) && (best === null || v < best)) best = v;
+  }
   return best;
 }
 
 export function mean(values: ArrayLike<number>): number | null {
   let sum = 0;
   let n = 0;
-  for (const v of present(values)) {
-    sum += v;
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isNaN(values[i])) continue;
+    sum += values[i]!;
     n++;
   }
   return n === 0 ? null : sum / n;
@@ -39,10 +49,6 @@ export function countWhere(values: ArrayLike<number>, test: (v: number, slot: nu
   let n = 0;
   for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]) && test(values[i]!, i)) n++;
   return n;
-}
-
-function* present(values: ArrayLike<number>): Generator<number> {
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) yield values[i]!;
 }
 
 /** A run of slots [start, end). */
@@ -93,17 +99,13 @@ export function minuteRates(counter: ArrayLike<number>, inc: ArrayLike<number>, 
   return out;
 }
 
-/** Slot-wise sum of several rows; NaN where none of them has a value. */
-export function sumRows(rows: readonly ArrayLike<number>[], slots: number): Float64Array {
-  const out = new Float64Array(slots).fill(Number.NaN);
-  for (const row of rows) {
-    for (let i = 0; i < slots; i++) {
-      const v = row[i]!;
-      if (Number.isNaN(v)) continue;
-      out[i] = Number.isNaN(out[i]) ? v : out[i]! + v;
-    }
+/** Adds a row into a running slot-wise sum (NaN-filled at first): NaN stays where neither has a value. */
+export function addInto(sum: Float64Array, row: ArrayLike<number>): void {
+  for (let i = 0; i < sum.length; i++) {
+    const v = row[i]!;
+    if (Number.isNaN(v)) continue;
+    sum[i] = Number.isNaN(sum[i]) ? v : sum[i]! + v;
   }
-  return out;
 }
 
 /** Sum of the values in each bucket of `width` slots; null for a bucket without any value. */
