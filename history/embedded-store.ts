@@ -20,6 +20,7 @@ import {
   type DuckDBVector,
   INTEGER,
 } from "@duckdb/node-api";
+import { StepFold } from "./step-fold.ts";
 import {
   type Aggregate,
   type HistoryReader,
@@ -54,6 +55,13 @@ interface MetricTables {
   minute: TierState;
   hour: TierState;
 }
+
+/**
+ * A reader (a report) scans each row once, so DuckDB's cache of file blocks only costs memory: by
+ * default it grows up to 80 % of RAM, over 500 MB while a month of 1,000 volumes is read. Row
+ * scans and the small tier-state queries need little working memory.
+ */
+const READ_ONLY_CONFIG = { access_mode: "READ_ONLY", memory_limit: "64MB" };
 
 /** One write's raw rows of one metric, column by column. */
 interface RawRows {
@@ -120,7 +128,7 @@ export class EmbeddedStore implements HistoryWriter, HistoryReader {
     const readOnly = options.readOnly ?? false;
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, readOnly ? { access_mode: "READ_ONLY" } : {});
+      instance = await DuckDBInstance.create(path, readOnly ? READ_ONLY_CONFIG : {});
     } catch (err) {
       throw explainOpenFailure(path, err);
     }
@@ -392,9 +400,9 @@ export class EmbeddedStore implements HistoryWriter, HistoryReader {
       const state = await this.rows(`SELECT tier, upper, batch FROM tiers WHERE metric = ${metric.id}`, connection);
       const tiers = Object.fromEntries(state.map(([t, u, b]) => [String(t), { upper: Number(u), batch: Number(b) }]));
       const sql = rangeSql(metric.id, query, ids, tiers as Record<"minute" | "hour", TierState>);
-      // Streamed, not materialized: a month of 1-minute steps for 1,000 series is 43 million rows.
+      // Streamed, not materialized, and folded in JS: a day of 1-minute steps for 1,000 series is 1.4 million rows.
       const result = await connection.stream(sql);
-      const series = await this.collect(result);
+      const series = await this.collect(result, query);
       await connection.run("COMMIT");
       return series;
     } finally {
@@ -413,37 +421,20 @@ export class EmbeddedStore implements HistoryWriter, HistoryReader {
     return ids;
   }
 
-  private async collect(result: DuckDBResult): Promise<Series[]> {
-    const out: Series[] = [];
-    let currentId = -1;
-    let ts: number[] = [];
-    let values: number[] = [];
-    const flush = () => {
-      if (currentId < 0) return;
-      out.push({
-        labels: this.labelsById.get(currentId) ?? {},
-        timestamps: Float64Array.from(ts),
-        values: Float64Array.from(values),
-      });
-    };
-    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      const idColumn = chunk.getColumnVector(0) as DuckDBVector<number>;
-      const bucketColumn = chunk.getColumnVector(1) as DuckDBVector<number>;
-      const valueColumn = chunk.getColumnVector(2) as DuckDBVector<number>;
-      for (let i = 0; i < chunk.rowCount; i++) {
-        const id = idColumn.getItem(i)!;
-        if (id !== currentId) {
-          flush();
-          currentId = id;
-          ts = [];
-          values = [];
-        }
-        ts.push(bucketColumn.getItem(i)!);
-        values.push(valueColumn.getItem(i)!);
-      }
+  private async collect(result: DuckDBResult, query: RangeQuery): Promise<Series[]> {
+    const fold = new StepFold(query.from, query.to, query.stepSeconds, query.aggregate);
+    for (let chunk = await result.fetchChunk(); chunk; chunk = await result.fetchChunk()) {
+      const rows = chunk.rowCount;
+      if (rows === 0) break;
+      const [ids, ts, v, w] = [0, 1, 2, 3].map((c) => chunk.getColumnVector(c) as DuckDBVector<number>) as [
+        DuckDBVector<number>,
+        DuckDBVector<number>,
+        DuckDBVector<number>,
+        DuckDBVector<number>,
+      ];
+      for (let i = 0; i < rows; i++) fold.add(ids.getItem(i)!, ts.getItem(i)!, v.getItem(i)!, w.getItem(i)!);
     }
-    flush();
-    return out;
+    return fold.series((id) => this.labelsById.get(id) ?? {});
   }
 
   private assertOpen(): void {
@@ -461,18 +452,21 @@ export class EmbeddedStore implements HistoryWriter, HistoryReader {
   }
 }
 
-/** Per aggregate: the partial value and weight columns of a raw row and of a tier row, and the fold. */
-const FOLDS: Record<Aggregate, { raw: string; tier: string; fold: string }> = {
-  min: { raw: "value AS v, NULL AS w", tier: "min AS v, NULL AS w", fold: "min(v)" },
-  max: { raw: "value AS v, NULL AS w", tier: "max AS v, NULL AS w", fold: "max(v)" },
-  mean: { raw: "value AS v, 1 AS w", tier: "sum AS v, count AS w", fold: "sum(v) / sum(w)" },
-  last: { raw: "value AS v, ts AS w", tier: "last AS v, last_ts AS w", fold: "arg_max(v, w)" },
+/**
+ * Per aggregate: the partial value and weight columns of a raw row and of a tier row (see
+ * StepFold), all DOUBLE so every row reads alike.
+ */
+const PARTIALS: Record<Aggregate, { raw: string; tier: string }> = {
+  min: { raw: "value AS v, 0::DOUBLE AS w", tier: "min AS v, 0::DOUBLE AS w" },
+  max: { raw: "value AS v, 0::DOUBLE AS w", tier: "max AS v, 0::DOUBLE AS w" },
+  mean: { raw: "value AS v, 1::DOUBLE AS w", tier: "sum AS v, count::DOUBLE AS w" },
+  last: { raw: "value AS v, ts AS w", tier: "last AS v, last_ts AS w" },
 };
 
 /**
  * The SQL of a range query: the rows of each tier that holds its part of the range (hourly rows,
  * then minute rows the hourly tier has not taken, then raw rows the minute tier has not taken),
- * folded per series and step.
+ * as partial rows for StepFold to fold per series and step.
  */
 function rangeSql(
   metric: number,
@@ -481,23 +475,19 @@ function rangeSql(
   tiers: Record<"minute" | "hour", TierState>,
 ): string {
   const usable = tiersForStep(q.stepSeconds);
-  const fold = FOLDS[q.aggregate];
+  const partial = PARTIALS[q.aggregate];
   const seriesFilter = ids ? ` AND series IN (${ids.join(",")})` : "";
   const inRange = `ts >= ${q.from} AND ts < ${q.to}${seriesFilter}`;
   const notTakenBy = (t: TierState) => ` AND (ts >= ${t.upper} OR batch > ${t.batch})`;
   const parts: string[] = [];
-  if (usable.hour) parts.push(`SELECT series, ts, ${fold.tier} FROM ${tierTable(metric, "hour")} WHERE ${inRange}`);
+  if (usable.hour) parts.push(`SELECT series, ts, ${partial.tier} FROM ${tierTable(metric, "hour")} WHERE ${inRange}`);
   if (usable.minute) {
     parts.push(
-      `SELECT series, ts, ${fold.tier} FROM ${tierTable(metric, "minute")} WHERE ${inRange}${usable.hour ? notTakenBy(tiers.hour) : ""}`,
+      `SELECT series, ts, ${partial.tier} FROM ${tierTable(metric, "minute")} WHERE ${inRange}${usable.hour ? notTakenBy(tiers.hour) : ""}`,
     );
   }
   parts.push(
-    `SELECT series, ts, ${fold.raw} FROM ${rawTable(metric)} WHERE ${inRange}${usable.minute ? notTakenBy(tiers.minute) : ""}`,
+    `SELECT series, ts, ${partial.raw} FROM ${rawTable(metric)} WHERE ${inRange}${usable.minute ? notTakenBy(tiers.minute) : ""}`,
   );
-  const step = q.stepSeconds;
-  return `
-    SELECT series, floor(ts / ${step}) * ${step} AS step, ${fold.fold} AS value
-    FROM (${parts.join(" UNION ALL ")})
-    GROUP BY series, step ORDER BY series, step`;
+  return parts.join(" UNION ALL ");
 }

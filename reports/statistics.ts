@@ -6,8 +6,34 @@ export function percentile(values: ArrayLike<number>, p: number): number | null 
   let n = 0;
   for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) measured[n++] = values[i]!;
   if (n === 0) return null;
-  const sorted = measured.subarray(0, n).sort();
-  return sorted[Math.max(0, Math.ceil(p * n) - 1)]!;
+  return kthSmallest(measured, n, Math.max(0, Math.ceil(p * n) - 1));
+}
+
+/**
+ * The k-th smallest (0-based) of the first n values, by quickselect: what sorting would put at k,
+ * in linear time (the values are reordered).
+ */
+function kthSmallest(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
 }
 
 export function maximum(values: ArrayLike<number>): number | null {
