@@ -46,7 +46,8 @@ function push(s: Steps, step: number, v: number, w: number): void {
 }
 
 export class StepFold {
-  private readonly bySeries = new Map<number, Steps>();
+  /** Indexed by series id (small, dense integers): cheaper than a map at a row's rate. */
+  private readonly bySeries: (Steps | undefined)[] = [];
   /** First capacity of a series: every step of the range, up to a bound for long sparse ranges. */
   private readonly capacity: number;
 
@@ -61,10 +62,10 @@ export class StepFold {
   }
 
   add(series: number, ts: number, v: number, w: number): void {
-    let s = this.bySeries.get(series);
+    let s = this.bySeries[series];
     if (!s) {
       s = steps(this.capacity);
-      this.bySeries.set(series, s);
+      this.bySeries[series] = s;
     }
     // The same expression as the tiers' bucket: floor(ts / step) * step.
     const step = Math.floor(ts / this.stepSeconds) * this.stepSeconds;
@@ -99,14 +100,15 @@ export class StepFold {
 
   /** The folded series in ascending series id, steps ascending; `labels` names each id. */
   series(labels: (id: number) => Readonly<Record<string, string>>): Series[] {
-    return [...this.bySeries.keys()]
-      .sort((a, b) => a - b)
-      .map((id) => {
-        const s = this.ordered(this.bySeries.get(id)!);
-        const values = s.v.subarray(0, s.n);
-        if (this.aggregate === "mean") for (let i = 0; i < s.n; i++) values[i] = values[i]! / s.w[i]!;
-        return { labels: labels(id), timestamps: s.steps.subarray(0, s.n), values };
-      });
+    const out: Series[] = [];
+    this.bySeries.forEach((found, id) => {
+      if (!found) return;
+      const s = this.ordered(found);
+      const values = s.v.subarray(0, s.n);
+      if (this.aggregate === "mean") for (let i = 0; i < s.n; i++) values[i] = values[i]! / s.w[i]!;
+      out.push({ labels: labels(id), timestamps: s.steps.subarray(0, s.n), values });
+    });
+    return out;
   }
 
   /** The series' steps sorted, rows of one step folded together. */

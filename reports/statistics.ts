@@ -1,8 +1,12 @@
 /** Figures over minute slots (NaN = no sample): percentiles, runs, counter increments, a linear trend. */
 
+/** Reused by percentile: a report takes thousands of them over a month of minutes. */
+let scratch = new Float64Array(0);
+
 /** Nearest-rank percentile of the measured values (NaN skipped); null when nothing was measured. */
 export function percentile(values: ArrayLike<number>, p: number): number | null {
-  const measured = new Float64Array(values.length);
+  if (scratch.length < values.length) scratch = new Float64Array(values.length);
+  const measured = scratch;
   let n = 0;
   for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) measured[n++] = values[i]!;
   if (n === 0) return null;
@@ -104,8 +108,11 @@ export function runs(values: ArrayLike<number>, test: (v: number) => boolean): R
  * increase before the first sample of the period is unknown, not zero. An increase across a gap
  * lands in the first slot after it (the counter measured it; its spread over the gap is unknown).
  */
-export function increments(values: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(values.length).fill(Number.NaN);
+export function increments(
+  values: ArrayLike<number>,
+  out: Float64Array = new Float64Array(values.length),
+): Float64Array {
+  out.fill(Number.NaN);
   let previous = Number.NaN;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
@@ -117,8 +124,13 @@ export function increments(values: ArrayLike<number>): Float64Array {
 }
 
 /** Per-minute rate (per second) from increments: only where the previous slot was measured too. */
-export function minuteRates(counter: ArrayLike<number>, inc: ArrayLike<number>, slotSeconds: number): Float64Array {
-  const out = new Float64Array(inc.length).fill(Number.NaN);
+export function minuteRates(
+  counter: ArrayLike<number>,
+  inc: ArrayLike<number>,
+  slotSeconds: number,
+  out: Float64Array = new Float64Array(inc.length),
+): Float64Array {
+  out.fill(Number.NaN);
   for (let i = 1; i < inc.length; i++) {
     if (!Number.isNaN(inc[i]) && !Number.isNaN(counter[i - 1])) out[i] = inc[i]! / slotSeconds;
   }

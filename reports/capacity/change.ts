@@ -51,10 +51,13 @@ export function changeSeries(
   const ratioOf = (labels: Labels) => compressionBySite.get(siteKey(labels.tenant, labels.site));
   const sums = ROLLUPS.map(() => new Map<string, Sum>());
   const volumes: { labels: Labels; row: ChangeRow }[] = [];
+  const volumeIncrements = new Float64Array(frame.slots);
+  const volumeRates = new Float64Array(frame.slots);
   for (const r of grids.volumeWritten.rows()) {
     const labels = { tenant: r.labels.tenant, site: r.labels.site, group: r.labels.group, volume: r.labels.volume };
-    const inc = increments(r.values);
-    const rates = minuteRates(r.values, inc, SLOT_SECONDS);
+    // One volume's figures at a time: the same two arrays serve every volume.
+    const inc = increments(r.values, volumeIncrements);
+    const rates = minuteRates(r.values, inc, SLOT_SECONDS, volumeRates);
     const span = spanSeconds(r.values);
     ROLLUPS.forEach(([, keys], l) => {
       const key = JSON.stringify(keys.map((k) => labels[k]));
