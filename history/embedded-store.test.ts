@@ -82,6 +82,24 @@ describe("embedded history store", () => {
     ).toEqual([]);
   });
 
+  it("keeps every sample of a batch larger than one appended chunk, with fresh label objects for known series", async () => {
+    const store = await open();
+    // 3 series × 2,000 minutes: 6,000 rows of one metric, about three data chunks.
+    const groups = ["a", "b", "c"].map((group) => ({ ...finance, group }));
+    const batch = groups.flatMap((labels, g) =>
+      Array.from({ length: 2000 }, (_, m) => sample(labels, T0 + m * 60, g * 10_000 + m)),
+    );
+    await store.write(batch);
+    await store.write([sample({ ...groups[1]! }, T0 + 2000 * 60, -1)]);
+    const all = await store.range({ metric: rpo, from: T0, to: T0 + 2 * DAY, stepSeconds: 60, aggregate: "last" });
+    expect(all.map((s) => s.labels.group)).toEqual(["a", "b", "c"]);
+    all.forEach((s, g) => {
+      const expected = Array.from({ length: 2000 }, (_, m) => g * 10_000 + m);
+      expect([...s.values]).toEqual(g === 1 ? [...expected, -1] : expected);
+      expect(s.timestamps[1999]).toBe(T0 + 1999 * 60);
+    });
+  });
+
   it("keeps the same answers once raw samples are rolled into the 1-minute tier and raw retention removed them", async () => {
     const store = await open();
     await store.write(firstMinutes);

@@ -1,29 +1,69 @@
 /** Figures over minute slots (NaN = no sample): percentiles, runs, counter increments, a linear trend. */
 
+/** Reused by percentile: a report takes thousands of them over a month of minutes. */
+let scratch = new Float64Array(0);
+
 /** Nearest-rank percentile of the measured values (NaN skipped); null when nothing was measured. */
 export function percentile(values: ArrayLike<number>, p: number): number | null {
-  const measured = Float64Array.from(present(values)).sort();
-  if (measured.length === 0) return null;
-  return measured[Math.max(0, Math.ceil(p * measured.length) - 1)]!;
+  if (scratch.length < values.length) scratch = new Float64Array(values.length);
+  const measured = scratch;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) measured[n++] = values[i]!;
+  if (n === 0) return null;
+  return kthSmallest(measured, n, Math.max(0, Math.ceil(p * n) - 1));
+}
+
+/**
+ * The k-th smallest (0-based) of the first n values, by quickselect: what sorting would put at k,
+ * in linear time (the values are reordered).
+ */
+function kthSmallest(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
 }
 
 export function maximum(values: ArrayLike<number>): number | null {
   let best: number | null = null;
-  for (const v of present(values)) if (best === null || v > best) best = v;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isNaN(v) && (best === null || v > best)) best = v;
+  }
   return best;
 }
 
 export function minimum(values: ArrayLike<number>): number | null {
   let best: number | null = null;
-  for (const v of present(values)) if (best === null || v < best) best = v;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isNaN(v) && (best === null || v < best)) best = v;
+  }
   return best;
 }
 
 export function mean(values: ArrayLike<number>): number | null {
   let sum = 0;
   let n = 0;
-  for (const v of present(values)) {
-    sum += v;
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isNaN(values[i])) continue;
+    sum += values[i]!;
     n++;
   }
   return n === 0 ? null : sum / n;
@@ -39,10 +79,6 @@ export function countWhere(values: ArrayLike<number>, test: (v: number, slot: nu
   let n = 0;
   for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]) && test(values[i]!, i)) n++;
   return n;
-}
-
-function* present(values: ArrayLike<number>): Generator<number> {
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) yield values[i]!;
 }
 
 /** A run of slots [start, end). */
@@ -72,8 +108,11 @@ export function runs(values: ArrayLike<number>, test: (v: number) => boolean): R
  * increase before the first sample of the period is unknown, not zero. An increase across a gap
  * lands in the first slot after it (the counter measured it; its spread over the gap is unknown).
  */
-export function increments(values: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(values.length).fill(Number.NaN);
+export function increments(
+  values: ArrayLike<number>,
+  out: Float64Array = new Float64Array(values.length),
+): Float64Array {
+  out.fill(Number.NaN);
   let previous = Number.NaN;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
@@ -85,25 +124,26 @@ export function increments(values: ArrayLike<number>): Float64Array {
 }
 
 /** Per-minute rate (per second) from increments: only where the previous slot was measured too. */
-export function minuteRates(counter: ArrayLike<number>, inc: ArrayLike<number>, slotSeconds: number): Float64Array {
-  const out = new Float64Array(inc.length).fill(Number.NaN);
+export function minuteRates(
+  counter: ArrayLike<number>,
+  inc: ArrayLike<number>,
+  slotSeconds: number,
+  out: Float64Array = new Float64Array(inc.length),
+): Float64Array {
+  out.fill(Number.NaN);
   for (let i = 1; i < inc.length; i++) {
     if (!Number.isNaN(inc[i]) && !Number.isNaN(counter[i - 1])) out[i] = inc[i]! / slotSeconds;
   }
   return out;
 }
 
-/** Slot-wise sum of several rows; NaN where none of them has a value. */
-export function sumRows(rows: readonly ArrayLike<number>[], slots: number): Float64Array {
-  const out = new Float64Array(slots).fill(Number.NaN);
-  for (const row of rows) {
-    for (let i = 0; i < slots; i++) {
-      const v = row[i]!;
-      if (Number.isNaN(v)) continue;
-      out[i] = Number.isNaN(out[i]) ? v : out[i]! + v;
-    }
+/** Adds a row into a running slot-wise sum (NaN-filled at first): NaN stays where neither has a value. */
+export function addInto(sum: Float64Array, row: ArrayLike<number>): void {
+  for (let i = 0; i < sum.length; i++) {
+    const v = row[i]!;
+    if (Number.isNaN(v)) continue;
+    sum[i] = Number.isNaN(sum[i]) ? v : sum[i]! + v;
   }
-  return out;
 }
 
 /** Sum of the values in each bucket of `width` slots; null for a bucket without any value. */

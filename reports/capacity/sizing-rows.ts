@@ -60,7 +60,7 @@ export function bandwidthSizingRows(
 ): BandwidthSizingRow[] {
   return change
     .filter((c) => c.row.level === "site")
-    .map(({ row, rates }) => {
+    .map(({ row, siteRates: rates }) => {
       const siteLinks = links.filter((l) => l.row.tenant === row.tenant && l.row.site === row.site);
       const limits = siteLinks.map((l) => l.row.limitBytesPerSecond);
       const available =
@@ -68,7 +68,7 @@ export function bandwidthSizingRows(
           ? bytesPerSecondToKbit(limits.reduce<number>((a, b) => a + (b ?? 0), 0))
           : null;
       // The busiest hour measured minute by minute (the Analyzer's peak window is not shown, domain.md §4.4).
-      const hourly = fullBucketMeans(rates, SLOTS_PER_HOUR);
+      const hourly = rates ? fullBucketMeans(rates, SLOTS_PER_HOUR) : [];
       const peak = hourly.length ? Math.max(...hourly) : null;
       const ratio = row.compressionRatio;
       const figure = (bytesPerSecond: number | null): BandwidthFigure | null => {
