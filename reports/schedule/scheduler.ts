@@ -46,7 +46,7 @@ export class ReportScheduler {
 
   /** Catches up missed runs (queued, not awaited) and arms each schedule's next slot. */
   async start(): Promise<void> {
-    const { record, clock, stats, logger } = this.options;
+    const { record, clock, logger } = this.options;
     const now = clock.now();
     for (const schedule of this.schedules) {
       const covered = record.coveredUntil(schedule.id);
