@@ -113,6 +113,7 @@ describe("copy-on-write scratch overlay", () => {
         "--size=4M",
         "--iodepth=8",
         "--verify=crc32c",
+        "--verify_state_save=0",
         "--do_verify=1",
         "--verify_fatal=1",
         "--randrepeat=0",
