@@ -250,10 +250,10 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
       await this.post(hourLines, POLICIES.hour, "s");
       windowFrom = windowTo;
     }
-    const partial = new Set<number>();
-    if (start < wholeFrom) partial.add(wholeFrom - hour);
-    if (wholeTo < end) partial.add(wholeTo);
-    for (const h of partial) {
+    const partlyCovered = new Set<number>();
+    if (start < wholeFrom) partlyCovered.add(wholeFrom - hour);
+    if (wholeTo < end) partlyCovered.add(wholeTo);
+    for (const h of partlyCovered) {
       await this.client.query(
         `${this.rollUpSelect("hour", ` WHERE time >= ${h}s AND time < ${h + hour}s`)} GROUP BY time(${seconds(hour)}), *`,
       );
@@ -283,6 +283,11 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     })) as InfluxRawResponse;
     return (raw.results ?? []).flatMap((result) => {
       if (result.error) throw new Error(`InfluxDB at ${this.options.url} refused a query: ${result.error}`);
+      // A row limit ([http] max-row-limit) cuts an answer short: tiers or figures made from it would be wrong.
+      if (result.partial || result.series?.some((s) => s.partial))
+        throw new Error(
+          `InfluxDB at ${this.options.url} cut an answer short (its [http] max-row-limit); set it to 0: ${sql.slice(0, 200)}`,
+        );
       return result.series ?? [];
     });
   }
@@ -352,8 +357,9 @@ interface InfluxSeries {
   tags?: Record<string, string>;
   columns: string[];
   values: unknown[][];
+  partial?: boolean;
 }
 
 interface InfluxRawResponse {
-  results?: Array<{ error?: string; series?: InfluxSeries[] }>;
+  results?: Array<{ error?: string; partial?: boolean; series?: InfluxSeries[] }>;
 }
