@@ -26,6 +26,8 @@ const FROM = Date.UTC(2026, 9, 1) / 1000;
 /** Volumes of the embedded run (the issue's 1,000) and of the InfluxDB run, which loads far slower. */
 const VOLUMES = Number(process.env.RPOWATCH_BENCH_REPORT_VOLUMES ?? 1000);
 const INFLUX_VOLUMES = Number(process.env.RPOWATCH_BENCH_REPORT_INFLUX_VOLUMES ?? 100);
+/** The parts to run, e.g. `influxdb` alone (RPOWATCH_BENCH_REPORT_PARTS, comma-separated). */
+const PARTS = new Set((process.env.RPOWATCH_BENCH_REPORT_PARTS ?? "embedded,influxdb").split(","));
 const AIM = { embeddedSeconds: 30, influxSeconds: 60, rssMiB: 1024 };
 
 const spec = (volumes: number): ScaleSpec => ({ from: FROM, days: 31, volumes, groups: Math.ceil(volumes / 10) });
@@ -77,84 +79,84 @@ export const bench: Bench = {
     const figures: BenchFigure[] = [];
     const notes: string[] = [];
     try {
-      const embeddedSpec = spec(VOLUMES);
-      progress(`writing a month of ${VOLUMES} volumes into the embedded store`);
-      const file = join(dir, "history.duckdb");
-      const store = await EmbeddedStore.open(file, {
-        retention: { raw: KEEP, minute: KEEP, hour: KEEP },
-        now: () => FROM + 33 * DAY,
-      });
-      let started = performance.now();
-      const points = await load(store, embeddedSpec, progress, () => store.maintain());
-      await store.close();
-      const loadSeconds = (performance.now() - started) / 1000;
-      progress("report from the embedded store");
-      const embedded = await timedReport(join(dir, "embedded"), ["--store", file]);
-      const scale = VOLUMES / 1000;
-      figures.push(
-        {
-          name: `report from the embedded store, ${VOLUMES} volumes`,
-          unit: "s",
-          ours: embedded.seconds,
-          aim: `≤ ${AIM.embeddedSeconds} s at 1,000 volumes`,
-          ...(scale === 1 && { ratio: AIM.embeddedSeconds / embedded.seconds }),
-          lowerIsBetter: true,
-        },
-        {
-          name: `CPU time of that report (all threads), ${VOLUMES} volumes`,
-          unit: "s",
-          ours: embedded.cpuSeconds,
-          lowerIsBetter: true,
-        },
-        {
-          name: `peak RSS of that report, ${VOLUMES} volumes`,
-          unit: "MiB",
-          ours: embedded.rssMiB,
-          aim: `≤ ${AIM.rssMiB} MiB at 1,000 volumes`,
-          ...(scale === 1 && { ratio: AIM.rssMiB / embedded.rssMiB }),
-          lowerIsBetter: true,
-        },
-      );
-      notes.push(
-        `Embedded report run at load average ${embedded.load} (1, 5, 15 min) on ${cpus().length} cores: wall time stretches with the load; CPU time less so.`,
-      );
-      notes.push(
-        `Embedded: ${points} points (${(points / 1e6).toFixed(1)} M) over 31 days written through EmbeddedStore.write a day per batch and rolled up in ${loadSeconds.toFixed(0)} s (${(points / loadSeconds).toFixed(0)} points/s); the report reads the 1-minute tier.`,
-      );
-
-      if (INFLUX_VOLUMES === 0) {
-        notes.push("InfluxDB part not run (RPOWATCH_BENCH_REPORT_INFLUX_VOLUMES=0).");
-        return { name: "reports", description: bench.description, figures, notes };
-      }
-      const influxSpec = spec(INFLUX_VOLUMES);
-      progress(`writing a month of ${INFLUX_VOLUMES} volumes into InfluxDB`);
-      const influx = await startInfluxDB();
-      try {
-        const remote = new InfluxStore({
-          url: influx.url,
-          database: "rpowatch",
-          timeoutSeconds: 600,
+      if (PARTS.has("embedded")) {
+        const embeddedSpec = spec(VOLUMES);
+        progress(`writing a month of ${VOLUMES} volumes into the embedded store`);
+        const file = join(dir, "history.duckdb");
+        const store = await EmbeddedStore.open(file, {
           retention: { raw: KEEP, minute: KEEP, hour: KEEP },
+          now: () => FROM + 33 * DAY,
         });
-        started = performance.now();
-        const influxPoints = await load(remote, influxSpec, progress);
-        const influxLoad = (performance.now() - started) / 1000;
-        progress("report from InfluxDB");
-        const fromInflux = await timedReport(join(dir, "influx"), ["--influx-url", influx.url]);
-        const influxScale = INFLUX_VOLUMES / 1000;
-        figures.push({
-          name: `report from InfluxDB, ${INFLUX_VOLUMES} volumes`,
-          unit: "s",
-          ours: fromInflux.seconds,
-          aim: `≤ ${AIM.influxSeconds} s at 1,000 volumes`,
-          ...(influxScale === 1 && { ratio: AIM.influxSeconds / fromInflux.seconds }),
-          lowerIsBetter: true,
-        });
-        notes.push(
-          `InfluxDB: ${influxPoints} points written through InfluxStore.write (raw points, then the minute and hour tiers recomputed for these old points) in ${influxLoad.toFixed(0)} s (${(influxPoints / influxLoad).toFixed(0)} points/s).`,
+        const started = performance.now();
+        const points = await load(store, embeddedSpec, progress, () => store.maintain());
+        await store.close();
+        const loadSeconds = (performance.now() - started) / 1000;
+        progress("report from the embedded store");
+        const embedded = await timedReport(join(dir, "embedded"), ["--store", file]);
+        const scale = VOLUMES / 1000;
+        figures.push(
+          {
+            name: `report from the embedded store, ${VOLUMES} volumes`,
+            unit: "s",
+            ours: embedded.seconds,
+            aim: `≤ ${AIM.embeddedSeconds} s at 1,000 volumes`,
+            ...(scale === 1 && { ratio: AIM.embeddedSeconds / embedded.seconds }),
+            lowerIsBetter: true,
+          },
+          {
+            name: `CPU time of that report (all threads), ${VOLUMES} volumes`,
+            unit: "s",
+            ours: embedded.cpuSeconds,
+            lowerIsBetter: true,
+          },
+          {
+            name: `peak RSS of that report, ${VOLUMES} volumes`,
+            unit: "MiB",
+            ours: embedded.rssMiB,
+            aim: `≤ ${AIM.rssMiB} MiB at 1,000 volumes`,
+            ...(scale === 1 && { ratio: AIM.rssMiB / embedded.rssMiB }),
+            lowerIsBetter: true,
+          },
         );
-      } finally {
-        await influx.stop();
+        notes.push(
+          `Embedded report run at load average ${embedded.load} (1, 5, 15 min) on ${cpus().length} cores: wall time stretches with the load; CPU time less so.`,
+        );
+        notes.push(
+          `Embedded: ${points} points (${(points / 1e6).toFixed(1)} M) over 31 days written through EmbeddedStore.write a day per batch and rolled up in ${loadSeconds.toFixed(0)} s (${(points / loadSeconds).toFixed(0)} points/s); the report reads the 1-minute tier.`,
+        );
+      }
+
+      if (PARTS.has("influxdb")) {
+        const influxSpec = spec(INFLUX_VOLUMES);
+        progress(`writing a month of ${INFLUX_VOLUMES} volumes into InfluxDB`);
+        const influx = await startInfluxDB();
+        try {
+          const remote = new InfluxStore({
+            url: influx.url,
+            database: "rpowatch",
+            timeoutSeconds: 600,
+            retention: { raw: KEEP, minute: KEEP, hour: KEEP },
+          });
+          const started = performance.now();
+          const influxPoints = await load(remote, influxSpec, progress);
+          const influxLoad = (performance.now() - started) / 1000;
+          progress("report from InfluxDB");
+          const fromInflux = await timedReport(join(dir, "influx"), ["--influx-url", influx.url]);
+          const influxScale = INFLUX_VOLUMES / 1000;
+          figures.push({
+            name: `report from InfluxDB, ${INFLUX_VOLUMES} volumes`,
+            unit: "s",
+            ours: fromInflux.seconds,
+            aim: `≤ ${AIM.influxSeconds} s at 1,000 volumes`,
+            ...(influxScale === 1 && { ratio: AIM.influxSeconds / fromInflux.seconds }),
+            lowerIsBetter: true,
+          });
+          notes.push(
+            `InfluxDB: ${influxPoints} points written through InfluxStore.write (raw points, then the minute and hour tiers recomputed for these old points) in ${influxLoad.toFixed(0)} s (${(influxPoints / influxLoad).toFixed(0)} points/s).`,
+          );
+        } finally {
+          await influx.stop();
+        }
       }
       if (VOLUMES !== 1000 || INFLUX_VOLUMES !== 1000) {
         notes.push(

@@ -5,7 +5,7 @@ import { makeTempDir, removeTempDir } from "../test/support/tempdir.ts";
 import { BufferedWriter } from "./buffer.ts";
 import { InfluxStore } from "./influx-store.ts";
 import { HistoryStats } from "./stats.ts";
-import type { HistoryReader, HistorySample, Series } from "./store.ts";
+import { AGGREGATES, type HistoryReader, type HistorySample, type Series } from "./store.ts";
 import { DEFAULT_RETENTION } from "./tiers.ts";
 
 const metric = "rpowatch_volume_change_rate_bytes_per_second";
@@ -81,4 +81,58 @@ describe("InfluxDB history store", () => {
     });
     expect(exported.historyWriteFailures).toBeGreaterThan(0);
   }, 300_000);
+
+  it("recomputes the minute and hour buckets of old points from every raw point they hold, peaks and odd labels kept", async () => {
+    const store = new InfluxStore({ url: influx.url, database: "backfill", timeoutSeconds: 30, retention });
+    const labels = [
+      { tenant: "acme", site: "prod", group: "g 1", volume: "v,1=a b", source: "engine" },
+      { tenant: "acme", site: "prod", group: "g 1", volume: "v2", source: "engine" },
+    ];
+    const hour = Math.floor(Date.now() / 1000 / 3600) * 3600 - 2 * 86_400;
+    // Value i of a series: spread over magnitudes, with a peak and a tiny value line protocol writes in e-notation.
+    const value = (i: number, v: number) => (i === 301 ? 1e21 : i === 200 ? 5e-7 : (((i * 7919 + v) % 1000) - 300) / 7);
+    const points = (fromS: number, toS: number, offset: number): HistorySample[] =>
+      Array.from({ length: (toS - fromS) / 20 }, (_, k) => fromS + k * 20 + offset).flatMap((t) =>
+        labels.map((l, v) => ({ metric, labels: l, timestamp: t, value: value((t - hour) / 10, v) })),
+      );
+    // Two old writes sharing minutes (10:40–10:45) and a partly covered hour: the second write's
+    // buckets must count the first write's points too.
+    const first = points(hour + 1800, hour + 2700, 0);
+    const second = points(hour + 2400, hour + 2 * 3600 + 900, 10);
+    await store.write(first);
+    await store.write(second);
+
+    const all = [...first, ...second];
+    const expected = (v: number, width: number, aggregate: (typeof AGGREGATES)[number]) => {
+      const buckets = new Map<number, number[]>();
+      for (const p of all.filter((p) => p.labels === labels[v]).sort((a, b) => a.timestamp - b.timestamp)) {
+        const b = Math.floor(p.timestamp / width) * width;
+        buckets.set(b, [...(buckets.get(b) ?? []), p.value]);
+      }
+      const fold = {
+        min: (xs: number[]) => Math.min(...xs),
+        max: (xs: number[]) => Math.max(...xs),
+        mean: (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length,
+        last: (xs: number[]) => xs.at(-1)!,
+      }[aggregate];
+      return { t: [...buckets.keys()], v: [...buckets.values()].map(fold) };
+    };
+    for (const width of [60, 1800, 3600]) {
+      for (const aggregate of AGGREGATES) {
+        const series = await store.range({ metric, from: hour, to: hour + 3 * 3600, stepSeconds: width, aggregate });
+        const got = byVolume(series);
+        expect(Object.keys(got).sort()).toEqual(["v,1=a b", "v2"]);
+        for (const [v, l] of labels.entries()) {
+          const want = expected(v, width, aggregate);
+          const have = got[l.volume]!;
+          expect(have.t, `${aggregate} at ${width} s`).toEqual(want.t);
+          have.v.forEach((x, i) => {
+            expect(Math.abs(x - want.v[i]!), `${aggregate} at ${width} s, bucket ${i}`).toBeLessThanOrEqual(
+              1e-12 * Math.max(1, Math.abs(want.v[i]!)),
+            );
+          });
+        }
+      }
+    }
+  }, 120_000);
 });
