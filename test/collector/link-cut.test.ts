@@ -83,8 +83,9 @@ describe("a link cut while both sites keep running", () => {
       expect(sample(body, "linkUp", { source })).toBe(1);
       expect(sample(body, "groupState", { source, state: "active" })).toBe(1);
     }
-    expect((await noc.row("acme", "db")).production).toBe("active");
-    expect(await noc.linkState("paris")).toBe("up");
+    // The page follows the feed: it may still draw the start-up state a moment after the scrape.
+    await expect.poll(async () => (await noc.row("acme", "db")).production, { timeout: 10_000 }).toBe("active");
+    await expect.poll(() => noc.linkState("paris"), { timeout: 10_000 }).toBe("up");
   });
 
   it("shows the link down, the RPO growing from its last value and the group not active, then recovers", async () => {
