@@ -336,6 +336,14 @@ export class ProductionGroup {
     if (!(await this.persistNow())) throw new Error(`group ${this.name}: ${this.faultReason}`);
   }
 
+  /** Bytes acknowledged here and not yet durable at the recovery site: queued, or marked in the maps. */
+  undurableBytes(): number {
+    let n = this.pending.totalBytes;
+    for (const v of this.volumes.values())
+      for (const map of [v.dirty, v.resyncing, v.delta]) if (map) n += map.dirtyExtents * map.unitBytes;
+    return n;
+  }
+
   /** Every change acknowledged to a client is durable at the recovery site. */
   get drained(): boolean {
     return this.st.durableSeq >= this.ackedSeq && this.sync.kind === "none" && this.nextResync() === null;
