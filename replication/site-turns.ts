@@ -135,14 +135,14 @@ export class SiteTurns {
         409,
         `group "${group}" is not reprotected to site ${this.site.name}: a failback is asked of the group's production site once a reprotect made it so and ended`,
       );
-    if (this.failbacks.get(group)?.phase === "draining" || this.failbacks.get(group)?.phase === "handing-over")
+    if (this.failbacks.get(group)?.running)
       throw new ApiError(409, `group "${group}" is already failing back to site ${r.peerSite}`);
     const job = new FailbackDrain(r.peerSite, await side.freezeForFailback(group, r.peerSite));
     this.failbacks.set(group, job);
     const run = async () => {
       await job.drain(FAILBACK_STALL_MS, `the failback of group "${group}"`);
       await side.handOver(group, r.peerSite);
-      this.failbacks.delete(group);
+      job.done();
       this.site.logger.info({ group, toSite: r.peerSite }, "failback: everything shipped, handed over");
     };
     run().catch((err: Error) => {
@@ -157,7 +157,7 @@ export class SiteTurns {
   async cancelFailback(group: string): Promise<{ group: string }> {
     this.site.directionOf(group);
     const job = this.failbacks.get(group);
-    if (job?.phase === "handing-over")
+    if (job?.running && job.phase === "handing-over")
       throw new ApiError(409, `group "${group}" is being handed over to site ${job.toSite} right now`);
     if (!this.site.productionSide?.frozenTo(group))
       throw new ApiError(409, `group "${group}" is not failing back from site ${this.site.name}`);
@@ -167,12 +167,20 @@ export class SiteTurns {
     return { group };
   }
 
-  /** The group's failback at this site: the running (or failed) one, or the one a restart stopped. */
+  /**
+   * The group's failback at this site: the running (or failed) one, or the one a restart stopped;
+   * none once the other site fenced the group here (it took it).
+   */
   failbackStatus(group: string): GroupFailbackStatus | undefined {
+    const side = this.site.productionSide;
+    if (this.site.directions.get(group) !== "production" || !side || side.fencedTo(group)) {
+      this.failbacks.delete(group);
+      return undefined;
+    }
     const job = this.failbacks.get(group);
     if (job) return job.status();
-    const frozen = this.site.productionSide?.frozenStatus(group);
-    if (!frozen || this.site.productionSide?.fencedTo(group)) return undefined;
+    const frozen = side.frozenStatus(group);
+    if (!frozen) return undefined;
     return {
       phase: "stopped",
       toSite: frozen.toSite,

@@ -22,6 +22,7 @@ export class FailbackDrain {
   private phaseNow: "draining" | "handing-over" | "failed" = "draining";
   private error?: string;
   private cancelled = false;
+  private handedOver = false;
   private readonly initialBytes: number;
   private readonly started = performance.now();
   readonly startedAt = Date.now() / 1000;
@@ -52,6 +53,16 @@ export class FailbackDrain {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     this.phaseNow = "handing-over";
+  }
+
+  /** Draining, or handing over and not yet answered. */
+  get running(): boolean {
+    return this.phaseNow === "draining" || (this.phaseNow === "handing-over" && !this.handedOver);
+  }
+
+  /** The other site took the group; its fence and reprotect follow over the link. */
+  done(): void {
+    this.handedOver = true;
   }
 
   cancel(): void {
