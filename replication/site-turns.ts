@@ -41,6 +41,8 @@ export class SiteTurns {
   private readonly reprotecting = new Set<string>();
   /** Failbacks asked since this site started (the one of a group that failed is kept for its status). */
   private readonly failbacks = new Map<string, FailbackDrain>();
+  /** Failbacks being started (their writes being refused), so a second request at once is refused. */
+  private readonly freezing = new Set<string>();
 
   constructor(private readonly site: TurnSite) {}
 
@@ -135,9 +137,15 @@ export class SiteTurns {
         409,
         `group "${group}" is not reprotected to site ${this.site.name}: a failback is asked of the group's production site once a reprotect made it so and ended`,
       );
-    if (this.failbacks.get(group)?.running)
+    if (this.failbacks.get(group)?.running || this.freezing.has(group))
       throw new ApiError(409, `group "${group}" is already failing back to site ${r.peerSite}`);
-    const job = new FailbackDrain(r.peerSite, await side.freezeForFailback(group, r.peerSite));
+    this.freezing.add(group);
+    let job: FailbackDrain;
+    try {
+      job = new FailbackDrain(r.peerSite, await side.freezeForFailback(group, r.peerSite));
+    } finally {
+      this.freezing.delete(group);
+    }
     this.failbacks.set(group, job);
     const run = async () => {
       await job.drain(FAILBACK_STALL_MS, `the failback of group "${group}"`);
@@ -187,7 +195,7 @@ export class SiteTurns {
       startedAt: frozen.sinceTimestamp,
       bytesRemaining: frozen.undurableBytes,
       bytesShipped: 0,
-      progressRatio: 0,
+      progressRatio: frozen.undurableBytes === 0 ? 1 : 0,
       etaSeconds: 0,
       error: `the site restarted during the failback; writes stay refused here: ask again to go on, or POST /groups/${group}/failback/cancel`,
     };
