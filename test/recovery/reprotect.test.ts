@@ -374,8 +374,13 @@ describe("failback: progress, and a kill -9 of the site failing back", () => {
 
   beforeAll(async () => {
     const [reverseLinkPort] = await freePorts(1);
-    // rec-b ships at 2 MiB/s once it is production: draining 8 MiB takes a few seconds.
-    pair = await EnginePair.running({ reverseLinkPort, volumeSize: "32MiB", recoveryLink: ["limit: 2MiB"] });
+    // rec-b ships at 2 MiB/s once it is production, uncompressed (the patterns would shrink to
+    // nothing): draining 8 MiB takes a few seconds.
+    pair = await EnginePair.running({
+      reverseLinkPort,
+      volumeSize: "32MiB",
+      recoveryLink: ["limit: 2MiB", "compression: off"],
+    });
     await qemuIo(pair.nbdUri, ["write -P 0xaa 0 32M"]);
     await pair.caughtUp();
     const failover = (await (
@@ -398,13 +403,16 @@ describe("failback: progress, and a kill -9 of the site failing back", () => {
   });
 
   const failback = async () => (await pair.group("recovery")).failback;
+  /** 8 MiB from `atMiB` in 64 KiB writes: records that become durable one batch at a time. */
+  const writes64k = (pattern: number, atMiB: number) =>
+    Array.from({ length: 128 }, (_, i) => `write -P ${pattern} ${atMiB * 1024 * 1024 + i * 64 * 1024} 64k`);
   const refusedWrite = async () => {
     const write = await runTool("qemu-io", ["-f", "raw", "-c", "write -P 0xee 30M 4k", uri]);
     return `${write.stdout}${write.stderr}`;
   };
 
   it("reports the drain's progress, stays refusing writes across a kill -9, and ends byte-identical when asked again", async () => {
-    await qemuIo(uri, ["write -P 0xd1 8M 8M"]);
+    await qemuIo(uri, writes64k(0xd1, 8));
     const res = await pair.api("recovery", "POST", "/groups/g1/failback", {});
     expect(res.status).toBe(202);
     const first = (await res.json()) as GroupFailbackStatus;
@@ -433,12 +441,14 @@ describe("failback: progress, and a kill -9 of the site failing back", () => {
       what: "the stopped failback in rec-b's status",
     });
     expect(stopped!.error).toMatch(/ask again to go on, or POST \/groups\/g1\/failback\/cancel/);
+    // rec-b has no nbd.listen: its restart serves the volumes on a new free port.
+    uri = (await pair.group("recovery")).reprotect!.volumes![0]!.uri;
     expect(await refusedWrite()).toMatch(/Operation not permitted/);
 
     // Cancelled: writes are taken again; then a failback through the CLI with its progress lines.
     expect((await pair.api("recovery", "POST", "/groups/g1/failback/cancel", {})).status).toBe(200);
     expect(await failback()).toBeUndefined();
-    await qemuIo(uri, ["write -P 0xd2 16M 8M"]);
+    await qemuIo(uri, writes64k(0xd2, 16));
     const site = `http://127.0.0.1:${pair.ports.control.recovery}`;
     const run = await runTool(
       process.execPath,
