@@ -20,10 +20,11 @@ const BLOCKS = (VOLUME_MIB * MiB) / K4;
 /** Scattered 4 KiB writes at the new production site (the realistic case: databases, file systems). */
 const SCATTERED_WRITES = 2000;
 
+/** MINSTD (Park-Miller): its products stay below 2^53, so every value is exact in a double. */
 function random(seed: number): () => number {
   let x = seed;
   return () => {
-    x = (x * 1103515245 + 12345) % 2 ** 31;
+    x = (x * 48271) % 2147483647;
     return x;
   };
 }
