@@ -412,14 +412,17 @@ describe("failback: progress, and a kill -9 of the site failing back", () => {
   };
 
   it("reports the drain's progress, stays refusing writes across a kill -9, and ends byte-identical when asked again", async () => {
+    // Shipping paused while writing, so the whole 8 MiB is left when the failback starts.
+    expect((await pair.api("recovery", "POST", "/groups/g1/pause")).status).toBe(200);
     await qemuIo(uri, writes64k(0xd1, 8));
     const res = await pair.api("recovery", "POST", "/groups/g1/failback", {});
     expect(res.status).toBe(202);
     const first = (await res.json()) as GroupFailbackStatus;
-    expect(first).toMatchObject({ phase: "draining", toSite: "prod-a" });
-    expect(first.bytesRemaining).toBeGreaterThan(4 * 1024 * 1024);
+    expect(first).toMatchObject({ phase: "draining", toSite: "prod-a", bytesShipped: 0, progressRatio: 0 });
+    expect(first.bytesRemaining).toBeGreaterThan(8 * 1024 * 1024);
     // A second failback while this one drains is refused.
     expect((await pair.api("recovery", "POST", "/groups/g1/failback", {})).status).toBe(409);
+    expect((await pair.api("recovery", "POST", "/groups/g1/resume")).status).toBe(200);
     const midway = await waitFor(
       async () => {
         const f = await failback();
