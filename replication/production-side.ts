@@ -147,28 +147,29 @@ export class ProductionSide {
   }
 
   /**
-   * Planned failback of a group to its recovery site: writes are refused from now on (kept across a
-   * restart), everything queued ships, and once the recovery site holds all of it durably it is
-   * asked to fail the group over to itself and reprotect it. Resolves once it has. Refused while the
-   * link is down; a failback cut short (timeout, crash) leaves the group frozen: ask again.
+   * Starts a planned failback of a group to its recovery site: writes are refused from now on (kept
+   * across a restart) while everything queued ships (replication/reprotect/failback-drain.ts waits
+   * for it on the group this returns). Refused while the link is down.
    */
-  async failback(group: string, toSite: string, timeoutMs: number): Promise<void> {
+  async freezeForFailback(group: string, toSite: string): Promise<ProductionGroup> {
     const g = this.group(group);
     if (this.tracker.status(0).state !== "up")
       throw new ApiError(409, `the link to ${toSite} is down: a failback ships everything there first`);
     await g.freeze(toSite);
-    const deadline = performance.now() + timeoutMs;
-    while (!g.drained) {
-      if (performance.now() > deadline)
-        throw new ApiError(
-          504,
-          `group "${group}" still has ${g.backlog().writes} writes not durable at ${toSite} after ${timeoutMs / 1000} s; writes stay refused here: ask again to go on, or POST /groups/${group}/failback/cancel`,
-        );
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    return g;
+  }
+
+  /** Once everything is durable there: asks the recovery site to fail the group over to itself and reprotect it. */
+  async handOver(group: string, toSite: string): Promise<void> {
     await this.shipper!.request({ op: "failback", group }).catch((err: Error) => {
       throw new ApiError(409, `${toSite} did not take the failback: ${err.message}`);
     });
+  }
+
+  /** The site a group is frozen for (a failback began), when it was, and the bytes still to ship. */
+  frozenStatus(group: string): { toSite: string; sinceTimestamp: number; undurableBytes: number } | null {
+    const g = this.groups.find((x) => x.name === group);
+    return g?.frozen ? { ...g.frozen, undurableBytes: g.undurableBytes() } : null;
   }
 
   /** The site a group is failing back to (its writes are refused), or null. */

@@ -242,7 +242,7 @@ export class RecoverySide {
       failover,
       canShip: this.config.link.peer !== undefined,
       report: readOldSide(dir),
-      writtenHere: (volume) => readPromotedWrites(dir, volume),
+      writtenHere: (volume) => readPromotedWrites(dir, volume, g.config.volumes.find((v) => v.name === volume)!.size),
       rolledBack: (volume, seq) => {
         // Records above the point must still be in the window, or some of them are unknown.
         try {

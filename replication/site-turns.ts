@@ -11,12 +11,13 @@ import { ApiError } from "./control/site-control.ts";
 import type { FailoverRequest, Failovers, FailoverView } from "./failover/failover.ts";
 import type { ProductionSide } from "./production-side.ts";
 import type { RecoverySide } from "./recovery-side.ts";
+import { FailbackDrain } from "./reprotect/failback-drain.ts";
 import { planReprotect, ReprotectError, type ReprotectRequest } from "./reprotect/reprotect.ts";
 import type { Reversals } from "./reprotect/reversals.ts";
-import type { GroupReprotectStatus } from "./status.ts";
+import type { GroupFailbackStatus, GroupReprotectStatus } from "./status.ts";
 
-/** How long a failback waits for everything queued to be durable at the other site. */
-const FAILBACK_DRAIN_MS = 120_000;
+/** How long a failback's drain may go without shipping a byte before it fails (the writes stay refused). */
+const FAILBACK_STALL_MS = 120_000;
 
 /** What turning a group needs of its site. */
 export interface TurnSite {
@@ -38,7 +39,10 @@ export interface TurnSite {
 
 export class SiteTurns {
   private readonly reprotecting = new Set<string>();
-  private readonly failingBack = new Set<string>();
+  /** Failbacks asked since this site started (the one of a group that failed is kept for its status). */
+  private readonly failbacks = new Map<string, FailbackDrain>();
+  /** Failbacks being started (their writes being refused), so a second request at once is refused. */
+  private readonly freezing = new Set<string>();
 
   constructor(private readonly site: TurnSite) {}
 
@@ -120,39 +124,81 @@ export class SiteTurns {
    * everything ships, the recovery site fails the group over to itself at the newest point (nothing
    * to roll back) and reprotects it, sending only what was written there since; this site then
    * takes the group as a recovery group again (its reversal towards the configured direction).
+   * Answers once the writes are refused; the drain and hand-over go on in the background, with
+   * progress in the group's `failback` status.
    */
-  async failback(group: string): Promise<{ group: string; toSite: string }> {
+  async failback(group: string): Promise<GroupFailbackStatus> {
     const direction = this.site.directionOf(group);
     this.site.refuseFailedOver(group, "a failback");
     const r = this.site.reversals.get(group);
-    if (
-      direction !== "production" ||
-      !this.site.productionSide ||
-      r?.direction !== "production" ||
-      r.phase !== "protected"
-    )
+    const side = this.site.productionSide;
+    if (direction !== "production" || !side || r?.direction !== "production" || r.phase !== "protected")
       throw new ApiError(
         409,
         `group "${group}" is not reprotected to site ${this.site.name}: a failback is asked of the group's production site once a reprotect made it so and ended`,
       );
-    if (this.failingBack.has(group))
+    if (this.failbacks.get(group)?.running || this.freezing.has(group))
       throw new ApiError(409, `group "${group}" is already failing back to site ${r.peerSite}`);
-    this.failingBack.add(group);
+    this.freezing.add(group);
+    let job: FailbackDrain;
     try {
-      await this.site.productionSide.failback(group, r.peerSite, FAILBACK_DRAIN_MS);
+      job = new FailbackDrain(r.peerSite, await side.freezeForFailback(group, r.peerSite));
     } finally {
-      this.failingBack.delete(group);
+      this.freezing.delete(group);
     }
-    return { group, toSite: r.peerSite };
+    this.failbacks.set(group, job);
+    const run = async () => {
+      await job.drain(FAILBACK_STALL_MS, `the failback of group "${group}"`);
+      await side.handOver(group, r.peerSite);
+      job.done();
+      this.site.logger.info({ group, toSite: r.peerSite }, "failback: everything shipped, handed over");
+    };
+    run().catch((err: Error) => {
+      job.fail(
+        `${err.message}; writes stay refused here: ask again to go on, or POST /groups/${group}/failback/cancel`,
+      );
+      this.site.logger.error({ group, err: err.message }, "failback stopped");
+    });
+    return job.status();
   }
 
   async cancelFailback(group: string): Promise<{ group: string }> {
     this.site.directionOf(group);
-    if (this.failingBack.has(group)) throw new ApiError(409, `group "${group}" is failing back right now`);
+    const job = this.failbacks.get(group);
+    if (job?.running && job.phase === "handing-over")
+      throw new ApiError(409, `group "${group}" is being handed over to site ${job.toSite} right now`);
     if (!this.site.productionSide?.frozenTo(group))
       throw new ApiError(409, `group "${group}" is not failing back from site ${this.site.name}`);
+    job?.cancel();
+    this.failbacks.delete(group);
     await this.site.productionSide.unfreeze(group);
     return { group };
+  }
+
+  /**
+   * The group's failback at this site: the running (or failed) one, or the one a restart stopped;
+   * none once the other site fenced the group here (it took it).
+   */
+  failbackStatus(group: string): GroupFailbackStatus | undefined {
+    const side = this.site.productionSide;
+    if (this.site.directions.get(group) !== "production" || !side || side.fencedTo(group)) {
+      this.failbacks.delete(group);
+      return undefined;
+    }
+    const job = this.failbacks.get(group);
+    if (job) return job.status();
+    const frozen = side.frozenStatus(group);
+    if (!frozen) return undefined;
+    return {
+      phase: "stopped",
+      toSite: frozen.toSite,
+      startedAt: frozen.sinceTimestamp,
+      bytesRemaining: frozen.undurableBytes,
+      bytesShipped: 0,
+      progressRatio: frozen.undurableBytes === 0 ? 1 : 0,
+      etaSeconds: 0,
+      error: `the site restarted during the failback; writes stay refused here: ask again to go on, or POST /groups/${group}/failback/cancel`,
+    };
   }
 
   /** At the recovery site, asked over the link: the failover half of a failback, then its reprotect. */

@@ -187,7 +187,8 @@ export class Site implements SiteControl {
     ]
       .map((g) => {
         const reprotect = this.turns.reprotectStatus(g.name);
-        return reprotect ? { ...g, reprotect } : g;
+        const failback = this.turns.failbackStatus(g.name);
+        return { ...g, ...(reprotect && { reprotect }), ...(failback && { failback }) };
       })
       .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
     const links = [

@@ -121,6 +121,30 @@ export interface GroupStatus {
   failover?: GroupFailoverStatus;
   /** Present once the group was reprotected (its direction reversed), at both sites (docs/recovery.md). */
   reprotect?: GroupReprotectStatus;
+  /** Present at the group's production site while a planned failback drains it (docs/recovery.md). */
+  failback?: GroupFailbackStatus;
+}
+
+/**
+ * A planned failback at the group's production site: its writes are refused while what it
+ * acknowledged ships (`draining`, with progress), then the other site is asked to take the group
+ * (`handing-over`); `failed` (no progress for a while, or the other site refused) and `stopped`
+ * (the site restarted meanwhile) leave the writes refused until the failback is asked again or
+ * cancelled. Gone once the other site took the group: its `reprotect` block follows.
+ */
+export interface GroupFailbackStatus {
+  phase: "draining" | "handing-over" | "failed" | "stopped";
+  /** The site the group fails back to. */
+  toSite: string;
+  startedAt: number;
+  /** Bytes acknowledged here and not yet durable at `toSite`. */
+  bytesRemaining: number;
+  /** Bytes made durable there since the failback began. */
+  bytesShipped: number;
+  progressRatio: number;
+  etaSeconds: number;
+  /** Why it failed or stopped, and what to do. */
+  error?: string;
 }
 
 /**

@@ -12,7 +12,12 @@ import type { FailoverView } from "../../replication/failover/failover.ts";
 import type { ImageSessionView } from "../../replication/images/image-access.ts";
 import type { MaterializeView } from "../../replication/images/materialize.ts";
 import type { RecoveryPoints } from "../../replication/images/recovery-point.ts";
-import type { BookmarkStatus, GroupReprotectStatus, SiteStatus } from "../../replication/status.ts";
+import type {
+  BookmarkStatus,
+  GroupFailbackStatus,
+  GroupReprotectStatus,
+  SiteStatus,
+} from "../../replication/status.ts";
 import { SiteApi, SiteApiError, siteOption } from "./site-api.ts";
 
 interface Common {
@@ -82,6 +87,14 @@ function reprotectText(group: string, r: GroupReprotectStatus): string {
   parts.push(`${((r.bytesSent ?? 0) / MiB).toFixed(1)} of ${((r.bytesToSend ?? 0) / MiB).toFixed(1)} MiB sent`);
   if (r.phase === "resyncing" && r.etaSeconds) parts.push(`ETA ${Math.ceil(r.etaSeconds)} s`);
   return `reprotect ${group}: ${parts.join(", ")}`;
+}
+
+/** One failback progress line: phase, percent, bytes shipped and left, ETA while draining. */
+function failbackText(group: string, f: GroupFailbackStatus): string {
+  const parts = [`${f.phase} ${(f.progressRatio * 100).toFixed(1)}%`];
+  parts.push(`${(f.bytesShipped / MiB).toFixed(1)} MiB shipped, ${(f.bytesRemaining / MiB).toFixed(1)} MiB left`);
+  if (f.phase === "draining" && f.etaSeconds) parts.push(`ETA ${Math.ceil(f.etaSeconds)} s`);
+  return `failback ${group} to ${f.toSite}: ${parts.join(", ")}`;
 }
 
 function pointText(p: { seq: number; timestamp: number; bookmark?: string }): string {
@@ -317,28 +330,38 @@ export function registerRecover(program: Command): void {
   recover
     .command("failback")
     .description(
-      "at the group's production site after a reprotect: stop its writes, ship everything, fail over to the other site and reprotect there, so the group returns to its original direction",
+      "at the group's production site after a reprotect: stop its writes, ship everything, fail over to the other site and reprotect there, so the group returns to its original direction; prints progress, bytes and ETA of the drain",
     )
     .requiredOption("--group <name>", "consistency group")
+    .option("--detach", "start it and return; follow it in GET /status (groups[].failback)")
     .option("--interval <seconds>", "seconds between progress lines", "1")
     .addOption(siteOption())
-    .option("--json", "print the group's final status here as JSON")
+    .option("--json", "print the group's final status here as JSON (the failback's start with --detach)")
     .action(
-      operation<Common & { interval: string }>(async (api, o) => {
+      operation<Common & { detach?: boolean; interval: string }>(async (api, o) => {
         const intervalMs = Number(o.interval) * 1000;
         if (!(intervalMs > 0))
           throw new SiteApiError(0, `--interval must be a positive number of seconds, got "${o.interval}"`);
-        const f = await api.post<{ group: string; toSite: string }>(`${g(o.group)}/failback`, {});
-        if (!o.json)
-          process.stderr.write(`${o.group}: everything shipped, failed over to ${f.toSite}; reprotecting there\n`);
+        const f = await api.post<GroupFailbackStatus>(`${g(o.group)}/failback`, {});
+        if (o.detach) {
+          print(o.json, f, () => `${failbackText(o.group, f)}\n`);
+          return;
+        }
+        if (!o.json) process.stderr.write(`${o.group} failing back to ${f.toSite}: writes refused here\n`);
         for (;;) {
+          await new Promise((resolve) => setTimeout(resolve, intervalMs));
           const group = (await api.get<SiteStatus>("/status")).groups.find((x) => x.name === o.group);
           if (group?.direction === "recovery" && group.reprotect?.direction === "recovery") {
             print(o.json, group, () => `${o.group} failed back: production at ${f.toSite}, recovery here\n`);
             return;
           }
-          if (!o.json) process.stderr.write(`failback ${o.group}: waiting for ${f.toSite} to take the link\n`);
-          await new Promise((resolve) => setTimeout(resolve, intervalMs));
+          const fb = group?.failback;
+          if (fb?.phase === "failed" || fb?.phase === "stopped")
+            throw new SiteApiError(0, `failback of ${o.group} ${fb.phase}: ${fb.error}`);
+          if (!o.json)
+            process.stderr.write(
+              `${fb ? failbackText(o.group, fb) : `failback ${o.group}: handed over, waiting for ${f.toSite} to take the link`}\n`,
+            );
         }
       }),
     );

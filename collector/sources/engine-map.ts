@@ -44,6 +44,7 @@ export const GROUP_FIELDS = {
   recovery: "recovery",
   failover: "failover",
   reprotect: "unmapped: the group's direction, state and sync say it; the reversal's details are for the operator",
+  failback: "unmapped: a drain of minutes shown to the operator; the group's backlog and state say it as series",
 } as const satisfies Record<keyof GroupStatus, keyof GroupSample | Unmapped>;
 
 export const VOLUME_FIELDS = {

@@ -24,7 +24,8 @@ export function failoverRoutes(operations: () => FailoverOperations | undefined)
     if (!ops) throw new ApiError(503, "the site is starting: ask again in a moment");
     res.status(202).json(await ops.reprotect(String(req.params.group), req.body));
   });
-  // Answers once the other site has failed the group over to itself; its reprotect follows there.
+  // Answers once the group's writes are refused here; the drain (progress in /status's `failback`
+  // block) and the other site's failover and reprotect follow in the background.
   router.post("/groups/:group/failback", async (req, res) => {
     const ops = operations();
     if (!ops) throw new ApiError(503, "the site is starting: ask again in a moment");

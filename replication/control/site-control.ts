@@ -3,7 +3,7 @@
  * the side where that group's direction lets it be done (replication/site.ts).
  */
 import type { FailoverRequest, FailoverView } from "../failover/failover.ts";
-import type { BookmarkStatus, GroupReprotectStatus, SiteStatus } from "../status.ts";
+import type { BookmarkStatus, GroupFailbackStatus, GroupReprotectStatus, SiteStatus } from "../status.ts";
 import type { EventHub } from "./event-hub.ts";
 import type { RecoveryOperations } from "./recovery-operations.ts";
 
@@ -39,7 +39,7 @@ export interface FailoverOperations {
   /** Reverses replication of a failed-over group towards its old production site; `body` as the API took it. */
   reprotect(group: string, body: unknown): Promise<GroupReprotectStatus>;
   /** Planned failback from this (production) site to the group's recovery site. */
-  failback(group: string): Promise<{ group: string; toSite: string }>;
+  failback(group: string): Promise<GroupFailbackStatus>;
   /** Undoes a failback cut short: the group takes writes here again. */
   cancelFailback(group: string): Promise<{ group: string }>;
 }

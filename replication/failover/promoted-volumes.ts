@@ -1,6 +1,6 @@
 /**
  * A promoted group's volumes, served writable over NBD at the recovery site: each replica image as
- * a file export that tracks the extents written (tracked-backend.ts, for reprotect), on an NBD
+ * a file export that tracks the 4 KiB blocks written (tracked-backend.ts, for reprotect), on an NBD
  * server of the group's own (one port per group, bound on the control API's host). After a restart
  * it binds the port it had before, so the group's clients reconnect to the addresses the failover
  * answered; only when that port is taken does it take another, and says so (`previousPort`).
@@ -10,7 +10,7 @@ import { formatHostPort } from "../../lib/host-port.ts";
 import type { Logger } from "../../lib/log.ts";
 import { FileBackend } from "../nbd/file-backend.ts";
 import { NbdServer } from "../nbd/server.ts";
-import { DirtyMap, readDirtyRanges } from "../production/dirty-map.ts";
+import { BLOCK_BYTES, DirtyMap, readDirtyRanges } from "../production/dirty-map.ts";
 import { MAX_CHANGE_BYTES } from "../records.ts";
 import { PROMOTED_MAP_SUFFIX, TrackedBackend } from "./tracked-backend.ts";
 
@@ -75,12 +75,12 @@ export class PromotedVolumes {
   }
 }
 
-/** The persistent map of a promoted volume's extents written since the promotion. */
+/** The persistent map of a promoted volume's 4 KiB blocks written since the promotion. */
 function promotedWrites(dir: string, volume: string, size: number): Promise<DirtyMap> {
-  return DirtyMap.open(join(dir, `${volume}${PROMOTED_MAP_SUFFIX}`), size);
+  return DirtyMap.open(join(dir, `${volume}${PROMOTED_MAP_SUFFIX}`), size, BLOCK_BYTES);
 }
 
-/** The extents a promoted volume's map holds (none before the first write), read without opening it for writing. */
-export function readPromotedWrites(dir: string, volume: string): { offset: number; length: number }[] {
-  return readDirtyRanges(join(dir, `${volume}${PROMOTED_MAP_SUFFIX}`));
+/** The blocks a promoted volume's map holds (none before the first write), read without opening it for writing. */
+export function readPromotedWrites(dir: string, volume: string, size: number): { offset: number; length: number }[] {
+  return readDirtyRanges(join(dir, `${volume}${PROMOTED_MAP_SUFFIX}`), BLOCK_BYTES, size);
 }

@@ -1,7 +1,7 @@
 /**
  * A promoted volume's export that remembers where it was written: every write, trim or zero marks
- * its 64 KiB extents in a persistent dirty map (`<group dir>/<volume>.promoted`) before the client
- * is acknowledged, and FLUSH syncs the map with the image. Reprotect sends exactly those extents
+ * its 4 KiB blocks in a persistent dirty map (`<group dir>/<volume>.written`) before the client
+ * is acknowledged, and FLUSH syncs the map with the image. Reprotect sends exactly those blocks
  * (plus what the old production site holds that this one does not) instead of whole volumes.
  */
 import { totalLength } from "../../lib/positional-io.ts";
@@ -9,7 +9,8 @@ import type { NbdExportBackend } from "../nbd/backend.ts";
 import type { FileBackend } from "../nbd/file-backend.ts";
 import type { DirtyMap } from "../production/dirty-map.ts";
 
-export const PROMOTED_MAP_SUFFIX = ".promoted";
+/** One byte per 4 KiB block (dirty-map.ts BLOCK_BYTES); named apart from the 64 KiB maps of earlier builds. */
+export const PROMOTED_MAP_SUFFIX = ".written";
 
 export class TrackedBackend implements NbdExportBackend {
   readonly readOnly = false;
@@ -50,7 +51,7 @@ export class TrackedBackend implements NbdExportBackend {
     await this.file.writeZeroes(offset, length, fua);
   }
 
-  /** The mark is in the map file before the data moves: a crash can over-report an extent, never miss one. */
+  /** The mark is in the map file before the data moves: a crash can over-report a block, never miss one. */
   private async marked(offset: number, length: number, fua: boolean): Promise<void> {
     await this.written.mark(offset, length);
     if (fua) await this.written.sync();

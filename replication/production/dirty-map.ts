@@ -1,6 +1,7 @@
 /**
  * Persistent dirty-extent map for bitmap mode: one byte per extent per volume (simple, and a
- * 32 MiB volume at 64 KiB extents is 512 bytes). A mark is written to the file before the client
+ * 32 MiB volume at 64 KiB extents is 512 bytes). Maps that must name what was written to the
+ * block (reprotect's, replication/reprotect) use 4 KiB units: 256 KiB of map per GiB of volume. A mark is written to the file before the client
  * is acknowledged, so the extents survive a process kill; `sync()` makes them durable for FLUSH.
  */
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, readSync } from "node:fs";
@@ -9,6 +10,8 @@ import { GroupCommit } from "./group-commit.ts";
 
 /** DRBD tracks 4 KiB bitmap bits under 4 MiB activity-log extents (anchors.md §2); 64 KiB is our middle ground. */
 export const EXTENT_BYTES = 64 * 1024;
+/** The block unit of the maps reprotect plans from: scattered 4 KiB writes are sent as written. */
+export const BLOCK_BYTES = 4 * 1024;
 
 export class DirtyMap {
   private readonly syncer: GroupCommit;
@@ -17,18 +20,19 @@ export class DirtyMap {
     private readonly fd: FileHandle,
     private readonly bits: Uint8Array,
     readonly volumeSize: number,
+    readonly unitBytes: number,
   ) {
     this.syncer = new GroupCommit(() => this.fd.datasync());
   }
 
-  static async open(file: string, volumeSize: number): Promise<DirtyMap> {
-    const extents = Math.ceil(volumeSize / EXTENT_BYTES);
+  static async open(file: string, volumeSize: number, unitBytes = EXTENT_BYTES): Promise<DirtyMap> {
+    const extents = Math.ceil(volumeSize / unitBytes);
     const raw = openSync(file, "a+");
     ftruncateSync(raw, extents);
     const bits = new Uint8Array(extents);
     readSync(raw, bits, 0, extents, 0);
     closeSync(raw);
-    return new DirtyMap(await open(file, "r+"), bits, volumeSize);
+    return new DirtyMap(await open(file, "r+"), bits, volumeSize, unitBytes);
   }
 
   get dirtyExtents(): number {
@@ -39,8 +43,8 @@ export class DirtyMap {
 
   /** Marks the extents covering [offset, offset+length); resolves once the marks are in the file. */
   async mark(offset: number, length: number): Promise<void> {
-    const first = Math.floor(offset / EXTENT_BYTES);
-    const last = Math.floor((offset + Math.max(length, 1) - 1) / EXTENT_BYTES);
+    const first = Math.floor(offset / this.unitBytes);
+    const last = Math.floor((offset + Math.max(length, 1) - 1) / this.unitBytes);
     let changed = false;
     for (let i = first; i <= last; i++) {
       if (this.bits[i] === 0) {
@@ -51,16 +55,9 @@ export class DirtyMap {
     if (changed) await this.fd.write(this.bits, first, last - first + 1, first);
   }
 
-  /** Byte ranges of dirty extents, clipped to the volume size. */
+  /** Byte ranges of dirty extents, one per extent, clipped to the volume size. */
   ranges(): { offset: number; length: number }[] {
-    const out: { offset: number; length: number }[] = [];
-    this.bits.forEach((b, i) => {
-      if (b) {
-        const offset = i * EXTENT_BYTES;
-        out.push({ offset, length: Math.min(EXTENT_BYTES, this.volumeSize - offset) });
-      }
-    });
-    return out;
+    return unitRanges(this.bits, this.unitBytes, this.volumeSize);
   }
 
   /** Adds another map's marks into this one (a resync that a crash interrupted is redone). */
@@ -84,11 +81,20 @@ export class DirtyMap {
 }
 
 /** The dirty ranges a map file holds (none when it does not exist), read without opening it for writing. */
-export function readDirtyRanges(file: string): { offset: number; length: number }[] {
-  if (!existsSync(file)) return [];
+export function readDirtyRanges(
+  file: string,
+  unitBytes = EXTENT_BYTES,
+  volumeSize = Number.POSITIVE_INFINITY,
+): { offset: number; length: number }[] {
+  return existsSync(file) ? unitRanges(readFileSync(file), unitBytes, volumeSize) : [];
+}
+
+function unitRanges(bits: Uint8Array, unitBytes: number, volumeSize: number): { offset: number; length: number }[] {
   const out: { offset: number; length: number }[] = [];
-  readFileSync(file).forEach((b, i) => {
-    if (b) out.push({ offset: i * EXTENT_BYTES, length: EXTENT_BYTES });
+  bits.forEach((b, i) => {
+    if (!b) return;
+    const offset = i * unitBytes;
+    out.push({ offset, length: Math.min(unitBytes, volumeSize - offset) });
   });
   return out;
 }

@@ -31,13 +31,14 @@ export interface DivergentGroup {
   readonly fenced: Readonly<{ toSite: string; sinceTimestamp: number }> | null;
   readonly newestWriteTs: number;
   readonly pending: Iterable<QueuedChange>;
-  readonly volumes: ReadonlyMap<string, { dirty: DirtyMap; resyncing: DirtyMap }>;
+  readonly volumes: ReadonlyMap<string, { dirty: DirtyMap; resyncing: DirtyMap; delta: DirtyMap | null }>;
 }
 
 export function divergenceReport(site: string, g: DivergentGroup, canReceive: boolean): DivergenceReport {
   if (!g.fenced) throw new Error("only a fenced group reports what it holds beyond its recovery site");
   const ranges: Record<string, Range[]> = {};
-  for (const [name, v] of g.volumes) ranges[name] = [...v.dirty.ranges(), ...v.resyncing.ranges()];
+  for (const [name, v] of g.volumes)
+    ranges[name] = [...v.dirty.ranges(), ...v.resyncing.ranges(), ...(v.delta?.ranges() ?? [])];
   for (const c of g.pending) ranges[c.volume]?.push({ offset: c.offset, length: c.length });
   return { site, fencedAt: g.fenced.sinceTimestamp, newestWriteTs: g.newestWriteTs, ranges, canReceive };
 }

@@ -4,12 +4,14 @@
  * recovery site has acknowledged. When the queue is full it falls back to bitmap mode (dirty
  * extents only) and says so through its state; the sync module later resyncs those extents.
  */
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../lib/log.ts";
 import type { GroupConfig } from "../config.ts";
 import { type Bookmark, type ChangeKind, MAX_CHANGE_BYTES, type ReplicatedWrite } from "../records.ts";
 import { type EngineEvent, type EngineGroupState, type SyncStatus, syncStatus } from "../status.ts";
-import { DirtyMap } from "./dirty-map.ts";
+import { BLOCK_BYTES, DirtyMap } from "./dirty-map.ts";
 import { PendingQueue, type QueuedChange } from "./pending-queue.ts";
 import { encodedSize, encodeRecordParts } from "./record-codec.ts";
 import { type QueuedRecord, type QueuePosition, SourceLog } from "./source-log.ts";
@@ -60,9 +62,22 @@ export interface ProductionGroupOptions {
 
 const now = () => Date.now() / 1000;
 
+export interface ProductionVolume {
+  image: VolumeImage;
+  dirty: DirtyMap;
+  resyncing: DirtyMap;
+  /**
+   * The 4 KiB blocks a reprotect seeded (`<volume>.delta`, see seed): sent by the next resync of
+   * extents, then removed; null when there are none.
+   */
+  delta: DirtyMap | null;
+}
+
+const deltaFile = (dir: string, volume: string) => join(dir, `${volume}.delta`);
+
 export class ProductionGroup {
   readonly name: string;
-  readonly volumes = new Map<string, { image: VolumeImage; dirty: DirtyMap; resyncing: DirtyMap }>();
+  readonly volumes = new Map<string, ProductionVolume>();
   readonly pending = new PendingQueue();
   /** Highest seq such that every change up to it is applied and acknowledged to its client. */
   ackedSeq = 0;
@@ -128,7 +143,10 @@ export class ProductionGroup {
       // A resync of dirty extents that a crash interrupted is redone from the start.
       await dirty.merge(resyncing);
       await resyncing.clear();
-      g.volumes.set(v.name, { image, dirty, resyncing });
+      const delta = existsSync(deltaFile(dir, v.name))
+        ? await DirtyMap.open(deltaFile(dir, v.name), v.size, BLOCK_BYTES)
+        : null;
+      g.volumes.set(v.name, { image, dirty, resyncing, delta });
       st.counters[v.name] ??= { writtenBytesTotal: 0, writeOpsTotal: 0, trimmedBytesTotal: 0 };
     }
     await g.recover(records);
@@ -138,9 +156,10 @@ export class ProductionGroup {
 
   /**
    * Prepares a group folder that holds only the volumes' images to open as a production group that
-   * was protected before (reprotect, replication/reprotect): initialized, `ranges` marked dirty
-   * since `since`, and a resync of `kind` required, so its first link session sends exactly those
-   * extents (`extents`) or the blocks that differ (`fast`), then ships its writes as usual.
+   * was protected before (reprotect, replication/reprotect): initialized, `ranges` marked in 4 KiB
+   * delta maps, dirty since `since`, and a resync of `kind` required, so its first link session
+   * sends exactly those blocks (`extents`) or the blocks that differ (`fast`), then ships its
+   * writes as usual.
    */
   static async seed(o: {
     dataDir: string;
@@ -151,7 +170,7 @@ export class ProductionGroup {
   }): Promise<void> {
     const dir = join(o.dataDir, o.config.name);
     for (const v of o.config.volumes) {
-      const map = await DirtyMap.open(join(dir, `${v.name}.dirty`), v.size);
+      const map = await DirtyMap.open(deltaFile(dir, v.name), v.size, BLOCK_BYTES);
       for (const r of o.ranges(v.name)) await map.mark(r.offset, r.length);
       await map.sync();
       await map.close();
@@ -315,6 +334,14 @@ export class ProductionGroup {
     if (toSite === null) delete this.st.frozen;
     else this.st.frozen ??= { toSite, sinceTimestamp: now() };
     if (!(await this.persistNow())) throw new Error(`group ${this.name}: ${this.faultReason}`);
+  }
+
+  /** Bytes acknowledged here and not yet durable at the recovery site: queued, or marked in the maps. */
+  undurableBytes(): number {
+    let n = this.pending.totalBytes;
+    for (const v of this.volumes.values())
+      for (const map of [v.dirty, v.resyncing, v.delta]) if (map) n += map.dirtyExtents * map.unitBytes;
+    return n;
   }
 
   /** Every change acknowledged to a client is durable at the recovery site. */
@@ -523,7 +550,7 @@ export class ProductionGroup {
     let group = 0;
     for (const [name, v] of this.volumes) {
       let ts = oldest.get(name) ?? 0;
-      if (this.st.dirtySince && (v.dirty.dirtyExtents > 0 || v.resyncing.dirtyExtents > 0))
+      if (this.st.dirtySince && (hasMarks(v.dirty) || hasMarks(v.resyncing) || hasMarks(v.delta)))
         ts = ts ? Math.min(ts, this.st.dirtySince) : this.st.dirtySince;
       const rpo = ts ? Math.max(0, at - ts) : 0;
       volumes.set(name, rpo);
@@ -578,7 +605,13 @@ export class ProductionGroup {
 
   /** The recovery site holds a consistent copy as of startSeq: forget what the copy covered. */
   async endResync(startSeq: number, kind: ResyncKind): Promise<void> {
-    for (const v of this.volumes.values()) await v.resyncing.clear();
+    for (const [name, v] of this.volumes) {
+      await v.resyncing.clear();
+      if (!v.delta) continue;
+      await v.delta.close();
+      await rm(deltaFile(this.dir, name), { force: true });
+      v.delta = null;
+    }
     if (kind !== "extents") this.pending.dropThrough(startSeq);
     this.st.durableSeq = Math.max(this.st.durableSeq, startSeq);
     this.sentSeq = this.st.durableSeq;
@@ -610,7 +643,7 @@ export class ProductionGroup {
   nextResync(): ResyncKind | null {
     if (this.st.fenced || this.fault || this.peerMismatch || this.paused || this.sync.kind !== "none") return null;
     if (this.st.resyncRequired) return this.st.resyncRequired;
-    const hasDirty = [...this.volumes.values()].some((v) => v.dirty.dirtyExtents > 0);
+    const hasDirty = [...this.volumes.values()].some((v) => hasMarks(v.dirty) || hasMarks(v.delta));
     // The journal drops undistributed history when a resync begins, so extents wait for it too.
     const drained = this.st.durableSeq >= this.ackedSeq && this.st.appliedSeq >= this.st.durableSeq;
     if ((this.st.capture === "bitmap" || hasDirty) && drained) return "extents";
@@ -716,9 +749,13 @@ export class ProductionGroup {
     await this.log.close();
     for (const v of this.volumes.values()) {
       await v.image.sync();
-      await Promise.all([v.image.close(), v.dirty.close(), v.resyncing.close()]);
+      await Promise.all([v.image.close(), v.dirty.close(), v.resyncing.close(), v.delta?.close()]);
     }
   }
+}
+
+function hasMarks(map: DirtyMap | null): boolean {
+  return (map?.dirtyExtents ?? 0) > 0;
 }
 
 function queued(r: ReplicatedWrite, position: QueuePosition | null): QueuedChange {

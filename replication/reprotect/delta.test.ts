@@ -1,7 +1,7 @@
 /**
- * The reprotect delta against an independent model: every 64 KiB extent any source names is sent
- * exactly once, nothing else is, the last extent is clipped to the volume; and the split-brain
- * check compares the old side's newest write with the failover request.
+ * The reprotect delta against an independent model: every 4 KiB block any source names is sent
+ * exactly once, nothing else is, the last block is clipped to the volume; and the split-brain
+ * check compares the old side's newest write with the failover request and says what each side holds.
  */
 import { describe, expect, it } from "vitest";
 import type { GroupConfig } from "../config.ts";
@@ -11,7 +11,8 @@ import { runRanges } from "./extent-set.ts";
 import { splitBrain } from "./split-brain.ts";
 
 const K64 = 64 * 1024;
-const SIZE = 100 * K64 + 4096;
+const K4 = 4096;
+const SIZE = 100 * K64 + 4096 + 512;
 
 const config = {
   name: "g1",
@@ -35,7 +36,7 @@ function randomRanges(seed: number, n: number): Range[] {
 }
 
 describe("reprotect delta", () => {
-  it.each([1, 2, 3, 4, 5])("sends exactly the extents the sources name (seed %i)", (seed) => {
+  it.each([1, 2, 3, 4, 5])("sends exactly the 4 KiB blocks the sources name (seed %i)", (seed) => {
     const here = randomRanges(seed, 20);
     const rolled = randomRanges(seed + 100, 15);
     const old = randomRanges(seed + 200, 10);
@@ -47,27 +48,37 @@ describe("reprotect delta", () => {
     });
     const model = (ranges: Range[]) => {
       const set = new Set<number>();
-      for (const r of ranges) for (let i = Math.floor(r.offset / K64); i * K64 < r.offset + r.length; i++) set.add(i);
+      for (const r of ranges) for (let i = Math.floor(r.offset / K4); i * K4 < r.offset + r.length; i++) set.add(i);
       return set;
     };
     const expected = { a: model([...here, ...rolled, ...old]), b: model(old) };
     let bytes = 0;
     for (const v of ["a", "b"] as const) {
-      const sent = runRanges(d.extents[v]!, SIZE);
+      const sent = runRanges(d.extents[v]!, SIZE, d.unitBytes);
       const got = new Set(
-        sent.flatMap((r) => Array.from({ length: Math.ceil(r.length / K64) }, (_, i) => r.offset / K64 + i)),
+        sent.flatMap((r) => Array.from({ length: Math.ceil(r.length / K4) }, (_, i) => r.offset / K4 + i)),
       );
       expect(got).toEqual(expected[v]);
       for (const r of sent) expect(r.offset + r.length).toBeLessThanOrEqual(SIZE);
       bytes += sent.reduce((n, r) => n + r.length, 0);
     }
     expect(d.bytesToSend).toBe(bytes);
+    const alone = reprotectDelta({ config, writtenHere: () => here, rolledBack: () => [], report: report({}) });
     expect(d.writtenHereBytes).toBe(
-      runRanges(
-        reprotectDelta({ config, writtenHere: () => here, rolledBack: () => [], report: report({}) }).extents.a!,
-        SIZE,
-      ).reduce((n, r) => n + r.length, 0),
+      runRanges(alone.extents.a!, SIZE, alone.unitBytes).reduce((n, r) => n + r.length, 0),
     );
+  });
+
+  it("sends scattered 4 KiB writes as 4 KiB blocks, not whole extents", () => {
+    const scattered = Array.from({ length: 50 }, (_, i) => ({ offset: i * (K64 + K4), length: K4 }));
+    const d = reprotectDelta({
+      config,
+      writtenHere: (v) => (v === "a" ? scattered : []),
+      rolledBack: () => [{ offset: 7 * K4 + 100, length: 10 }],
+      report: report({}),
+    });
+    expect(d.bytesToSend).toBe(50 * K4 + 2 * K4);
+    expect(d.writtenHereBytes).toBe(50 * K4);
   });
 
   it("sends nothing when nothing changed since the point", () => {
@@ -77,9 +88,9 @@ describe("reprotect delta", () => {
 });
 
 describe("split-brain check", () => {
-  const check = (newestWriteTs: number) =>
+  const check = (newestWriteTs: number, writtenHereBytes = K64) =>
     splitBrain(
-      { site: "rec-b", oldSite: "prod-a", splitAt: 1000, writtenHereBytes: K64, report: report({}, newestWriteTs) },
+      { site: "rec-b", oldSite: "prod-a", splitAt: 1000, writtenHereBytes, report: report({}, newestWriteTs) },
       "g1",
     );
 
@@ -92,5 +103,15 @@ describe("split-brain check", () => {
     expect(check(1000.001)).toMatch(
       /--discard-side prod-a \(keep rec-b's data\) or --discard-side rec-b \(keep prod-a's data\)/,
     );
+    expect(check(1000.001)).toMatch(/written at both sites .* rec-b has 65536 bytes written since its promotion/);
+  });
+
+  it("says what would be lost when the new production site wrote nothing since its promotion", () => {
+    const message = check(1000.001, 0)!;
+    expect(message).not.toMatch(/both sites/);
+    expect(message).toMatch(
+      /prod-a took writes after the failover to rec-b .* until .*; rec-b has written nothing since its promotion: reprotecting from rec-b would lose prod-a's writes after the split/,
+    );
+    expect(message).toMatch(/--discard-side prod-a .* or --discard-side rec-b/);
   });
 });

@@ -7,8 +7,11 @@
  * (c) held by the old production beyond what the journal acknowledged (its divergence report:
  *     queued changes, dirty maps, and writes after the split).
  * Everything else was identical at the point and has been written by neither side since.
+ * The unit is the 4 KiB block: (a) is tracked in 4 KiB blocks and (b) is exact, so scattered small
+ * writes cost what they wrote; (c) is as fine as the old side kept it (its dirty maps: 64 KiB).
  */
 import type { GroupConfig } from "../config.ts";
+import { BLOCK_BYTES } from "../production/dirty-map.ts";
 import type { DivergenceReport, Range } from "../production/divergence.ts";
 import { ExtentSet } from "./extent-set.ts";
 import type { ExtentRuns } from "./reversal-record.ts";
@@ -25,9 +28,11 @@ export interface DeltaSources {
 
 export interface Delta {
   extents: Record<string, ExtentRuns>;
-  /** Bytes of the extents to send (64 KiB granularity). */
+  /** Unit of the runs in `extents`. */
+  unitBytes: number;
+  /** Bytes of the blocks to send. */
   bytesToSend: number;
-  /** Bytes written here since the promotion (extents), for the split-brain message. */
+  /** Bytes written here since the promotion (blocks), for the split-brain message. */
   writtenHereBytes: number;
 }
 
@@ -36,8 +41,8 @@ export function reprotectDelta(s: DeltaSources): Delta {
   let bytesToSend = 0;
   let writtenHereBytes = 0;
   for (const v of s.config.volumes) {
-    const set = new ExtentSet(v.size);
-    const here = new ExtentSet(v.size);
+    const set = new ExtentSet(v.size, BLOCK_BYTES);
+    const here = new ExtentSet(v.size, BLOCK_BYTES);
     const add = (ranges: Range[], into: ExtentSet[]) => {
       for (const r of ranges) for (const x of into) x.add(r.offset, r.length);
     };
@@ -48,5 +53,5 @@ export function reprotectDelta(s: DeltaSources): Delta {
     bytesToSend += set.bytes;
     writtenHereBytes += here.bytes;
   }
-  return { extents, bytesToSend, writtenHereBytes };
+  return { extents, unitBytes: BLOCK_BYTES, bytesToSend, writtenHereBytes };
 }

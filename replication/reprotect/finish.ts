@@ -1,11 +1,12 @@
 /**
  * Carries out a reversal recorded at this site (reversal-record.ts), before the site opens the
  * group in its new direction: the old direction's files are removed (retire.ts) and, at the new
- * production site, the group is seeded with the extents to send. Redone from the start when a
+ * production site, the group is seeded with the blocks to send. Redone from the start when a
  * crash cut it short: nothing has been served in the new direction until the phase moves on.
  */
 import { join } from "node:path";
 import type { GroupConfig } from "../config.ts";
+import { EXTENT_BYTES } from "../production/dirty-map.ts";
 import { ProductionGroup } from "../production/production-group.ts";
 import { runRanges } from "./extent-set.ts";
 import { retireOldDirection } from "./retire.ts";
@@ -27,7 +28,11 @@ export async function finishReversal(
       dataDir: groups,
       config,
       ranges: (volume) =>
-        runRanges(record.extents?.[volume] ?? [], config.volumes.find((v) => v.name === volume)!.size),
+        runRanges(
+          record.extents?.[volume] ?? [],
+          config.volumes.find((v) => v.name === volume)!.size,
+          record.unitBytes ?? EXTENT_BYTES,
+        ),
       since: record.atRiskSince ?? record.startedAt,
       kind: record.compareAll ? "fast" : "extents",
     });

@@ -103,6 +103,7 @@ export function planReprotect(s: ReprotectSource, request: ReprotectRequest, now
     startedAt: now,
     atRiskSince: s.failover.promotedAt ?? s.failover.requestedAt,
     extents: delta.extents,
+    unitBytes: delta.unitBytes,
     bytesToSend: delta.bytesToSend,
     ...(delta.compareAll && { compareAll: true }),
     ...(request.discardSide !== undefined && { discardSide: request.discardSide }),

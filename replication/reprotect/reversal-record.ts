@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Direction } from "../config.ts";
 import { readState, writeState } from "../production/state-file.ts";
 
-/** Extents as runs of 64 KiB extent indices: [first extent, count]. */
+/** Runs of unit indices (`unitBytes` each): [first unit, count]. */
 export type ExtentRuns = [number, number][];
 
 export interface ReversalRecord {
@@ -25,6 +25,8 @@ export interface ReversalRecord {
   endedAt?: number;
   /** New production only: the extents to send, by volume (kept until they are in its dirty maps). */
   extents?: Record<string, ExtentRuns>;
+  /** The unit of `extents`: 4 KiB; absent in records written before it was, whose unit is 64 KiB. */
+  unitBytes?: number;
   /** New production only: since when its writes are unprotected (the promotion), for its RPO. */
   atRiskSince?: number;
   /** New production only: bytes of those extents. */

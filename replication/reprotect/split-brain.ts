@@ -15,7 +15,7 @@ export interface SplitCheck {
   oldSite: string;
   /** When the failover was requested (this site's clock). */
   splitAt: number;
-  /** Bytes written here since the promotion (extents of the promoted volumes' maps). */
+  /** Bytes written here since the promotion (4 KiB blocks of the promoted volumes' maps). */
   writtenHereBytes: number;
   report: DivergenceReport;
 }
@@ -23,9 +23,16 @@ export interface SplitCheck {
 /** Why reprotect must wait for the operator to name the side to discard, or null when there is no split brain. */
 export function splitBrain(c: SplitCheck, group: string): string | null {
   if (c.report.newestWriteTs <= c.splitAt) return null;
+  const split = `the failover to ${c.site} at ${isoTime(c.splitAt)}`;
+  const until = isoTime(c.report.newestWriteTs);
+  const what =
+    c.writtenHereBytes > 0
+      ? `group "${group}" was written at both sites after ${split}: ` +
+        `${c.oldSite} took writes until ${until}, ${c.site} has ${c.writtenHereBytes} bytes written since its promotion. `
+      : `${c.oldSite} took writes after ${split} (group "${group}") until ${until}; ` +
+        `${c.site} has written nothing since its promotion: reprotecting from ${c.site} would lose ${c.oldSite}'s writes after the split. `;
   return (
-    `split brain: group "${group}" was written at both sites after the failover to ${c.site} at ${isoTime(c.splitAt)}: ` +
-    `${c.oldSite} took writes until ${isoTime(c.report.newestWriteTs)}, ${c.site} has ${c.writtenHereBytes} bytes written since its promotion. ` +
+    `split brain: ${what}` +
     `Name the side whose writes after the split are discarded: --discard-side ${c.oldSite} (keep ${c.site}'s data) ` +
     `or --discard-side ${c.site} (keep ${c.oldSite}'s data); API: {"discardSide": "<site>"}`
   );

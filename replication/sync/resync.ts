@@ -3,7 +3,8 @@
  * fast resync, 001_0cf9b2a003f84c21.txt L968–970, L1549):
  * - `full`: every block is sent;
  * - `fast`: block checksums are compared with the recovery replica and only differing blocks sent;
- * - `extents`: the dirty extents recorded in bitmap mode are sent.
+ * - `extents`: the dirty extents recorded in bitmap mode are sent, and the 4 KiB blocks a reprotect
+ *   seeded (production-group.ts `delta`).
  * Shipping of the group holds meanwhile; writes keep being captured with seq > startSeq and are
  * shipped after `resync-end`, which re-applies in order anything the copied blocks already held.
  */
@@ -64,11 +65,12 @@ export async function runResync(
     const data = await image.read(range.offset, range.length);
     for (let at = 0, i = 0; at < data.length; at += RESYNC_BLOCK_BYTES, i++) {
       const block = data.subarray(at, Math.min(at + RESYNC_BLOCK_BYTES, data.length));
-      if (remote && remote[i] === blockDigest(block)) continue;
-      await session.sendBlock(g.name, range.volume, range.offset + at, block);
-      progress.sent(block.length);
+      if (!remote || remote[i] !== blockDigest(block)) {
+        await session.sendBlock(g.name, range.volume, range.offset + at, block);
+        progress.sent(block.length);
+      }
+      progress.compared(block.length);
     }
-    progress.compared(range.length);
   }
   await session.request({ op: "resync-end", group: g.name, atSeq: startSeq, timestamp: startTs });
   await g.endResync(startSeq, kind);
@@ -84,11 +86,27 @@ function plan(g: ProductionGroup, kind: ResyncKind): Range[] {
   const out: Range[] = [];
   for (const [volume, v] of g.volumes) {
     if (kind === "extents") {
-      for (const r of v.resyncing.ranges()) out.push({ volume, ...r });
+      for (const r of union([...v.resyncing.ranges(), ...(v.delta?.ranges() ?? [])])) out.push({ volume, ...r });
       continue;
     }
     for (let offset = 0; offset < v.image.size; offset += CHECKSUM_SPAN_BYTES)
       out.push({ volume, offset, length: Math.min(CHECKSUM_SPAN_BYTES, v.image.size - offset) });
+  }
+  return out;
+}
+
+/**
+ * Ranges sorted, overlaps sent once, and adjacent ones joined up to a checksum span (one read and
+ * a few large blocks instead of many small ones).
+ */
+function union(ranges: { offset: number; length: number }[]): { offset: number; length: number }[] {
+  const out: { offset: number; length: number }[] = [];
+  for (const r of [...ranges].sort((a, b) => a.offset - b.offset)) {
+    const last = out.at(-1);
+    const end = last ? last.offset + last.length : -1;
+    if (last && (r.offset < end || (r.offset === end && last.length + r.length <= CHECKSUM_SPAN_BYTES)))
+      last.length = Math.max(end, r.offset + r.length) - last.offset;
+    else out.push({ ...r });
   }
   return out;
 }
