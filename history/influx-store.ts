@@ -23,6 +23,7 @@
 import { InfluxDB } from "influx";
 import { failureReason } from "../lib/failure-reason.ts";
 import { bucketLine, LineEncoder, seriesKey } from "./influx-lines.ts";
+import { type InfluxQueryTarget, selectChunked } from "./influx-query.ts";
 import { foldBuckets, foldPoints } from "./influx-rollup.ts";
 import {
   type Aggregate,
@@ -57,6 +58,13 @@ const RECOMPUTE_WINDOW = 6 * 3600;
 const POLICIES = { raw: "raw", minute: "m1", hour: "h1" } as const;
 /** How far back the continuous queries recompute their tier on each run. */
 const RESAMPLE = { minute: 600, hour: 7200 } as const;
+/**
+ * Selects of one range query in flight at once, each over its own slice of the range: InfluxDB
+ * answers one select on one core.
+ */
+const READERS = 2;
+/** Slices a range of at least this many steps is cut into, one select each. */
+const MIN_SLICE_STEPS = 60;
 /** Buckets older than this are final in each tier (the continuous queries have run over them). */
 const FINAL_AFTER = { minute: 120, hour: 7200 } as const;
 
@@ -79,6 +87,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   private readonly now: () => number;
   private readonly base: string;
   private readonly headers: Record<string, string>;
+  private readonly target: InfluxQueryTarget;
   private readonly lines = new LineEncoder();
   private ready: Promise<void> | null = null;
 
@@ -99,6 +108,12 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     this.base = options.url.replace(/\/+$/, "");
     const auth = options.username && `${options.username}:${options.password ?? ""}`;
     this.headers = auth ? { authorization: `Basic ${Buffer.from(auth).toString("base64")}` } : {};
+    this.target = {
+      base: this.base,
+      database: options.database,
+      headers: this.headers,
+      timeoutSeconds: options.timeoutSeconds,
+    };
   }
 
   /**
@@ -273,26 +288,13 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     const sources = measurements.map((m) => `${db}.${quoteIdent(POLICIES.raw)}.${quoteIdent(m)}`).join(", ");
     const sql = `SELECT ${quoteIdent(FIELD)} FROM ${sources} WHERE time >= ${from}s AND time < ${to}s GROUP BY *`;
     const out = new Map<string, Array<[number, number]>>();
-    for (const s of await this.select(sql, "ms")) {
-      out.set(seriesKey(s.name, s.tags ?? {}), s.values as Array<[number, number]>);
-    }
-    return out;
-  }
-
-  /** Runs a SELECT; its series, or an error naming InfluxDB and what it said. */
-  private async select(sql: string, precision: "ms" | "s"): Promise<InfluxSeries[]> {
-    const raw = (await this.client.queryRaw(sql, { precision }).catch((err) => {
-      throw new Error(`InfluxDB at ${this.options.url} did not answer a query: ${failureReason(err)}`);
-    })) as InfluxRawResponse;
-    return (raw.results ?? []).flatMap((result) => {
-      if (result.error) throw new Error(`InfluxDB at ${this.options.url} refused a query: ${result.error}`);
-      // A row limit ([http] max-row-limit) cuts an answer short: tiers or figures made from it would be wrong.
-      if (result.partial || result.series?.some((s) => s.partial))
-        throw new Error(
-          `InfluxDB at ${this.options.url} cut an answer short (its [http] max-row-limit); set it to 0: ${sql.slice(0, 200)}`,
-        );
-      return result.series ?? [];
+    await selectChunked(this.target, sql, "ms", (s) => {
+      const key = seriesKey(s.name, s.tags ?? {});
+      const points = out.get(key);
+      if (points) for (const row of s.values) points.push(row as [number, number]);
+      else out.set(key, s.values as Array<[number, number]>);
     });
+    return out;
   }
 
   async range(query: RangeQuery): Promise<Series[]> {
@@ -313,9 +315,8 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
       });
     parts.push({ policy: POLICIES.raw, from: Math.max(from, minuteFinal), to, width: null });
 
-    const bySeries = new Map<string, { labels: Record<string, string>; t: number[]; v: number[] }>();
+    const selects: Array<{ sql: string; mean: boolean }> = [];
     for (const part of parts) {
-      if (part.from >= part.to) continue;
       // A bucket of the step's own width is read as stored: InfluxDB groups by time slowly.
       const stored = part.width === step;
       const select = stored
@@ -323,27 +324,38 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
         : part.width === null
           ? SELECTS[query.aggregate].raw
           : SELECTS[query.aggregate].tier;
-      const where = [
-        `time >= ${Math.round(part.from * 1000)}ms`,
-        `time < ${Math.round(part.to * 1000)}ms`,
-        ...Object.entries(query.match ?? {}).map(([k, v]) => `${quoteIdent(k)} = ${quoteText(v)}`),
-      ].join(" AND ");
       const groups = stored ? "GROUP BY *" : `GROUP BY time(${seconds(step)}), * fill(none)`;
-      const sql = `SELECT ${select} FROM ${quoteIdent(this.options.database)}.${quoteIdent(part.policy)}.${quoteIdent(query.metric)} WHERE ${where} ${groups}`;
-      const mean = stored && query.aggregate === "mean";
-      for (const s of await this.select(sql, "s")) {
-        const labels = s.tags ?? {};
-        const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
-        let out = bySeries.get(key);
-        if (!out) {
-          out = { labels, t: [], v: [] };
-          bySeries.set(key, out);
-        }
-        for (const row of s.values) {
-          const value = mean ? (row[1] as number) / (row[2] as number) : row[1];
-          if (value === null) continue;
-          out.t.push(row[0] as number);
-          out.v.push(value as number);
+      const source = `${quoteIdent(this.options.database)}.${quoteIdent(part.policy)}.${quoteIdent(query.metric)}`;
+      for (const slice of slices(part.from, part.to, step)) {
+        const where = [
+          `time >= ${Math.round(slice.from * 1000)}ms`,
+          `time < ${Math.round(slice.to * 1000)}ms`,
+          ...Object.entries(query.match ?? {}).map(([k, v]) => `${quoteIdent(k)} = ${quoteText(v)}`),
+        ].join(" AND ");
+        selects.push({
+          sql: `SELECT ${select} FROM ${source} WHERE ${where} ${groups}`,
+          mean: stored && query.aggregate === "mean",
+        });
+      }
+    }
+    // Each select folded on its own as its chunks arrive, READERS at a time; joined in time order.
+    const answers: SeriesRows[] = [];
+    let next = 0;
+    const reader = async () => {
+      for (let i = next++; i < selects.length; i = next++)
+        answers[i] = await this.rows(selects[i]!.sql, selects[i]!.mean);
+    };
+    await Promise.all(Array.from({ length: READERS }, reader));
+    const bySeries = new Map<string, { labels: Record<string, string>; t: number[]; v: number[] }>();
+    for (const answer of answers) {
+      for (const [key, s] of answer) {
+        const out = bySeries.get(key);
+        if (!out) bySeries.set(key, s);
+        else {
+          for (let i = 0; i < s.t.length; i++) {
+            out.t.push(s.t[i]!);
+            out.v.push(s.v[i]!);
+          }
         }
       }
     }
@@ -352,17 +364,44 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
       .map((s) => ({ labels: s.labels, timestamps: Float64Array.from(s.t), values: Float64Array.from(s.v) }));
   }
 
+  /** One select's rows by series (sorted labels as key); `mean` divides the stored sum by its count. */
+  private async rows(sql: string, mean: boolean): Promise<SeriesRows> {
+    const bySeries: SeriesRows = new Map();
+    await selectChunked(this.target, sql, "s", (s) => {
+      const labels = s.tags ?? {};
+      const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+      let out = bySeries.get(key);
+      if (!out) {
+        out = { labels, t: [], v: [] };
+        bySeries.set(key, out);
+      }
+      for (const row of s.values) {
+        const value = mean ? (row[1] as number) / (row[2] as number) : row[1];
+        if (value === null) continue;
+        out.t.push(row[0] as number);
+        out.v.push(value as number);
+      }
+    });
+    return bySeries;
+  }
+
   async close(): Promise<void> {}
 }
 
-interface InfluxSeries {
-  name: string;
-  tags?: Record<string, string>;
-  columns: string[];
-  values: unknown[][];
-  partial?: boolean;
-}
+type SeriesRows = Map<string, { labels: Record<string, string>; t: number[]; v: number[] }>;
 
-interface InfluxRawResponse {
-  results?: Array<{ error?: string; partial?: boolean; series?: InfluxSeries[] }>;
+/**
+ * [from, to) cut into up to READERS slices of at least MIN_SLICE_STEPS steps, cut where a step
+ * begins (a multiple of the step since the epoch, as InfluxDB's time buckets), so no bucket is split.
+ */
+function slices(from: number, to: number, step: number): Array<{ from: number; to: number }> {
+  if (from >= to) return [];
+  const first = Math.floor(from / step);
+  const steps = Math.ceil(to / step) - first;
+  const count = Math.max(1, Math.min(READERS, Math.floor(steps / MIN_SLICE_STEPS)));
+  const cut = (i: number) => (first + Math.round((steps * i) / count)) * step;
+  return Array.from({ length: count }, (_, i) => ({
+    from: i === 0 ? from : cut(i),
+    to: i === count - 1 ? to : cut(i + 1),
+  }));
 }
