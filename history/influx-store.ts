@@ -58,13 +58,6 @@ const RECOMPUTE_WINDOW = 6 * 3600;
 const POLICIES = { raw: "raw", minute: "m1", hour: "h1" } as const;
 /** How far back the continuous queries recompute their tier on each run. */
 const RESAMPLE = { minute: 600, hour: 7200 } as const;
-/**
- * Selects of one range query in flight at once, each over its own slice of the range: InfluxDB
- * answers one select on one core.
- */
-const READERS = 2;
-/** Slices a range of at least this many steps is cut into, one select each. */
-const MIN_SLICE_STEPS = 60;
 /** Buckets older than this are final in each tier (the continuous queries have run over them). */
 const FINAL_AFTER = { minute: 120, hour: 7200 } as const;
 
@@ -315,8 +308,9 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
       });
     parts.push({ policy: POLICIES.raw, from: Math.max(from, minuteFinal), to, width: null });
 
-    const selects: Array<{ sql: string; mean: boolean }> = [];
+    const bySeries: SeriesRows = new Map();
     for (const part of parts) {
+      if (part.from >= part.to) continue;
       // A bucket of the step's own width is read as stored: InfluxDB groups by time slowly.
       const stored = part.width === step;
       const select = stored
@@ -324,49 +318,22 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
         : part.width === null
           ? SELECTS[query.aggregate].raw
           : SELECTS[query.aggregate].tier;
+      const where = [
+        `time >= ${Math.round(part.from * 1000)}ms`,
+        `time < ${Math.round(part.to * 1000)}ms`,
+        ...Object.entries(query.match ?? {}).map(([k, v]) => `${quoteIdent(k)} = ${quoteText(v)}`),
+      ].join(" AND ");
       const groups = stored ? "GROUP BY *" : `GROUP BY time(${seconds(step)}), * fill(none)`;
-      const source = `${quoteIdent(this.options.database)}.${quoteIdent(part.policy)}.${quoteIdent(query.metric)}`;
-      for (const slice of slices(part.from, part.to, step)) {
-        const where = [
-          `time >= ${Math.round(slice.from * 1000)}ms`,
-          `time < ${Math.round(slice.to * 1000)}ms`,
-          ...Object.entries(query.match ?? {}).map(([k, v]) => `${quoteIdent(k)} = ${quoteText(v)}`),
-        ].join(" AND ");
-        selects.push({
-          sql: `SELECT ${select} FROM ${source} WHERE ${where} ${groups}`,
-          mean: stored && query.aggregate === "mean",
-        });
-      }
-    }
-    // Each select folded on its own as its chunks arrive, READERS at a time; joined in time order.
-    const answers: SeriesRows[] = [];
-    let next = 0;
-    const reader = async () => {
-      for (let i = next++; i < selects.length; i = next++)
-        answers[i] = await this.rows(selects[i]!.sql, selects[i]!.mean);
-    };
-    await Promise.all(Array.from({ length: READERS }, reader));
-    const bySeries = new Map<string, { labels: Record<string, string>; t: number[]; v: number[] }>();
-    for (const answer of answers) {
-      for (const [key, s] of answer) {
-        const out = bySeries.get(key);
-        if (!out) bySeries.set(key, s);
-        else {
-          for (let i = 0; i < s.t.length; i++) {
-            out.t.push(s.t[i]!);
-            out.v.push(s.v[i]!);
-          }
-        }
-      }
+      const sql = `SELECT ${select} FROM ${quoteIdent(this.options.database)}.${quoteIdent(part.policy)}.${quoteIdent(query.metric)} WHERE ${where} ${groups}`;
+      await this.rows(sql, stored && query.aggregate === "mean", bySeries);
     }
     return [...bySeries.values()]
       .filter((s) => s.t.length > 0)
       .map((s) => ({ labels: s.labels, timestamps: Float64Array.from(s.t), values: Float64Array.from(s.v) }));
   }
 
-  /** One select's rows by series (sorted labels as key); `mean` divides the stored sum by its count. */
-  private async rows(sql: string, mean: boolean): Promise<SeriesRows> {
-    const bySeries: SeriesRows = new Map();
+  /** Adds a select's rows to their series (sorted labels as key); `mean` divides the stored sum by its count. */
+  private async rows(sql: string, mean: boolean, bySeries: SeriesRows): Promise<void> {
     await selectChunked(this.target, sql, "s", (s) => {
       const labels = s.tags ?? {};
       const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
@@ -382,26 +349,9 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
         out.v.push(value as number);
       }
     });
-    return bySeries;
   }
 
   async close(): Promise<void> {}
 }
 
 type SeriesRows = Map<string, { labels: Record<string, string>; t: number[]; v: number[] }>;
-
-/**
- * [from, to) cut into up to READERS slices of at least MIN_SLICE_STEPS steps, cut where a step
- * begins (a multiple of the step since the epoch, as InfluxDB's time buckets), so no bucket is split.
- */
-function slices(from: number, to: number, step: number): Array<{ from: number; to: number }> {
-  if (from >= to) return [];
-  const first = Math.floor(from / step);
-  const steps = Math.ceil(to / step) - first;
-  const count = Math.max(1, Math.min(READERS, Math.floor(steps / MIN_SLICE_STEPS)));
-  const cut = (i: number) => (first + Math.round((steps * i) / count)) * step;
-  return Array.from({ length: count }, (_, i) => ({
-    from: i === 0 ? from : cut(i),
-    to: i === count - 1 ? to : cut(i + 1),
-  }));
-}
