@@ -1,8 +1,9 @@
 /**
  * InfluxQL SELECTs for the InfluxDB history store, answered in chunks: InfluxDB streams a chunked
  * answer a chunk at a time instead of building it whole in memory first (and no [http]
- * max-row-limit cuts it short), and the client folds each chunk as it arrives instead of parsing one
- * document of a day's rows. Times come as epoch numbers, never formatted dates.
+ * max-row-limit cuts it short), and the client parses one small document per chunk. Times come as
+ * epoch numbers, never formatted dates. (Reading the text whole, then its lines, cost the client less
+ * CPU than decoding the stream piece by piece.)
  */
 import { failureReason } from "../lib/failure-reason.ts";
 
@@ -27,9 +28,6 @@ export interface InfluxQueryTarget {
   timeoutSeconds: number;
 }
 
-/** What InfluxDB said or failed to say, as opposed to a fault of the stream under it. */
-class AnswerError extends Error {}
-
 /** Rows per chunk (InfluxDB's own default). */
 const CHUNK_ROWS = 10_000;
 
@@ -43,7 +41,7 @@ export async function selectChunked(
   epoch: "ms" | "s",
   each: (series: InfluxSeries) => void,
 ): Promise<void> {
-  const fail = (why: string) => new AnswerError(`InfluxDB at ${target.base} ${why}`);
+  const fail = (why: string) => new Error(`InfluxDB at ${target.base} ${why}`);
   const body = new URLSearchParams({
     db: target.database,
     q: sql,
@@ -79,22 +77,16 @@ export async function selectChunked(
       for (const series of result.series ?? []) each(series);
     }
   };
-  const decoder = new TextDecoder();
-  let pending = "";
+  let text: string;
   try {
-    for await (const piece of response.body) {
-      pending += decoder.decode(piece, { stream: true });
-      let start = 0;
-      for (let end = pending.indexOf("\n"); end >= 0; end = pending.indexOf("\n", start)) {
-        if (end > start) chunk(pending.slice(start, end));
-        start = end + 1;
-      }
-      pending = pending.slice(start);
-    }
+    text = await response.text();
   } catch (err) {
-    if (err instanceof AnswerError) throw err;
     throw fail(`broke off an answer: ${failureReason(err)}`);
   }
-  pending += decoder.decode();
-  if (pending.trim()) chunk(pending);
+  for (let start = 0; start < text.length; ) {
+    const found = text.indexOf("\n", start);
+    const end = found < 0 ? text.length : found;
+    if (end > start) chunk(text.slice(start, end));
+    start = end + 1;
+  }
 }
