@@ -2,8 +2,9 @@
  * InfluxQL SELECTs for the InfluxDB history store, answered in chunks: InfluxDB streams a chunked
  * answer a chunk at a time instead of building it whole in memory first (and no [http]
  * max-row-limit cuts it short), and the client parses one small document per chunk. Times come as
- * epoch numbers, never formatted dates. (Reading the text whole, then its lines, cost the client less
- * CPU than decoding the stream piece by piece.)
+ * epoch numbers, never formatted dates. The client reads an answer whole, then its lines: decoding
+ * the stream piece by piece cost it more CPU in one measurement (5.9–6.7 s against 5.5 s for a
+ * 4-day, 300-volume report, at a load average of 12–16).
  */
 import { failureReason } from "../lib/failure-reason.ts";
 
