@@ -135,4 +135,28 @@ describe("InfluxDB history store", () => {
       }
     }
   }, 120_000);
+
+  it("reads a series longer than one answer chunk whole and in time order", async () => {
+    const store = new InfluxStore({ url: influx.url, database: "long", timeoutSeconds: 60, retention });
+    const labels = volumes[0]!;
+    const from = Math.floor(Date.now() / 1000 / 3600) * 3600 - 14 * 3600;
+    // 21,600 points 2 s apart: InfluxDB answers them in three chunks of up to 10,000 rows.
+    const samples = Array.from({ length: 21_600 }, (_, i) => ({
+      metric,
+      labels,
+      timestamp: from + 2 * i,
+      value: (i * 7919) % 100_003,
+    }));
+    await store.write(samples);
+    const [series, ...others] = await store.range({
+      metric,
+      from,
+      to: from + 43_200,
+      stepSeconds: 2,
+      aggregate: "last",
+    });
+    expect(others).toEqual([]);
+    expect([...series!.timestamps]).toEqual(samples.map((s) => s.timestamp));
+    expect([...series!.values]).toEqual(samples.map((s) => s.value));
+  }, 120_000);
 });

@@ -23,6 +23,7 @@
 import { InfluxDB } from "influx";
 import { failureReason } from "../lib/failure-reason.ts";
 import { bucketLine, LineEncoder, seriesKey } from "./influx-lines.ts";
+import { type InfluxQueryTarget, selectChunked } from "./influx-query.ts";
 import { foldBuckets, foldPoints } from "./influx-rollup.ts";
 import {
   type Aggregate,
@@ -79,6 +80,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   private readonly now: () => number;
   private readonly base: string;
   private readonly headers: Record<string, string>;
+  private readonly target: InfluxQueryTarget;
   private readonly lines = new LineEncoder();
   private ready: Promise<void> | null = null;
 
@@ -99,6 +101,12 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     this.base = options.url.replace(/\/+$/, "");
     const auth = options.username && `${options.username}:${options.password ?? ""}`;
     this.headers = auth ? { authorization: `Basic ${Buffer.from(auth).toString("base64")}` } : {};
+    this.target = {
+      base: this.base,
+      database: options.database,
+      headers: this.headers,
+      timeoutSeconds: options.timeoutSeconds,
+    };
   }
 
   /**
@@ -273,29 +281,13 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     const sources = measurements.map((m) => `${db}.${quoteIdent(POLICIES.raw)}.${quoteIdent(m)}`).join(", ");
     const sql = `SELECT ${quoteIdent(FIELD)} FROM ${sources} WHERE time >= ${from}s AND time < ${to}s GROUP BY *`;
     const out = new Map<string, Array<[number, number]>>();
-    for (const s of await this.select(sql, "ms")) {
-      out.set(seriesKey(s.name, s.tags ?? {}), s.values as Array<[number, number]>);
-    }
-    return out;
-  }
-
-  /** Runs a SELECT; its series, or an error naming InfluxDB and what it said. */
-  private async select(sql: string, precision: "ms" | "s"): Promise<InfluxSeries[]> {
-    const raw = (await this.client.queryRaw(sql, { precision }).catch((err) => {
-      throw new Error(`InfluxDB at ${this.options.url} did not answer a query: ${failureReason(err)}`);
-    })) as InfluxRawResponse;
-    return (raw.results ?? []).flatMap((result) => {
-      if (result.error) throw new Error(`InfluxDB at ${this.options.url} refused a query: ${result.error}`);
-      // A statement InfluxDB says it did not finish would make wrong tiers or figures. A series' own
-      // `partial` is no such sign: InfluxDB 1.6 leaves it set on every series over 10,000 rows of a
-      // complete answer. A row limit ([http] max-row-limit) cuts answers without saying so, hence
-      // docs/history.md requires it to be 0.
-      if (result.partial)
-        throw new Error(
-          `InfluxDB at ${this.options.url} cut an answer short (its [http] max-row-limit); set it to 0: ${sql.slice(0, 200)}`,
-        );
-      return result.series ?? [];
+    await selectChunked(this.target, sql, "ms", (s) => {
+      const key = seriesKey(s.name, s.tags ?? {});
+      const points = out.get(key);
+      if (points) for (const row of s.values) points.push(row as [number, number]);
+      else out.set(key, s.values as Array<[number, number]>);
     });
+    return out;
   }
 
   async range(query: RangeQuery): Promise<Series[]> {
@@ -316,7 +308,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
       });
     parts.push({ policy: POLICIES.raw, from: Math.max(from, minuteFinal), to, width: null });
 
-    const bySeries = new Map<string, { labels: Record<string, string>; t: number[]; v: number[] }>();
+    const bySeries: SeriesRows = new Map();
     for (const part of parts) {
       if (part.from >= part.to) continue;
       // A bucket of the step's own width is read as stored: InfluxDB groups by time slowly.
@@ -333,39 +325,33 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
       ].join(" AND ");
       const groups = stored ? "GROUP BY *" : `GROUP BY time(${seconds(step)}), * fill(none)`;
       const sql = `SELECT ${select} FROM ${quoteIdent(this.options.database)}.${quoteIdent(part.policy)}.${quoteIdent(query.metric)} WHERE ${where} ${groups}`;
-      const mean = stored && query.aggregate === "mean";
-      for (const s of await this.select(sql, "s")) {
-        const labels = s.tags ?? {};
-        const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
-        let out = bySeries.get(key);
-        if (!out) {
-          out = { labels, t: [], v: [] };
-          bySeries.set(key, out);
-        }
-        for (const row of s.values) {
-          const value = mean ? (row[1] as number) / (row[2] as number) : row[1];
-          if (value === null) continue;
-          out.t.push(row[0] as number);
-          out.v.push(value as number);
-        }
-      }
+      await this.rows(sql, stored && query.aggregate === "mean", bySeries);
     }
     return [...bySeries.values()]
       .filter((s) => s.t.length > 0)
       .map((s) => ({ labels: s.labels, timestamps: Float64Array.from(s.t), values: Float64Array.from(s.v) }));
   }
 
+  /** Adds a select's rows to their series (sorted labels as key); `mean` divides the stored sum by its count. */
+  private async rows(sql: string, mean: boolean, bySeries: SeriesRows): Promise<void> {
+    await selectChunked(this.target, sql, "s", (s) => {
+      const labels = s.tags ?? {};
+      const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+      let out = bySeries.get(key);
+      if (!out) {
+        out = { labels, t: [], v: [] };
+        bySeries.set(key, out);
+      }
+      for (const row of s.values) {
+        const value = mean ? (row[1] as number) / (row[2] as number) : row[1];
+        if (value === null) continue;
+        out.t.push(row[0] as number);
+        out.v.push(value as number);
+      }
+    });
+  }
+
   async close(): Promise<void> {}
 }
 
-interface InfluxSeries {
-  name: string;
-  tags?: Record<string, string>;
-  columns: string[];
-  values: unknown[][];
-  partial?: boolean;
-}
-
-interface InfluxRawResponse {
-  results?: Array<{ error?: string; partial?: boolean; series?: InfluxSeries[] }>;
-}
+type SeriesRows = Map<string, { labels: Record<string, string>; t: number[]; v: number[] }>;

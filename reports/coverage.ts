@@ -1,7 +1,7 @@
-/** Which minutes of the period history holds any sample for, and the gaps between them. */
+/** Which minutes of the period history holds any per-minute sample for, and the gaps between them. */
 import type { Interval } from "./capacity-report.ts";
 import type { Frame } from "./frame.ts";
-import type { HistoryGrids } from "./history-grids.ts";
+import { type GridName, type HistoryGrids, perMinute } from "./history-grids.ts";
 import { runs } from "./statistics.ts";
 
 export interface Coverage {
@@ -12,7 +12,8 @@ export interface Coverage {
 
 export function coverage(frame: Frame, grids: HistoryGrids): Coverage {
   const covered = new Float64Array(frame.slots);
-  for (const grid of Object.values(grids)) {
+  for (const [name, grid] of Object.entries(grids) as [GridName, HistoryGrids[GridName]][]) {
+    if (!perMinute(name)) continue;
     for (const row of grid.rows()) {
       for (let i = 0; i < frame.slots; i++) if (!Number.isNaN(row.values[i])) covered[i] = 1;
     }

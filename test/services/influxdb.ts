@@ -16,6 +16,8 @@ export interface InfluxResult {
 export interface InfluxDBInstance {
   url: string;
   port: number;
+  /** The running influxd's process id (it changes with startAgain()). */
+  readonly pid: number;
   /** Runs InfluxQL (POST /query, so CREATE/DROP work too); throws if any statement failed. */
   query(influxql: string, db?: string): Promise<InfluxResult[]>;
   /** Writes line protocol to `db` (POST /write, nanosecond precision). */
@@ -68,6 +70,9 @@ bind-address = "127.0.0.1:${rpcPort}"
     return {
       url,
       port,
+      get pid() {
+        return proc.pid;
+      },
       stop,
       kill: () => proc.stop(),
       async startAgain() {
