@@ -116,23 +116,8 @@ export class ProductionGroup {
   static async open(o: ProductionGroupOptions): Promise<ProductionGroup> {
     const dir = join(o.dataDir, o.config.name);
     const stateFile = join(dir, "state.json");
-    const fresh: PersistedGroup = {
-      headSeq: 0,
-      headTs: 0,
-      durableSeq: 0,
-      appliedSeq: 0,
-      durableTs: 0,
-      capture: "data",
-      dirtySince: 0,
-      // A new group copies whatever its images already hold (initial sync, fast: zeroes match).
-      resyncRequired: "fast",
-      initialized: false,
-      counters: {},
-      lastBookmark: null,
-      pendingBookmarks: [],
-      paused: false,
-    };
-    const st = readState(stateFile, fresh);
+    // A new group copies whatever its images already hold (initial sync, fast: zeroes match).
+    const st = readState(stateFile, emptyState({ dirtySince: 0, resyncRequired: "fast", initialized: false }));
     const { log, records } = await SourceLog.open(join(dir, "queue"), o.logger);
     const logger = o.logger.child({ group: o.config.name });
     const g = new ProductionGroup(o.config, dir, log, st, o.queueMaxBytes, logger, o.onEvent);
@@ -175,22 +160,10 @@ export class ProductionGroup {
       await map.sync();
       await map.close();
     }
-    const st: PersistedGroup = {
-      headSeq: 0,
-      headTs: 0,
-      durableSeq: 0,
-      appliedSeq: 0,
-      durableTs: 0,
-      capture: "data",
-      dirtySince: o.since,
-      resyncRequired: o.kind,
-      initialized: true,
-      counters: {},
-      lastBookmark: null,
-      pendingBookmarks: [],
-      paused: false,
-    };
-    await writeState(join(dir, "state.json"), st);
+    await writeState(
+      join(dir, "state.json"),
+      emptyState({ dirtySince: o.since, resyncRequired: o.kind, initialized: true }),
+    );
   }
 
   /**
@@ -756,6 +729,23 @@ export class ProductionGroup {
 
 function hasMarks(map: DirtyMap | null): boolean {
   return (map?.dirtyExtents ?? 0) > 0;
+}
+
+/** A group's state before its first write: nothing queued, shipped or counted. */
+function emptyState(o: Pick<PersistedGroup, "dirtySince" | "resyncRequired" | "initialized">): PersistedGroup {
+  return {
+    headSeq: 0,
+    headTs: 0,
+    durableSeq: 0,
+    appliedSeq: 0,
+    durableTs: 0,
+    capture: "data",
+    counters: {},
+    lastBookmark: null,
+    pendingBookmarks: [],
+    paused: false,
+    ...o,
+  };
 }
 
 function queued(r: ReplicatedWrite, position: QueuePosition | null): QueuedChange {
