@@ -8,7 +8,7 @@ import { isGroupRpo } from "../collector/derive/rpo.ts";
 import { dataAgeSeconds } from "../collector/derive/staleness.ts";
 import type { ModelSnapshot } from "../collector/snapshot.ts";
 import { parseDuration } from "../lib/units.ts";
-import { type AlertKey, CORRUPT_WINDOW, JOURNAL_TREND } from "../model/alerts.ts";
+import { type AlertKey, CORRUPT_WINDOW } from "../model/alerts.ts";
 import type { GroupState } from "../model/entities.ts";
 
 export interface Instance {
@@ -121,24 +121,15 @@ export const CHECKS: Record<AlertKey, Check | null> = {
         value: l.derived.utilizationRatio,
         threshold: 0.9,
       })),
-  // As the rule (model/alerts.ts JOURNAL_TREND): a day ahead at the 6 h trend of one full window's
-  // size, while the last hour's trend foresees the same, once the journal is two hours old. A
-  // young journal's one-time rise in bytes per change has levelled off by then and the last hour
-  // is flat; growth that goes on is seen in both.
+  // As the rule (model/alerts.ts JOURNAL_CYCLE_SECONDS): the last day's highest full window plus
+  // its growth since the same time the day before, against capacity; silent in a journal's first day.
   journalFillingUp: (ctx) =>
     ctx.snapshot.journals.flatMap((j) => {
-      const d = j.derived;
-      const full = d.fullWindowBytes;
-      const growth = d.fullWindowGrowthBytesPerSecond;
-      const recent = d.fullWindowRecentGrowthBytesPerSecond;
-      const span = d.fullWindowTrendSeconds;
-      if (full === undefined || growth === undefined || recent === undefined || span === undefined) return [];
-      if (span < JOURNAL_TREND.minHistorySeconds) return [];
+      const { fullWindowBytes: full, fullWindowCycleMaxBytes: max, fullWindowCycleAgoBytes: ago } = j.derived;
+      if (full === undefined || max === undefined || ago === undefined) return [];
+      const predicted = max + full - ago;
       const capacity = j.raw.capacityBytes;
-      const predicted = full + growth * DAY;
-      return predicted > capacity && full + recent * DAY > capacity
-        ? [{ labels: groupLabels(j), value: predicted, threshold: capacity }]
-        : [];
+      return predicted > capacity ? [{ labels: groupLabels(j), value: predicted, threshold: capacity }] : [];
     }),
   protectionWindowShort: windowCheck(0.85),
   protectionWindowCritical: windowCheck(0.75),

@@ -2,6 +2,7 @@
 import { ALERT_LIST, type AlertDef, alerts, INHIBITIONS, notificationOid } from "../model/alerts.ts";
 import { notificationName } from "./mib.ts";
 import { CRITICAL_GROUP_WAIT, PAGE_WITHIN_SECONDS, PROMETHEUS_TIMINGS } from "./paging-budget.ts";
+import { RECORDING_RULES } from "./rules.ts";
 import { textOutline } from "./templates.ts";
 
 const cell = (text: string) => textOutline(text).replaceAll("|", "\\|");
@@ -31,6 +32,15 @@ export function buildAlertsDoc(): string {
     "| Alert | Severity | Expression | For | Threshold | Summary | SNMP notification |",
     "|---|---|---|---|---|---|---|",
     ...rows,
+    "",
+    "## Recording rules",
+    "",
+    "`rules.yml` records these series (level:metric:operations) beside the alerts; dashboards, reports",
+    "and the alerts above read them.",
+    "",
+    "| Series | Expression |",
+    "|---|---|",
+    ...RECORDING_RULES.map((r) => `| \`${r.record}\` | \`${cell(r.expr)}\` |`),
     "",
     "## Time to page",
     "",

@@ -2,7 +2,7 @@
  * Prometheus rule file generated from the catalogue: recording rules named level:metric:operations
  * (dashboards and the monthly compliance report read them) and one alerting rule per alert.
  */
-import { ALERT_LIST, type AlertDef } from "../model/alerts.ts";
+import { ALERT_LIST, type AlertDef, FULL_WINDOW_RECORD } from "../model/alerts.ts";
 import { metrics as m } from "../model/metrics.ts";
 import { annotationTemplates, staticLabels } from "./templates.ts";
 
@@ -35,6 +35,7 @@ export const RECORDING_RULES = [
     record: `site:${m.journalUsed.name}:sum`,
     expr: `sum by(tenant, site) (${m.journalUsed.name})`,
   },
+  FULL_WINDOW_RECORD,
 ] as const;
 
 function alertingRule(alert: AlertDef, opts: RuleOptions) {

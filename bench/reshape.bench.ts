@@ -7,15 +7,18 @@
  */
 import { loadavg } from "node:os";
 import { packagePath } from "../lib/package-root.ts";
+import { percentile } from "../reports/statistics.ts";
 import { type FioJob, runFio } from "./fio.ts";
 import { commitBeforeLastChangeOf, exportTree, type GitTree } from "./git-tree.ts";
 import { TreeEnginePair } from "./tree-engine-pair.ts";
 import type { Bench, BenchFigure } from "./types.ts";
 
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 const VOLUME_MIB = 128;
 const RUNTIME_SECONDS = 6;
-const ORDER = ["before", "after", "after", "before", "before", "after"] as const;
+/** Five runs of each, alternating in pairs, so a slow phase of the shared machine falls on both. */
+const ORDER = ["before", "after", "after", "before", "before", "after", "after", "before", "before", "after"] as const;
 /** The file the journal split removed: the commit before the one that did is "before". */
 const SPLIT_FILE = "replication/recovery/group.ts";
 
@@ -35,15 +38,22 @@ interface Run {
   clientBytesPerSecond: number;
   /** Bytes written ÷ time from the start of the run until the recovery site applied them all. */
   replicatedBytesPerSecond: number;
+  /** CPU time of both sites from the start of the run until the recovery site applied it all, per GiB written. */
+  cpuSecondsPerGiB: number;
 }
 
 async function measure(pair: TreeEnginePair, job: Omit<FioJob, "uri" | "name">): Promise<Run> {
   await pair.caughtUp();
   const started = performance.now();
+  const cpuAtStart = pair.cpuSeconds();
   const r = await runFio({ ...job, name: "reshape", uri: pair.nbdUri });
   await pair.caughtUp();
   const seconds = (performance.now() - started) / 1000;
-  return { clientBytesPerSecond: r.bytesPerSecond, replicatedBytesPerSecond: r.ioBytes / seconds };
+  return {
+    clientBytesPerSecond: r.bytesPerSecond,
+    replicatedBytesPerSecond: r.ioBytes / seconds,
+    cpuSecondsPerGiB: (pair.cpuSeconds() - cpuAtStart) / (r.ioBytes / GiB),
+  };
 }
 
 export const bench: Bench = {
@@ -86,10 +96,27 @@ export const bench: Bench = {
             aim: "ratio >= 1 (no throughput lost)",
           });
         }
-        const list = (w: "before" | "after", key: keyof Run) =>
-          runs[w].map((r) => (r[key] / MiB).toFixed(1)).join(", ");
+        const median = (w: "before" | "after", key: keyof Run) =>
+          percentile(
+            runs[w].map((r) => r[key]),
+            0.5,
+          )!;
+        figures.push({
+          name: `${figure}: CPU of both sites per GiB written (median run)`,
+          unit: "s/GiB",
+          ours: median("after", "cpuSecondsPerGiB"),
+          peer: { name: "before the reshape", value: median("before", "cpuSecondsPerGiB") },
+          ratio: median("after", "cpuSecondsPerGiB") / median("before", "cpuSecondsPerGiB"),
+          aim: "ratio <= 1 (no more work per byte)",
+        });
+        const list = (w: "before" | "after", key: keyof Run, unit: number) =>
+          runs[w].map((r) => (r[key] / unit).toPrecision(3)).join(", ");
+        const medianRatio = (key: keyof Run) => (median("after", key) / median("before", key)).toFixed(2);
         rounds.push(
-          `${figure}, MiB/s per run: client before ${list("before", "clientBytesPerSecond")}, after ${list("after", "clientBytesPerSecond")}; replicated before ${list("before", "replicatedBytesPerSecond")}, after ${list("after", "replicatedBytesPerSecond")}.`,
+          `${figure}, per run: client MiB/s before ${list("before", "clientBytesPerSecond", MiB)}, after ${list("after", "clientBytesPerSecond", MiB)}; ` +
+            `replicated MiB/s before ${list("before", "replicatedBytesPerSecond", MiB)}, after ${list("after", "replicatedBytesPerSecond", MiB)}; ` +
+            `CPU s/GiB before ${list("before", "cpuSecondsPerGiB", 1)}, after ${list("after", "cpuSecondsPerGiB", 1)}. ` +
+            `Ratio of the medians: client ${medianRatio("clientBytesPerSecond")}, replicated ${medianRatio("replicatedBytesPerSecond")}.`,
         );
       }
       return {
@@ -100,8 +127,9 @@ export const bench: Bench = {
           `Before: ${baseline.slice(0, 10)} "${tree.subject}", the last commit before ${SPLIT_FILE} was split into replication/journal/; after: this checkout.`,
           "Both versions run from their sources through tsx (node --import tsx cli/main.ts engine), with the same node_modules, site files (async, default compression, one group of one volume) and ports bound as port 0.",
           "Replicated throughput counts the time until the recovery site has applied every write to the replica (journal append, distribution, undo), which is where the split moved code.",
+          "CPU per GiB is the user and system time of both site processes (/proc/<pid>/stat) from the start of a run until the replica has it all, divided by the bytes fio wrote: the work each version does per byte, which a busy machine disturbs far less than throughput.",
           ...rounds,
-          "Both pairs, fio and the page cache share this machine's 2 cores and one disk with whatever else runs on it; the idle pair only heartbeats while the other runs. The best of three runs is the one least disturbed; the spread of the runs above says how far to trust the ratio.",
+          "Both pairs, fio and the page cache share this machine's 2 cores and one disk with whatever else runs on it; the idle pair only heartbeats while the other runs. The best of five runs is the one least disturbed; the spread of the runs above says how far to trust the ratio.",
           `1-minute load average at start: ${loadAtStart.toFixed(1)}.`,
         ],
       };

@@ -8,6 +8,7 @@ import { mkdir, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type ServiceProcess, spawnService, waitFor } from "../test/support/process.ts";
 import { makeTempDir, removeTempDir } from "../test/support/tempdir.ts";
+import { processCpuSeconds } from "./process-cpu.ts";
 
 const PSK = "bench-pre-shared-key-0123456789abcdef";
 const MiB = 1024 * 1024;
@@ -140,6 +141,11 @@ export class TreeEnginePair {
       },
       { timeoutMs, what: `${this.name}: replication caught up`, process: this.production!.proc, intervalMs: 50 },
     );
+  }
+
+  /** CPU time both sites have used so far (user + system), seconds. */
+  cpuSeconds(): number {
+    return this.sites.reduce((sum, s) => sum + processCpuSeconds(s.proc.pid), 0);
   }
 
   async stop(): Promise<void> {

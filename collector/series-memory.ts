@@ -5,14 +5,64 @@
  * so a volume that disappears leaves neither exported series nor memory behind.
  */
 import { type CounterState, counterValue, foldCounter } from "./derive/counter.ts";
-import { leastSquaresSlope, type Point, windowSlope } from "./derive/rate.ts";
+import { type Point, windowSlope } from "./derive/rate.ts";
 
 /** Points per window: enough for a stable slope, few enough for 10,000 volumes. */
 const POINTS_PER_WINDOW = 16;
+const MINUTE = 60;
+/** How far back PromQL looks for a series' sample at an instant (its default lookback delta). */
+const LOOKBACK_SECONDS = 300;
 
 interface Slot {
   counter?: CounterState;
   points: Point[];
+  minutes?: MinuteRing;
+}
+
+/**
+ * The newest value of each minute over a span, in two typed arrays (a day of minutes takes 23 KB
+ * where as many points would take ~100 KB): a minute's slot is reused a span later.
+ */
+class MinuteRing {
+  private readonly minuteOf: Float64Array;
+  private readonly values: Float64Array;
+
+  constructor(spanSeconds: number) {
+    const slots = Math.ceil(spanSeconds / MINUTE) + 1;
+    this.minuteOf = new Float64Array(slots).fill(Number.NaN);
+    this.values = new Float64Array(slots);
+  }
+
+  record(t: number, value: number): void {
+    const minute = Math.floor(t / MINUTE);
+    const i = this.index(minute);
+    this.minuteOf[i] = minute;
+    this.values[i] = value;
+  }
+
+  /** The value of the newest minute held at or before `t`, no older than `lookbackSeconds`. */
+  latestAtOrBefore(t: number, lookbackSeconds: number): number | undefined {
+    const newest = Math.floor(t / MINUTE);
+    for (let minute = newest; minute * MINUTE > t - lookbackSeconds; minute--) {
+      const i = this.index(minute);
+      if (this.minuteOf[i] === minute) return this.values[i];
+    }
+    return undefined;
+  }
+
+  /** The highest value of the minutes held from `t` on. */
+  maxSince(t: number): number {
+    const first = Math.ceil(t / MINUTE);
+    let max = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < this.values.length; i++)
+      if (this.minuteOf[i]! >= first && this.values[i]! > max) max = this.values[i]!;
+    return max;
+  }
+
+  private index(minute: number): number {
+    const n = this.values.length;
+    return ((minute % n) + n) % n;
+  }
 }
 
 export class EntityMemory {
@@ -64,14 +114,17 @@ export class EntityMemory {
   }
 
   /**
-   * Records a gauge whose trend is wanted over another window than the rate window (hours, for a
-   * forecast a day ahead): its least-squares d(value)/dt over it, as PromQL's deriv(), and the
-   * seconds of history that slope rests on.
+   * Records a gauge minute by minute over the last cycle (a day) and returns, as PromQL would on
+   * one sample a minute, its highest value over the cycle and its value one cycle ago (`offset`:
+   * the newest at or before then, no older than the 5 min lookback; absent until there is one).
    */
-  trend(slot: number, t: number, value: number, windowSeconds: number): { slope: number; spanSeconds: number } {
+  cycle(slot: number, t: number, value: number, cycleSeconds: number): { max: number; ago?: number } {
     const s = this.slot(slot);
-    this.record(s.points, t, value, windowSeconds);
-    return { slope: leastSquaresSlope(s.points), spanSeconds: t - s.points[0]!.t };
+    s.minutes ??= new MinuteRing(cycleSeconds + LOOKBACK_SECONDS);
+    s.minutes.record(t, value);
+    const ago = s.minutes.latestAtOrBefore(t - cycleSeconds, LOOKBACK_SECONDS);
+    const max = s.minutes.maxSince(t - cycleSeconds);
+    return ago === undefined ? { max } : { max, ago };
   }
 
   private slot(index: number): Slot {

@@ -81,12 +81,10 @@ export interface JournalDerived {
   fullEtaSeconds: number;
   /** Bytes one full protection window takes at the present fill (derive/journal.ts); absent at ratio 0. */
   fullWindowBytes?: number;
-  /** d(fullWindowBytes)/dt over the last 6 h (as JournalFillingUp's rule): how fast the journal a full window needs grows. */
-  fullWindowGrowthBytesPerSecond?: number;
-  /** The same over the last hour: whether that growth goes on. */
-  fullWindowRecentGrowthBytesPerSecond?: number;
-  /** Seconds of history the 6 h growth rests on: up to 6 h, less after a start. */
-  fullWindowTrendSeconds?: number;
+  /** The highest fullWindowBytes over the last day (as the rule's max_over_time at a 1-minute step). */
+  fullWindowCycleMaxBytes?: number;
+  /** fullWindowBytes a day earlier (as the rule's `offset 1d`); absent in a journal's first day. */
+  fullWindowCycleAgoBytes?: number;
   /** Monotonic trim counters (resets folded in). */
   trimmedBytesByTime: number;
   trimmedBytesBySpace: number;

@@ -3,7 +3,7 @@
  * counters, and computes the derived figures with the pure functions of derive/.
  */
 
-import { JOURNAL_TREND } from "../model/alerts.ts";
+import { JOURNAL_CYCLE_SECONDS } from "../model/alerts.ts";
 import { bottleneck, drainForecast, totalBacklog } from "./derive/backlog.ts";
 import { groupStateShown } from "./derive/group-state.ts";
 import { fullWindowBytes, journalFigures } from "./derive/journal.ts";
@@ -66,7 +66,6 @@ const GROUP = {
   trimmedBySpace: 3,
   corrupt: 4,
   fullWindow: 5,
-  fullWindowRecent: 6,
 } as const;
 const LINK = { wire: 0, raw: 1, reconnects: 2, authFailures: 3 } as const;
 const INTERFACE = { receive: 0, transmit: 1 } as const;
@@ -136,15 +135,10 @@ function addGroup(
   if (journal) view.journals.push(journalView(place, journal, t, m));
 }
 
-/** A full window's trends over JournalFillingUp's two ranges (model/alerts.ts JOURNAL_TREND). */
-function fullWindowTrends(m: EntityMemory, t: number, fullWindow: number) {
-  const trend = m.trend(GROUP.fullWindow, t, fullWindow, JOURNAL_TREND.rangeSeconds);
-  const recent = m.trend(GROUP.fullWindowRecent, t, fullWindow, JOURNAL_TREND.recentSeconds);
-  return {
-    fullWindowGrowthBytesPerSecond: trend.slope,
-    fullWindowRecentGrowthBytesPerSecond: recent.slope,
-    fullWindowTrendSeconds: trend.spanSeconds,
-  };
+/** A full window's highest size over the last cycle and its size a cycle ago (model/alerts.ts JOURNAL_CYCLE_SECONDS). */
+function fullWindowCycle(m: EntityMemory, t: number, fullWindow: number) {
+  const cycle = m.cycle(GROUP.fullWindow, t, fullWindow, JOURNAL_CYCLE_SECONDS);
+  return { fullWindowCycleMaxBytes: cycle.max, fullWindowCycleAgoBytes: cycle.ago };
 }
 
 function journalView(place: GroupPlace, j: JournalSample, t: number, m: EntityMemory): JournalView {
@@ -163,7 +157,7 @@ function journalView(place: GroupPlace, j: JournalSample, t: number, m: EntityMe
     derived: {
       ...figures,
       fullWindowBytes: fullWindow,
-      ...(fullWindow !== undefined && fullWindowTrends(m, t, fullWindow)),
+      ...(fullWindow !== undefined && fullWindowCycle(m, t, fullWindow)),
       fillRateBytesPerSecond: fillRate,
       trimmedBytesByTime: m.total(GROUP.trimmedByTime, j.trimmedBytesByTime),
       trimmedBytesBySpace: m.total(GROUP.trimmedBySpace, j.trimmedBytesBySpace),

@@ -66,21 +66,28 @@ const BY_GROUP = "on(tenant, site, group, source)";
 const DAY = 86400;
 
 /**
- * JournalFillingUp's forecast (the rule, and the built-in check through the collector's trends):
- * a day ahead from the trend of the last `rangeSeconds`, only while the trend of the last
- * `recentSeconds` foresees the same, and only once the journal has held a window for
- * `minHistorySeconds`. A journal's bytes per change rise once after a start (undo records of
- * never-written blocks carry no payload, docs/journal.md) and level off when the volumes have all
- * been overwritten: 180 -> 300 MiB a full window within ~30 min on the default stack
- * (docs/runbooks.md). A linear forecast of that rise reaches past the 632 MiB journal for hours,
- * although it has stopped; growth that goes on shows in the last hour as well.
+ * JournalFillingUp's forecast (the rule, and the built-in check through the collector's memory):
+ * the size a full protection window will reach within a day is today's highest plus the growth
+ * since the same time the day before. A workload's daily cycle makes a full window grow every
+ * morning and shrink every evening: a linear forecast of the morning's rise passes capacity
+ * though the evening undoes it, while the day's peak and the day-over-day growth carry the cycle
+ * as it is. So the alert needs one cycle of history; that also leaves behind the one-time rise
+ * of a young journal's bytes per change (undo records of never-written blocks carry no payload,
+ * docs/journal.md: 180 -> 300 MiB a full window within ~30 min on the default stack).
  */
-export const JOURNAL_TREND = { rangeSeconds: 6 * 3600, recentSeconds: 3600, minHistorySeconds: 2 * 3600 } as const;
-const hours = (seconds: number) => `${seconds / 3600}h`;
-/** Bytes one full protection window takes at the journal's present fill (collector/derive/journal.ts). */
-const FULL_WINDOW = `(${m.journalUsed.name} / (${m.journalWindowRatio.name} > 0))`;
-const fullWindowForecast = (rangeSeconds: number) =>
-  `predict_linear(${FULL_WINDOW}[${hours(rangeSeconds)}:1m], ${DAY}) > ${m.journalCapacity.name}`;
+export const JOURNAL_CYCLE_SECONDS = DAY;
+/**
+ * Bytes one full protection window takes at the journal's present fill (collector/derive/journal.ts),
+ * recorded so that the forecast's day of it is a plain range: a subquery of the division over a day
+ * loads every sample of both series at every step.
+ */
+export const FULL_WINDOW_RECORD = {
+  record: `journal:${m.journalUsed.name}:per_window_ratio`,
+  expr: `${m.journalUsed.name} / (${m.journalWindowRatio.name} > 0)`,
+} as const;
+const CYCLE = `${JOURNAL_CYCLE_SECONDS / 3600}h`;
+const FULL_WINDOW = FULL_WINDOW_RECORD.record;
+const FULL_WINDOW_FORECAST = `max_over_time(${FULL_WINDOW}[${CYCLE}]) + ${FULL_WINDOW} - ${FULL_WINDOW} offset ${CYCLE}`;
 /** How long JournalCorruptRecords stays up after the corrupt-record counter last rose. */
 export const CORRUPT_WINDOW = "1h";
 
@@ -183,18 +190,16 @@ export const alerts = {
     name: "JournalFillingUp",
     subject: "journal",
     severity: "warning",
-    // The trend is that of the size of one full protection window (used / window ratio), not of
-    // the bytes used: a journal that trims by age fills for one window after a start and then levels
-    // off, and a forecast of its used bytes would carry that fill-up for the 6 h it stays in range.
-    // A full window's size is flat through the fill-up; its one-time rise after a start (bytes per
-    // change, JOURNAL_TREND) is over before the journal is old enough, and the last hour is flat.
-    expr: `${fullWindowForecast(JOURNAL_TREND.rangeSeconds)} and ${fullWindowForecast(JOURNAL_TREND.recentSeconds)} and ${m.journalWindowRatio.name} offset ${hours(JOURNAL_TREND.minHistorySeconds)} > 0`,
+    // What is forecast is the size of one full protection window (used / window ratio), not the
+    // bytes used: a journal that trims by age fills for one window after a start and then levels
+    // off, and its used bytes grow through the fill-up while a full window's size stays flat.
+    expr: `${FULL_WINDOW_FORECAST} > ${m.journalCapacity.name}`,
     for: "15m",
     valueUnit: "bytes",
     threshold: { metric: m.journalCapacity.name, factor: 1 },
     summary: "Journal of group {{ $labels.group }} at site {{ $labels.site }} will be full within 24 hours",
     description:
-      "At the growth of the last 6 hours, still going on in the last hour, a full protection window of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) takes {{ $value }} bytes of journal in 24 hours, past its capacity; history will then be trimmed for space.",
+      "At the last day's peak plus its growth since the same time the day before, a full protection window of group {{ $labels.group }} (tenant {{ $labels.tenant }}, site {{ $labels.site }}) takes {{ $value }} bytes of journal within 24 hours, past its capacity; history will then be trimmed for space.",
     oid: 8,
   }),
   protectionWindowShort: def({

@@ -7,7 +7,7 @@
 import type { AlertKey } from "../../model/alerts.ts";
 import { LINK_STATES, type LinkState } from "../../model/entities.ts";
 import { metrics as m } from "../../model/metrics.ts";
-import { defaultStackJournal, type JournalMinutes, promValues } from "./journal-series.ts";
+import { dailyCycleJournal, defaultStackJournal, type JournalMinutes, promValues } from "./journal-series.ts";
 
 export interface ExpectedInstance {
   labels: Record<string, string>;
@@ -155,46 +155,64 @@ export const CASES: AlertTestCase[] = [
   },
   {
     alert: "journalFillingUp",
-    name: "db holds its window yet grows 1 kB a minute and will pass 1.5 MB within a day (a runaway), fired once it is two hours old; web, filling toward its window until 100m, then holding it, has a full window that fits",
+    name: "db holds its window and its full window grows 1 kB a minute (a runaway): a day on it has grown 1.44 MB, which another day adds past 1.5 MB; fired a day and the `for` after its start; web, filling toward its window until 100m, then holding it, has a full window that fits",
     interval: "1m",
     series: [
-      { series: sel(m.journalUsed.name, DB), values: "0+1000x200" },
-      { series: sel(m.journalCapacity.name, DB), values: "1500000x200" },
-      { series: sel(m.journalWindowRatio.name, DB), values: "1x200" },
-      { series: sel(m.journalUsed.name, WEB), values: "0+1000x100 100000x100" },
-      { series: sel(m.journalCapacity.name, WEB), values: "1500000x200" },
-      { series: sel(m.journalWindowRatio.name, WEB), values: "0+0.01x100 1x100" },
+      { series: sel(m.journalUsed.name, DB), values: "0+1000x1500" },
+      { series: sel(m.journalCapacity.name, DB), values: "1500000x1500" },
+      { series: sel(m.journalWindowRatio.name, DB), values: "1x1500" },
+      { series: sel(m.journalUsed.name, WEB), values: "0+1000x100 100000x1400" },
+      { series: sel(m.journalCapacity.name, WEB), values: "1500000x1500" },
+      { series: sel(m.journalWindowRatio.name, WEB), values: "0+0.01x100 1x1400" },
     ],
-    firing: [{ at: "135m", instances: [{ labels: DB, value: 1575000, threshold: 1500000 }] }],
-    silent: ["76m", "120m", "134m"],
+    // 1455m: the day's peak (now) 1.455 MB plus 1.44 MB grown since 15m.
+    firing: [{ at: "1455m", instances: [{ labels: DB, value: 2895000, threshold: 1500000 }] }],
+    silent: ["76m", "120m", "1440m", "1454m"],
   },
   {
     alert: "journalFillingUp",
-    name: "db filled its window in the first hour, then holds it at 1.5 MB of 2 MB: the fill-up still in the last 6 h is no trend",
+    name: "db filled its window in the first hour, then holds it at 1.5 MB of 2 MB: the fill-up is no growth of a full window, a day on as before",
     interval: "1m",
     series: [
-      { series: sel(m.journalUsed.name, DB), values: "0+25000x60 1500000x300" },
-      { series: sel(m.journalCapacity.name, DB), values: "2000000x360" },
-      { series: sel(m.journalWindowRatio.name, DB), values: "0+0.0166666667x60 1x300" },
+      { series: sel(m.journalUsed.name, DB), values: "0+25000x60 1500000x1440" },
+      { series: sel(m.journalCapacity.name, DB), values: "2000000x1500" },
+      { series: sel(m.journalWindowRatio.name, DB), values: "0+0.0166666667x60 1x1440" },
     ],
     firing: [],
-    silent: ["30m", "80m", "120m", "240m", "359m"],
+    silent: ["30m", "80m", "1440m", "1450m", "1470m", "1500m"],
   },
   journalCase(
-    "the default stack's journal wraps: a full window rises 180 -> 300 MiB in its first half hour, as the volumes are first overwritten, then holds (healthy: it fits 632 MiB)",
-    defaultStackJournal(7 * 60),
+    "the default stack's journal wraps: a full window rises 180 -> 300 MiB in its first half hour, as the volumes are first overwritten, then holds (healthy: it fits 632 MiB), a day on as before",
+    defaultStackJournal(26 * 60),
     {
       firing: [],
-      silent: ["10m", "20m", "30m", "45m", "1h", "90m", "2h", "135m", "150m", "3h", "4h", "5h", "6h", "7h"],
+      silent: ["10m", "30m", "1h", "2h", "135m", "6h", "12h", "1441m", "1455m", "25h", "26h"],
     },
   ),
   journalCase(
-    "the same journal, its change rate rising all along: a full window grows 0.3 MiB a minute, 432 MiB a day, past 632 MiB; fired once it is two hours old",
-    defaultStackJournal(4 * 60, 0.3),
+    "the same journal, its change rate rising all along: a full window grows 0.1 MiB a minute, 144 MiB a day; fired when the day's peak plus a day's growth passes 632 MiB",
+    defaultStackJournal(33 * 60, 0.1),
     {
-      // At 2h1m the journal has held a window for two hours (it held none at minute 0); 15m `for`.
-      firing: [{ at: "136m", instances: [{ labels: DB, value: 1010223554, threshold: 632 * 1024 ** 2 }] }],
-      silent: ["1h", "135m"],
+      // The forecast passes capacity from 1856m on (and for 4 minutes at 1441m, where a day ago is
+      // the first half hour's rise: shorter than the 15m `for`).
+      firing: [{ at: "1871m", instances: [{ labels: DB, value: 666663360, threshold: 632 * 1024 ** 2 }] }],
+      silent: ["1h", "135m", "1445m", "1456m", "1870m"],
+    },
+  ),
+  journalCase(
+    "the default stack's journal on the daily workload profile: a full window swings 60 -> 540 MiB and back every day; each morning's rise is no growth (healthy: the peak fits 632 MiB)",
+    dailyCycleJournal(50 * 60),
+    {
+      firing: [],
+      silent: ["2h", "135m", "5h", "8h", "12h", "1441m", "1455m", "29h", "32h", "36h", "48h", "50h"],
+    },
+  ),
+  journalCase(
+    "the same daily cycle grown 80 MiB a day: tomorrow's peak is yesterday's ~580 MiB plus 80, past 632 MiB; fired as soon as a day is held and the `for`",
+    dailyCycleJournal(30 * 60, 80),
+    {
+      firing: [{ at: "1456m", instances: [{ labels: DB, value: 699513983, threshold: 632 * 1024 ** 2 }] }],
+      silent: ["5h", "12h", "1455m"],
     },
   ),
   {

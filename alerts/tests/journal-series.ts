@@ -28,14 +28,28 @@ export const promValues = (samples: readonly number[]) => samples.join(" ");
  * it. `growthPerMinute` adds growth that goes on (the change rate rising), none by default.
  */
 export function defaultStackJournal(minutes: number, growthPerMinute = 0): JournalMinutes {
+  return journalOf(minutes, (m) => 180 + 120 * (1 - Math.exp(-m / 4)) + growthPerMinute * m);
+}
+
+/**
+ * The default stack's journal on the `daily` workload profile (docs/nbd.md: the change rate swings
+ * 0.2-1.8 × its average over a day, trough at the start): a full window's size swings with it,
+ * 60 MiB at night to 540 MiB at the afternoon's peak (healthy: it fits 632 MiB), plus
+ * `growthPerDay` MiB a day that goes on.
+ */
+export function dailyCycleJournal(minutes: number, growthPerDay = 0): JournalMinutes {
+  return journalOf(minutes, (m) => 300 * (1 - 0.8 * Math.cos((2 * Math.PI * m) / 1440)) + (growthPerDay * m) / 1440);
+}
+
+/** A journal whose full window takes `fullWindowMiB(minute)`, held by time retention as the default stack's. */
+function journalOf(minutes: number, fullWindowMiB: (minute: number) => number): JournalMinutes {
   const used: number[] = [];
   const ratio: number[] = [];
   for (let m = 0; m <= minutes; m++) {
-    const fullWindow = (180 + 120 * (1 - Math.exp(-m / 4)) + growthPerMinute * m) * MiB;
     // Until the window is first held the ratio is the time since the start over the window.
     const held = m < 5 ? m / 5 : 1 + 0.06 * ((m * 0.37) % 1);
     const wobble = 1 + 0.01 * Math.sin(m * 1.3);
-    used.push(Math.round(fullWindow * held * wobble));
+    used.push(Math.round(fullWindowMiB(m) * MiB * held * wobble));
     ratio.push(Math.round(held * 1000) / 1000);
   }
   return { used, ratio, capacity: 632 * MiB, windowSeconds: 300 };

@@ -151,49 +151,39 @@ describe("built-in evaluator", () => {
     ]);
   });
 
-  it("JournalFillingUp: forecasts the size of a full window, which a young journal's fill-up leaves flat", () => {
-    // Each holds 100 MB of a 1 GB journal and used 20 kB/s more over the rate window.
-    const at = (
-      windowRatio: number,
-      group: string,
-      growth: number,
-      { recent = growth, trendSeconds = 6 * 3600 }: { recent?: number; trendSeconds?: number } = {},
-    ) => {
+  it("JournalFillingUp: the last day's peak of a full window plus its growth since the day before, against capacity", () => {
+    // Each holds 100 MB of a 1 GB journal; a full window's size is 100 MB / window ratio.
+    const at = (windowRatio: number, group: string, cycle: { max?: number; ago?: number } = {}) => {
       const j = journal(windowRatio, { ...PLACE, group });
+      const full = 1e8 / windowRatio;
       return {
         ...j,
-        derived: {
-          ...j.derived,
-          fillRateBytesPerSecond: 20_000,
-          fullWindowGrowthBytesPerSecond: growth,
-          fullWindowRecentGrowthBytesPerSecond: recent,
-          fullWindowTrendSeconds: trendSeconds,
-        },
+        derived: { ...j.derived, fullWindowCycleMaxBytes: cycle.max ?? full, fullWindowCycleAgoBytes: cycle.ago },
       };
     };
     const sent: Notification[] = [];
     const ev = new AlertEvaluator({ notify: (n) => sent.push(n), forSeconds: 0 });
     const journals = [
-      // Half its window held and filling: a full window stays 200 MB.
-      at(0.5, "young", 0),
-      // Its window just filled: the used bytes grew, a full window did not.
-      at(1, "just-filled", 0),
-      // A full window would take 2 GB already.
-      at(0.05, "outgrowing", 0),
-      // Holds its window and a full window grows 20 kB/s, in the last hour too: 1.8 GB in a day.
-      at(1, "runaway", 20_000),
-      // Its full window rose after the start (bytes per change grow as writes begin to overwrite)
-      // and has been flat for the last hour: a rise that stopped is no trend.
-      at(1, "levelled", 20_000, { recent: 0 }),
-      // Two minutes after a start a full window grew 60 kB/s: too young to tell that rise from a trend.
-      at(1, "started", 60_000, { trendSeconds: 120 }),
+      // Flat for a day.
+      at(1, "steady", { ago: 1e8 }),
+      // A daily cycle, in its morning: 100 MB, 80 MB a day ago, 900 MB at yesterday's peak.
+      // A linear forecast of the morning's rise would pass 1 GB; tomorrow's peak is ~920 MB.
+      at(1, "daily", { max: 9e8, ago: 8e7 }),
+      // The same cycle grown 60 MB since yesterday: tomorrow's peak ~1.01 GB.
+      at(1, "daily-growing", { max: 9.5e8, ago: 4e7 }),
+      // A full window would take 2 GB already, as it did a day ago.
+      at(0.05, "outgrowing", { ago: 2e9 }),
+      // The same, less than a day old: nothing to tell a trend from (ProtectionWindowShort says it).
+      at(0.05, "first-day"),
+      // 600 MB a full window, 100 MB a day ago: at that growth 1.1 GB tomorrow.
+      at(1 / 6, "runaway", { ago: 1e8 }),
     ];
     for (const t of [0, 1]) ev.evaluate(snapshot({ groups: [], journals }), NOW + t);
     const filled = sent
       .flatMap((n) => n.payload.alerts)
       .filter((a) => a.labels.alertname === "JournalFillingUp")
       .map((a) => a.labels.group);
-    expect(filled.sort()).toEqual(["outgrowing", "runaway"]);
+    expect(filled.sort()).toEqual(["daily-growing", "outgrowing", "runaway"]);
   });
 
   it("JournalCorruptRecords fires as the corrupt-record counter rises and clears an hour after the last rise", () => {

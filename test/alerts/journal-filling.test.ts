@@ -1,13 +1,14 @@
 /**
  * JournalFillingUp in the built-in evaluator agrees with the rule: the journals of its promtool
  * cases (alerts/tests/journal-series.ts), reported minute by minute by a recovery site and derived
- * by the collector as it runs, fire at the same minute (the default stack's journal with its change
- * rate rising) or never (the default stack's healthy journal wrapping, over seven hours).
+ * by the collector as it runs, fire at the same minute (a full window that keeps growing, steadily
+ * or on a daily cycle) or never (the default stack's healthy journal wrapping, for a day and more;
+ * the same on the daily workload profile, for two days).
  */
 import { describe, expect, it } from "vitest";
 import { AlertEvaluator } from "../../alerts/evaluator.ts";
 import type { Notification } from "../../alerts/notifier/webhook.ts";
-import { defaultStackJournal, type JournalMinutes } from "../../alerts/tests/journal-series.ts";
+import { dailyCycleJournal, defaultStackJournal, type JournalMinutes } from "../../alerts/tests/journal-series.ts";
 import { SeriesMemory } from "../../collector/series-memory.ts";
 import { buildSourceView } from "../../collector/source-view.ts";
 import { mapSiteStatus } from "../../collector/sources/engine-map.ts";
@@ -50,14 +51,24 @@ function firingMinutes(j: JournalMinutes): number[] {
 }
 
 describe("JournalFillingUp, built-in evaluator on the promtool cases' journals", () => {
-  it("stays silent for seven hours while the default stack's healthy journal wraps", () => {
-    expect(firingMinutes(defaultStackJournal(7 * 60))).toEqual([]);
+  it("stays silent for a day and more while the default stack's healthy journal wraps", () => {
+    expect(firingMinutes(defaultStackJournal(26 * 60))).toEqual([]);
   });
 
-  it("fires two hours and the `for` after the start when a full window keeps growing, as the rule", () => {
-    const firing = firingMinutes(defaultStackJournal(4 * 60, 0.3));
-    // The promtool case: silent at 135m, firing at 136m, and from then on.
-    expect(firing[0]).toBe(136);
-    expect(firing).toHaveLength(4 * 60 - 136 + 1);
+  it("stays silent for two days on the daily workload profile: each morning's rise is no growth", () => {
+    expect(firingMinutes(dailyCycleJournal(50 * 60))).toEqual([]);
+  });
+
+  it("fires when the day's peak plus a day's growth passes capacity, at the rule's minute", () => {
+    const firing = firingMinutes(defaultStackJournal(33 * 60, 0.1));
+    // The promtool case: silent at 1870m, firing at 1871m, and from then on.
+    expect(firing[0]).toBe(1871);
+    expect(firing).toHaveLength(33 * 60 - 1871 + 1);
+  });
+
+  it("fires on a daily cycle that grows, as soon as a day is held, at the rule's minute", () => {
+    const firing = firingMinutes(dailyCycleJournal(30 * 60, 80));
+    expect(firing[0]).toBe(1456);
+    expect(firing).toHaveLength(30 * 60 - 1456 + 1);
   });
 });

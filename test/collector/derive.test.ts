@@ -4,7 +4,7 @@ import { counterValue, foldCounter } from "../../collector/derive/counter.ts";
 import { groupStateShown } from "../../collector/derive/group-state.ts";
 import { fullWindowBytes, journalFigures } from "../../collector/derive/journal.ts";
 import { linkFigures } from "../../collector/derive/link.ts";
-import { leastSquaresSlope, ratioOr, windowSlope } from "../../collector/derive/rate.ts";
+import { ratioOr, windowSlope } from "../../collector/derive/rate.ts";
 import { groupRpoSeconds, recoveryPointTimestamp, rpoTargetRatio } from "../../collector/derive/rpo.ts";
 import { dataAgeSeconds } from "../../collector/derive/staleness.ts";
 import { stateSet } from "../../collector/derive/state.ts";
@@ -14,6 +14,8 @@ import { mapSiteStatus } from "../../collector/sources/engine-map.ts";
 import { groupStatus, siteStatus } from "./support/site-status.ts";
 
 const Inf = Number.POSITIVE_INFINITY;
+
+const DAY = 86_400;
 
 describe("group state shown", () => {
   it("an active group whose site has no link up reads error: nothing flows", () => {
@@ -72,21 +74,6 @@ describe("counters and rates", () => {
     expect(windowSlope([{ t: 3, v: 1 }])).toBe(0);
     expect(ratioOr(6, 3, 9)).toBe(2);
     expect(ratioOr(6, 0, 9)).toBe(9);
-  });
-  it("least-squares slope fits the line through every point, as PromQL's deriv(): one point off it moves it less", () => {
-    const line = Array.from({ length: 11 }, (_, i) => ({ t: 60 * i, v: 1000 + 10 * 60 * i }));
-    expect(leastSquaresSlope(line)).toBeCloseTo(10, 9);
-    // The last sample taken just after a 600-byte segment was trimmed: the end-to-end slope halves.
-    const trimmed = line.map((p, i) => (i === 10 ? { ...p, v: p.v - 3000 } : p));
-    expect(windowSlope(trimmed)).toBe(5);
-    expect(leastSquaresSlope(trimmed)).toBeGreaterThan(7.5);
-    expect(leastSquaresSlope([{ t: 3, v: 1 }])).toBe(0);
-    expect(
-      leastSquaresSlope([
-        { t: 3, v: 1 },
-        { t: 3, v: 5 },
-      ]),
-    ).toBe(0);
   });
   it("change rate over the window folds a reset in and forgets points older than the window", () => {
     const m = new SeriesMemory(10).entity("volume");
@@ -278,18 +265,38 @@ describe("the size of a full protection window", () => {
       return buildSourceView("lyon", mapSiteStatus(status, "acme"), memory).journals[0]!.derived;
     };
     expect(at(0).fullWindowBytes).toBeUndefined();
-    for (let t = 10; t < 600; t += 10) {
+    for (let t = 60; t < 600; t += 60) {
       const d = at(t);
       expect(d.fillRateBytesPerSecond).toBeGreaterThan(0);
       expect(d.fullWindowBytes).toBeCloseTo(600_000, 3);
-      expect(Math.abs(d.fullWindowGrowthBytesPerSecond!)).toBeLessThan(1e-6);
+      expect(d.fullWindowCycleMaxBytes).toBeCloseTo(600_000, 3);
+      // Less than a day old: nothing to compare with yet.
+      expect(d.fullWindowCycleAgoBytes).toBeUndefined();
     }
-    // The change rate doubles once the window is held: a full window grows as its new bytes come in.
-    for (let t = 600; t < 700; t += 10) at(t);
-    const doubled = at(700, 2000);
-    expect(doubled.fullWindowGrowthBytesPerSecond).toBeGreaterThan(0);
-    // The trend rests on all the history held, up to 6 h: here everything since t = 10.
-    expect(doubled.fullWindowTrendSeconds).toBe(690);
+    // A day on, the change rate doubled: the day's peak is today's size, a day ago it was half.
+    for (let t = 600; t < DAY; t += 60) at(t);
+    const doubled = at(DAY + 60, 2000);
+    expect(doubled.fullWindowBytes).toBeCloseTo(1_200_000, 3);
+    expect(doubled.fullWindowCycleMaxBytes).toBeCloseTo(1_200_000, 3);
+    expect(doubled.fullWindowCycleAgoBytes).toBeCloseTo(600_000, 3);
+  });
+
+  it("keeps a gauge minute by minute for a day: its peak over the day and its value a day ago, as PromQL's max_over_time and offset", () => {
+    const m = new SeriesMemory(60).entity("journal");
+    // A daily cycle sampled every 10 s: 100 at midnight, 300 at noon.
+    const cycle = (t: number) => 200 - 100 * Math.cos((2 * Math.PI * t) / DAY);
+    let last = { max: 0 } as { max: number; ago?: number };
+    for (let t = 0; t <= DAY + 3600; t += 10) last = m.cycle(0, t, cycle(t), DAY);
+    // At 1 am on day two: the peak of the last day is noon's, the value a day ago 1 am's.
+    expect(last.max).toBeCloseTo(300, 1);
+    expect(last.ago).toBeCloseTo(cycle(3600), 0);
+    // A gap longer than the 5 min lookback around the day-ago instant: no value a day ago.
+    const gappy = new SeriesMemory(60).entity("journal");
+    gappy.cycle(0, 0, 5, DAY);
+    expect(gappy.cycle(0, DAY + 600, 7, DAY)).toEqual({ max: 7 });
+    const onTime = new SeriesMemory(60).entity("journal");
+    onTime.cycle(0, 0, 5, DAY);
+    expect(onTime.cycle(0, DAY, 9, DAY)).toEqual({ max: 9, ago: 5 });
   });
 });
 
