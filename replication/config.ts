@@ -117,7 +117,7 @@ export const siteConfig = z
           .string()
           .startsWith("/", "must be an absolute path")
           .describe(
-            "also serve each image access / test failover session on the Unix socket <socketDir>/<group>.sock (nbd+unix://), besides its TCP port; created if missing",
+            "absolute folder; each image access / test failover session also listens on its Unix socket socketDir/GROUP.sock (nbd+unix:// addresses) besides its TCP port; created if missing",
           ),
       })
       .strict()
