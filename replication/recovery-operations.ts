@@ -44,6 +44,7 @@ export class SiteRecoveryOperations implements RecoveryOperations {
       now,
     });
     await images.removeStaleScratch();
+    await images.prepareSocketDir();
     return new SiteRecoveryOperations(images, new Materializer({ logger: o.logger, now }), drills, o.group);
   }
 

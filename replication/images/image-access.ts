@@ -8,7 +8,8 @@
  * A read-only session's point can be moved in place (its exports and clients stay); a test
  * failover's cannot (see `move`).
  */
-import { mkdir, rm } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../lib/log.ts";
 import { type GroupConfig, imageSocketPath } from "../config.ts";
@@ -108,6 +109,21 @@ export class ImageAccess {
 
   constructor(private readonly opts: ImageAccessOptions) {
     this.now = opts.now ?? (() => Date.now() / 1000);
+  }
+
+  /**
+   * Creates `socketDir` when missing and checks that sockets can be made in it, so that a site whose
+   * folder cannot hold them refuses to start, naming it, instead of failing its first image.
+   */
+  async prepareSocketDir(): Promise<void> {
+    const dir = this.opts.socketDir;
+    if (!dir) return;
+    try {
+      await mkdir(dir, { recursive: true });
+      await access(dir, constants.W_OK | constants.X_OK);
+    } catch (err) {
+      throw new Error(`imageAccess.socketDir ${dir}: cannot create Unix sockets there (${(err as Error).message})`);
+    }
   }
 
   /** Removes scratch left by a session cut short (a crash): its test writes are void by design. */
@@ -261,10 +277,11 @@ export class ImageAccess {
       await Promise.all([...backends.values()].map((b) => b.read(0, Math.min(FIRST_BYTES, b.size))));
       const bound = await server.listen(this.opts.host, 0);
       const socket = this.opts.socketDir && imageSocketPath(this.opts.socketDir, name);
-      if (socket) {
-        await mkdir(this.opts.socketDir!, { recursive: true });
-        await server.listenUnix(socket);
-      }
+      if (socket)
+        await server.listenUnix(socket).catch((err: Error) => {
+          // Something on this host is in the way (a file, permissions): the operator's to clear, so say what.
+          throw new ImageAccessError(409, `group "${name}": ${err.message}`);
+        });
       const readyAt = this.now();
       const view: ImageSessionView = {
         group: name,

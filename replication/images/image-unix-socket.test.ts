@@ -5,7 +5,7 @@
  * in the way is refused, naming the path, with no session left behind.
  */
 import { existsSync } from "node:fs";
-import { lstat, mkdir, readFile, writeFile } from "node:fs/promises";
+import { lstat, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DRILLS_FILE, DrillStore } from "../drills/drill-store.ts";
@@ -56,10 +56,29 @@ async function setup() {
     now: () => NOW,
   });
   cleanups.push(() => access.closeAll());
+  await access.prepareSocketDir();
   return { dir, writes, journal, access, socketDir, group: { config: groupConfig(), journal } };
 }
 
 describe("image access on a Unix socket", () => {
+  it("refuses a socket folder it cannot make sockets in at start, naming it", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "file"), "");
+    const drills = await DrillStore.open(join(dir, DRILLS_FILE), silentLogger, () => NOW);
+    const socketDir = join(dir, "file", "sockets");
+    const access = new ImageAccess({
+      host: "127.0.0.1",
+      socketDir,
+      scratchDir: join(dir, "scratch"),
+      drills,
+      logger: silentLogger,
+      rpoOf: () => 0,
+    });
+    await expect(access.prepareSocketDir()).rejects.toThrow(
+      new RegExp(`^imageAccess\\.socketDir ${socketDir}: cannot create Unix sockets there \\(ENOTDIR`),
+    );
+  });
+
   it("serves the point to qemu-io, nbdcopy and nbdinfo over nbd+unix, and removes the socket at the end", async () => {
     const { dir, writes, access, socketDir, group } = await setup();
     const seq = 60;
@@ -107,7 +126,6 @@ describe("image access on a Unix socket", () => {
     const socket = join(socketDir, "cg1.sock");
     const request = { point: { kind: "latest" as const }, writable: false, operator: "test", note: "" };
     // A process killed while listening leaves its socket file behind, as this bound-then-exited one does.
-    await mkdir(socketDir, { recursive: true });
     await runToolOk("python3", ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", socket]);
     expect((await lstat(socket)).isSocket()).toBe(true);
     const replaced = await access.begin(group, request);
@@ -115,9 +133,10 @@ describe("image access on a Unix socket", () => {
     await access.end("cg1", { result: "passed" });
 
     await writeFile(socket, "not a socket");
-    await expect(access.begin(group, request)).rejects.toThrow(
-      `NBD Unix socket ${socket}: a file that is not a socket is in the way; remove it or choose another path`,
-    );
+    await expect(access.begin(group, request)).rejects.toMatchObject({
+      status: 409,
+      message: `group "cg1": NBD Unix socket ${socket}: a file that is not a socket is in the way; remove it or choose another path`,
+    });
     expect(access.session("cg1")).toBeUndefined();
     expect(await readFile(socket, "utf8")).toBe("not a socket");
   });
