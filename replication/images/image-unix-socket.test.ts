@@ -19,6 +19,7 @@ import {
   silentLogger,
   tempDir,
 } from "../journal/test-support.ts";
+import { NbdServer } from "../nbd/server.ts";
 import { runToolOk } from "../nbd/test-support.ts";
 import { ImageAccess } from "./image-access.ts";
 
@@ -121,7 +122,7 @@ describe("image access on a Unix socket", () => {
     await runToolOk("qemu-img", ["compare", "-f", "raw", "-F", "raw", model, again.volumes[0]!.unixUri!]);
   });
 
-  it("replaces a stale socket file, refuses any other file there by path and leaves no session", async () => {
+  it("replaces a stale socket file, refuses a live one or any other file there by path and leaves no session", async () => {
     const { access, socketDir, group } = await setup();
     const socket = join(socketDir, "cg1.sock");
     const request = { point: { kind: "latest" as const }, writable: false, operator: "test", note: "" };
@@ -131,6 +132,16 @@ describe("image access on a Unix socket", () => {
     const replaced = await access.begin(group, request);
     await runToolOk("nbdinfo", ["--size", replaced.volumes[0]!.unixUri!]);
     await access.end("cg1", { result: "passed" });
+
+    // A live listener keeps its socket: a second session must not take it away.
+    const live = new NbdServer({ lookup: () => undefined, list: () => [], logger: silentLogger });
+    await live.listenUnix(socket);
+    await expect(access.begin(group, request)).rejects.toMatchObject({
+      status: 409,
+      message: `group "cg1": NBD Unix socket ${socket}: another process is listening on it; stop it or choose another path`,
+    });
+    expect(access.session("cg1")).toBeUndefined();
+    await live.close();
 
     await writeFile(socket, "not a socket");
     await expect(access.begin(group, request)).rejects.toMatchObject({

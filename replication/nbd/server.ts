@@ -5,7 +5,7 @@
  * See docs/nbd.md for what is supported; the protocol work per connection is in connection.ts.
  */
 import { lstat, unlink } from "node:fs/promises";
-import { createServer, type Server, type Socket } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "../../lib/log.ts";
 import { unixSocketPathProblem } from "./address.ts";
 import type { NbdExportBackend } from "./backend.ts";
@@ -68,7 +68,8 @@ export class NbdServer {
   /**
    * Listens on a Unix domain socket at `path`, where a local client skips the TCP stack
    * (`nbd+unix:///<export>?socket=<path>`). A socket file left by a process that died is replaced;
-   * any other file there is refused, naming the path. The socket file goes at `close`.
+   * one that a live process listens on, or any other file there, is refused, naming the path. The
+   * socket file goes at `close`.
    */
   async listenUnix(path: string): Promise<void> {
     const problem = unixSocketPathProblem(path);
@@ -81,7 +82,11 @@ export class NbdServer {
       throw new Error(
         `NBD Unix socket ${path}: a file that is not a socket is in the way; remove it or choose another path`,
       );
-    if (existing) await unlink(path);
+    if (existing) {
+      if (await accepts(path))
+        throw new Error(`NBD Unix socket ${path}: another process is listening on it; stop it or choose another path`);
+      await unlink(path);
+    }
     await this.bind((s, done) => s.listen(path, done));
     this.log.info({ socket: path }, "NBD server listening");
   }
@@ -142,4 +147,16 @@ export class NbdServer {
       socket.destroy();
     });
   }
+}
+
+/** Whether something accepts connections on the Unix socket at `path` (a stale one refuses them). */
+function accepts(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
 }
