@@ -60,3 +60,29 @@ describe("image access on the recovery site's Unix socket", () => {
     expect(existsSync(socket)).toBe(false);
   });
 });
+
+describe("recover image --unix on a site without imageAccess.socketDir", () => {
+  let pair: EnginePair;
+
+  beforeAll(async () => {
+    pair = await EnginePair.running();
+  });
+
+  afterAll(async () => {
+    await pair?.close();
+  });
+
+  it("says the site serves TCP only and prints the nbd:// addresses", async () => {
+    const site = `http://127.0.0.1:${pair.ports.control.recovery}`;
+    const r = await runTool(
+      process.execPath,
+      [BIN, "recover", "image", "--group", "g1", "--latest", "--unix", "--site", site],
+      60_000,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("the site serves images over TCP only (no imageAccess.socketDir in its site file)");
+    expect(r.stdout).toMatch(/^nbd:\/\/127\.0\.0\.1:\d+\/vol1\n$/);
+    const view = (await (await pair.api("recovery", "GET", "/groups/g1/image")).json()) as ImageSessionView;
+    expect(view.volumes[0]!.unixUri).toBeUndefined();
+  });
+});
