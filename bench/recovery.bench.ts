@@ -15,11 +15,8 @@ import { DRILLS_FILE, DrillStore } from "../replication/drills/drill-store.ts";
 import { ImageAccess, type ImageRequest } from "../replication/images/image-access.ts";
 import { Journal } from "../replication/journal/journal.ts";
 import { NbdClient } from "../replication/nbd/client.ts";
-import { FileBackend } from "../replication/nbd/file-backend.ts";
-import { NbdServer } from "../replication/nbd/server.ts";
-import { runToolOk } from "../replication/nbd/test-support.ts";
 import type { ReplicatedWrite } from "../replication/records.ts";
-import { startNbdkit, stop } from "./nbdkit.ts";
+import { imageReadFigures } from "./image-read-figure.ts";
 import { reprotectFigure } from "./reprotect-figure.ts";
 import type { Bench, BenchFigure } from "./types.ts";
 
@@ -30,8 +27,6 @@ const WRITE_BYTES = MiB;
 const BATCH_WRITES = 8;
 /** Journal sizes the first-byte time is measured at (the issue's 1 GiB and 8 GiB). */
 const JOURNAL_SIZES = [GiB, 8 * GiB];
-/** Sequential-read rounds: they alternate the sources and keep each one's best, so a burst of load from elsewhere hurts all alike. */
-const READ_ROUNDS = 3;
 const logger = createLogger("warn");
 
 function group(name: string, volumes: number, volumeBytes: number): GroupConfig {
@@ -79,6 +74,7 @@ async function fillJournal(j: Journal, config: GroupConfig, bytes: number, progr
 function imageAccess(dir: string, drills: DrillStore): ImageAccess {
   return new ImageAccess({
     host: "127.0.0.1",
+    socketDir: join(dir, "sockets"),
     scratchDir: join(dir, "scratch"),
     drills,
     logger,
@@ -102,24 +98,19 @@ async function timeToFirstByte(access: ImageAccess, config: GroupConfig, j: Jour
   return { seconds, view };
 }
 
-/** The replica file as a plain read-only export of the engine's NBD server: what the server itself costs. */
-async function serveFile(path: string): Promise<{ uri: string; close(): Promise<void> }> {
-  const file = await FileBackend.open({ name: "replica", path, readOnly: true });
-  const server = new NbdServer({ lookup: () => file, list: () => ["replica"], logger });
-  const bound = await server.listen("127.0.0.1", 0);
-  return {
-    uri: `nbd://127.0.0.1:${bound.port}/replica`,
-    close: async () => {
-      await server.close();
-      await file.close();
-    },
-  };
-}
+const PARTS = ["reprotect", "first-byte", "read", "rto"] as const;
 
-async function timed(run: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await run();
-  return (performance.now() - t0) / 1000;
+/**
+ * RPOWATCH_BENCH_RECOVERY=part,part… runs only those parts (reprotect, first-byte, read, rto; all
+ * when unset), e.g. to rerun one figure on a quieter machine; the read part fills the journal too.
+ */
+function selectedParts(): Set<(typeof PARTS)[number]> {
+  const asked = process.env.RPOWATCH_BENCH_RECOVERY?.split(",").map((p) => p.trim());
+  if (!asked) return new Set(PARTS);
+  const unknown = asked.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0)
+    throw new Error(`RPOWATCH_BENCH_RECOVERY: unknown part(s) ${unknown.join(", ")}; parts are ${PARTS.join(", ")}`);
+  return new Set(asked as (typeof PARTS)[number][]);
 }
 
 export const bench: Bench = {
@@ -127,7 +118,8 @@ export const bench: Bench = {
   description:
     "Point-in-time images and test failover on the engine's journal (1 MiB writes spread over a 1 GiB volume, " +
     "distributed, so the journal holds redo and undo): first byte of the oldest point at 1 GiB and 8 GiB of journal, " +
-    "sequential read of that image with nbdcopy against nbdcopy of the replica file, the RTO of a 4-volume test failover, " +
+    "sequential read of a mid-window image with nbdcopy over loopback TCP and a Unix socket against nbdcopy of the replica file " +
+    "(nbdkit file on each transport as NBD's limit), the RTO of a 4-volume test failover, " +
     "and the bytes reprotect sends against the bytes changed since a failover (engine pair, qemu-io).",
   async run(progress) {
     const dir = join(tmpdir(), `rpowatch-bench-recovery-${process.pid}`);
@@ -136,20 +128,22 @@ export const bench: Bench = {
       `1-minute load average at start: ${loadavg()[0]!.toFixed(1)} (figures from a busy machine understate the NBD reads most)`,
     ];
     try {
-      // Reprotect's figure (bench/reprotect-figure.ts); RPOWATCH_BENCH_RECOVERY=reprotect runs only it.
-      const reprotect = await reprotectFigure(progress);
-      figures.push(reprotect.figure);
-      notes.push(reprotect.note);
-      if (process.env.RPOWATCH_BENCH_RECOVERY === "reprotect")
-        return { name: "recovery", description: bench.description, figures, notes };
+      const parts = selectedParts();
+      if (parts.has("reprotect")) {
+        const reprotect = await reprotectFigure(progress);
+        figures.push(reprotect.figure);
+        notes.push(reprotect.note);
+      }
       const drills = await DrillStore.open(join(dir, DRILLS_FILE), logger, () => Date.now() / 1000);
       const config = group("big", 1, VOLUME_BYTES);
       const j = await Journal.open({ dir: join(dir, "big"), group: config, logger, segmentBytes: 64 * MiB });
       const access = imageAccess(dir, drills);
       try {
-        for (const size of JOURNAL_SIZES) {
+        const fill = parts.has("first-byte") || parts.has("read");
+        for (const size of fill ? JOURNAL_SIZES : []) {
           progress(`filling the journal to ${size / GiB} GiB`);
           await fillJournal(j, config, size, progress);
+          if (!parts.has("first-byte")) continue;
           const oldest = j.recoverableRange().oldestSeq;
           const { seconds } = await timeToFirstByte(access, config, j, {
             point: { kind: "time", timestamp: j.recoverableRange().oldestTimestamp },
@@ -169,60 +163,42 @@ export const bench: Bench = {
           });
         }
         const status = j.journalStatus();
-        notes.push(
-          `journal ${(status.usedBytes / GiB).toFixed(2)} GiB, ${j.durableSeq} writes of 1 MiB over a ${VOLUME_BYTES / GiB} GiB volume`,
-        );
-
-        const range = j.recoverableRange();
-        const mid = Math.floor((range.oldestSeq + range.newestSeq) / 2);
-        const view = await access.begin(
-          { config, journal: j },
-          {
-            point: { kind: "time", timestamp: j.timestampOf(mid) },
-            writable: false,
-            operator: "bench",
-            note: "",
-          },
-        );
-        const replica = join(dir, "big", `${config.volumes[0]!.name}.img`);
-        const image = view.volumes[0]!.uri;
-        const plain = await serveFile(replica);
-        const nbdkit = await startNbdkit(replica, { readOnly: true });
-        const sources = { direct: replica, image, server: plain.uri, nbdkit: nbdkit.uri };
-        const best = { direct: Infinity, image: Infinity, server: Infinity, nbdkit: Infinity };
-        try {
-          // One untimed pass each, so all read from the page cache alike (the image reads journal segments too).
-          for (const source of Object.values(sources)) await runToolOk("nbdcopy", [source, "null:"], 600_000);
-          for (let round = 0; round < READ_ROUNDS; round++)
-            for (const [k, source] of Object.entries(sources) as [keyof typeof best, string][])
-              best[k] = Math.min(best[k], await timed(() => runToolOk("nbdcopy", [source, "null:"], 600_000)));
-        } finally {
-          await stop(nbdkit.process);
-          await plain.close();
+        if (fill)
+          notes.push(
+            `journal ${(status.usedBytes / GiB).toFixed(2)} GiB, ${j.durableSeq} writes of 1 MiB over a ${VOLUME_BYTES / GiB} GiB volume`,
+          );
+        if (parts.has("read")) {
+          const range = j.recoverableRange();
+          const mid = Math.floor((range.oldestSeq + range.newestSeq) / 2);
+          const view = await access.begin(
+            { config, journal: j },
+            {
+              point: { kind: "time", timestamp: j.timestampOf(mid) },
+              writable: false,
+              operator: "bench",
+              note: "",
+            },
+          );
+          const replica = join(dir, "big", `${config.volumes[0]!.name}.img`);
+          const { uri, unixUri } = view.volumes[0]!;
+          const read = await imageReadFigures({
+            replica,
+            volumeBytes: VOLUME_BYTES,
+            image: { uri, unixUri: unixUri! },
+            dir,
+            logger,
+            progress,
+          });
+          await access.end("big", { result: "passed" });
+          figures.push(...read.figures);
+          notes.push(...read.notes);
         }
-        const { direct, image: throughImage, server: throughServer } = best;
-        await access.end("big", { result: "passed" });
-        notes.push(
-          `the same NBD server serving the replica file as a plain export read at ${(VOLUME_BYTES / MiB / throughServer).toFixed(0)} MiB/s: the image reads at ${(throughServer / throughImage).toFixed(2)} of the server's own rate`,
-          `nbdkit file (C, a thread per connection) serving the replica read at ${(VOLUME_BYTES / MiB / best.nbdkit).toFixed(0)} MiB/s, ${(direct / best.nbdkit).toFixed(2)} of the direct rate: what NBD over loopback TCP allows here at all (each byte is copied into and out of a socket that a direct read never touches)`,
-          `sequential reads: best of ${READ_ROUNDS} alternating nbdcopy runs per source`,
-        );
-        const imageRate = VOLUME_BYTES / MiB / throughImage;
-        const fileRate = VOLUME_BYTES / MiB / direct;
-        progress(`sequential read: image ${imageRate.toFixed(0)} MiB/s, replica file ${fileRate.toFixed(0)} MiB/s`);
-        figures.push({
-          name: "sequential read of a mid-window point-in-time image (nbdcopy)",
-          unit: "MiB/s",
-          ours: imageRate,
-          peer: { name: "nbdcopy of the replica file", value: fileRate },
-          ratio: imageRate / fileRate,
-          aim: "ratio >= 0.5",
-        });
       } finally {
         await access.closeAll();
         await j.close();
       }
 
+      if (!parts.has("rto")) return { name: "recovery", description: bench.description, figures, notes };
       const four = group("four", 4, 256 * MiB);
       const j4 = await Journal.open({ dir: join(dir, "four"), group: four, logger, segmentBytes: 64 * MiB });
       const access4 = imageAccess(dir, drills);

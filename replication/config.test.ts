@@ -125,3 +125,29 @@ describe("a site with groups of both directions", () => {
     expect(issues[0]).toMatch(/^groups\.0\.direction: /);
   });
 });
+
+describe("image access on a Unix socket (imageAccess.socketDir)", () => {
+  const recovery = (socketDir: string, group = "crm") => [
+    ...head("recovery"),
+    `imageAccess: { socketDir: "${socketDir}" }`,
+    'link: { listen: "127.0.0.1:0", psk: { env: PSK } }',
+    `groups: [ { name: ${group}, volumes: [ { name: crm-db, size: 1MiB } ] } ]`,
+  ];
+
+  it("loads an absolute folder", () => {
+    const site = parseConfig(siteConfig, recovery("/run/rpowatch").join("\n"), "site.yaml");
+    expect(site.imageAccess?.socketDir).toBe("/run/rpowatch");
+  });
+
+  it("refuses a relative folder", () => {
+    expect(refusal(recovery("run/rpowatch"))).toEqual(["imageAccess.socketDir: must be an absolute path"]);
+  });
+
+  it("refuses a folder whose longest group socket would not fit a Unix socket address, naming the path", () => {
+    const dir = `/srv/${"d".repeat(40)}`;
+    const group = "g".repeat(60);
+    expect(refusal(recovery(dir, group))).toEqual([
+      `imageAccess.socketDir: group "${group}"'s image socket ${dir}/${group}.sock is 111 bytes long; a Unix socket path can have at most 107; choose a shorter socketDir`,
+    ]);
+  });
+});

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { byteSize, duration, hostPort, secretRef } from "../lib/config-file.ts";
+import { unixSocketPathProblem } from "./nbd/address.ts";
 import { MAX_CHANGE_BYTES } from "./records.ts";
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -110,6 +111,17 @@ export const siteConfig = z
     dataDir: z.string().min(1),
     control: z.object({ listen: hostPort }).strict(),
     nbd: z.object({ listen: hostPort }).strict().optional(),
+    imageAccess: z
+      .object({
+        socketDir: z
+          .string()
+          .startsWith("/", "must be an absolute path")
+          .describe(
+            "absolute folder; each image access / test failover session also listens on its Unix socket socketDir/GROUP.sock (nbd+unix:// addresses) besides its TCP port; created if missing",
+          ),
+      })
+      .strict()
+      .optional(),
     link: linkConfig,
     queue: z
       .object({
@@ -123,6 +135,7 @@ export const siteConfig = z
   .strict()
   .superRefine((s, ctx) => {
     checkDirections(s, ctx);
+    if (s.imageAccess) checkSocketPaths(s.imageAccess.socketDir, s.groups, ctx);
     const seen = new Set<string>();
     const volumes = new Set<string>();
     s.groups.forEach((g, i) => {
@@ -175,6 +188,24 @@ function checkDirections(s: DirectedSite, ctx: z.RefinementCtx): void {
   }
   if (has("recovery") && !s.link.listen)
     ctx.addIssue({ code: "custom", path: ["link", "listen"], message: needs("recovery", "link.listen") });
+}
+
+/** Each group's session socket must fit a Unix socket address: the longest name decides. */
+function checkSocketPaths(dir: string, groups: { name: string }[], ctx: z.RefinementCtx): void {
+  const longest = groups.reduce((a, g) => (g.name.length > a.length ? g.name : a), "");
+  const path = imageSocketPath(dir, longest);
+  const problem = unixSocketPathProblem(path);
+  if (problem && dir.startsWith("/"))
+    ctx.addIssue({
+      code: "custom",
+      path: ["imageAccess", "socketDir"],
+      message: `group "${longest}"'s image socket ${path} ${problem}; choose a shorter socketDir`,
+    });
+}
+
+/** Where a group's image access session listens when the site has `imageAccess.socketDir`. */
+export function imageSocketPath(socketDir: string, group: string): string {
+  return `${socketDir.replace(/\/+$/, "")}/${group}.sock`;
 }
 
 /** A group's direction at a site: its own, or the site's role. */

@@ -26,6 +26,8 @@ export class SiteRecoveryOperations implements RecoveryOperations {
   static async open(o: {
     dataDir: string;
     host: string;
+    /** `imageAccess.socketDir` of the site file: sessions listen on a Unix socket there too. */
+    socketDir?: string;
     logger: Logger;
     group: (name: string) => ImageGroup;
     rpoOf: (group: string) => number;
@@ -34,6 +36,7 @@ export class SiteRecoveryOperations implements RecoveryOperations {
     const drills = await DrillStore.open(join(o.dataDir, DRILLS_FILE), o.logger, now);
     const images = new ImageAccess({
       host: o.host,
+      socketDir: o.socketDir,
       scratchDir: join(o.dataDir, "image-scratch"),
       drills,
       logger: o.logger,
@@ -41,6 +44,7 @@ export class SiteRecoveryOperations implements RecoveryOperations {
       now,
     });
     await images.removeStaleScratch();
+    await images.prepareSocketDir();
     return new SiteRecoveryOperations(images, new Materializer({ logger: o.logger, now }), drills, o.group);
   }
 

@@ -126,6 +126,7 @@ export class Site implements SiteControl {
       dataDir: config.dataDir,
       // Images are served where the operator reaches the control API, each session on a port of its own.
       host: controlHost,
+      socketDir: config.imageAccess?.socketDir,
       logger: this.logger,
       group: (name) => this.recoveryGroup(name, "image access (recovery points, images, test failover)").group(name),
       rpoOf: (name) => this.recoveryGroup(name, "a recovery-point estimate").rpoOf(name),

@@ -149,26 +149,37 @@ export function registerRecover(program: Command): void {
       .requiredOption("--group <name>", "consistency group"),
   )
     .option("--writable", "test failover: writes go to a scratch area and are discarded at image-end")
+    .option(
+      "--unix",
+      "print the nbd+unix:// addresses (Unix socket, for clients on the recovery host) of a site with imageAccess.socketDir",
+    )
     .option("--operator <name>", "who runs the drill (recorded)", userInfo().username)
     .option("--note <text>", "note recorded with the drill")
     .addOption(siteOption())
     .option("--json", "print the API answer as JSON")
     .action(
-      operation<Common & PointOptions & { writable?: boolean; operator: string; note?: string }>(async (api, o) => {
-        const s = await api.post<ImageSessionView>(`${g(o.group)}/image`, {
-          ...pointOf(o),
-          writable: o.writable,
-          operator: o.operator,
-          note: o.note,
-        });
-        if (!o.json)
-          process.stderr.write(
-            `${s.writable ? "test failover" : "image access"} on for ${s.group} at ${pointText(s.point)}; ready in ${(
-              s.readyAt - s.startedAt
-            ).toFixed(3)} s${s.drill ? `; drill ${s.drill}` : ""}\n`,
-          );
-        print(o.json, s, () => `${s.volumes.map((v) => v.uri).join("\n")}\n`);
-      }),
+      operation<Common & PointOptions & { writable?: boolean; unix?: boolean; operator: string; note?: string }>(
+        async (api, o) => {
+          const s = await api.post<ImageSessionView>(`${g(o.group)}/image`, {
+            ...pointOf(o),
+            writable: o.writable,
+            operator: o.operator,
+            note: o.note,
+          });
+          if (!o.json)
+            process.stderr.write(
+              `${s.writable ? "test failover" : "image access"} on for ${s.group} at ${pointText(s.point)}; ready in ${(
+                s.readyAt - s.startedAt
+              ).toFixed(3)} s${s.drill ? `; drill ${s.drill}` : ""}\n`,
+            );
+          const unix = o.unix && s.volumes.every((v) => v.unixUri);
+          if (o.unix && !unix && !o.json)
+            process.stderr.write(
+              "the site serves images over TCP only (no imageAccess.socketDir in its site file): nbd:// addresses follow\n",
+            );
+          print(o.json, s, () => `${s.volumes.map((v) => (unix ? v.unixUri : v.uri)).join("\n")}\n`);
+        },
+      ),
     );
 
   withPointOptions(

@@ -8,11 +8,13 @@
  * A read-only session's point can be moved in place (its exports and clients stay); a test
  * failover's cannot (see `move`).
  */
-import { mkdir, rm } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../lib/log.ts";
-import type { GroupConfig } from "../config.ts";
+import { type GroupConfig, imageSocketPath } from "../config.ts";
 import type { DrillRecord, DrillStore } from "../drills/drill-store.ts";
+import { nbdTcpUri, nbdUnixUri } from "../nbd/address.ts";
 import type { NbdExportBackend } from "../nbd/backend.ts";
 import { NbdServer } from "../nbd/server.ts";
 import type { GroupRecoveryStatus } from "../status.ts";
@@ -30,6 +32,11 @@ export interface ImageGroup {
 export interface ImageAccessOptions {
   /** Address the sessions' NBD servers bind (each on a port of its own). */
   host: string;
+  /**
+   * Folder where each session also listens on a Unix socket, `<group>.sock` (site file
+   * `imageAccess.socketDir`): a client on this host then skips the TCP stack. Absent: TCP only.
+   */
+  socketDir?: string;
   /** Scratch files of test failovers live under it, one folder per group. */
   scratchDir: string;
   drills: DrillStore;
@@ -54,7 +61,8 @@ export interface ImageSessionView {
   readyAt: number;
   /** When the point was last moved (read-only sessions); absent when never. */
   movedAt?: number;
-  volumes: { name: string; uri: string }[];
+  /** `uri` over TCP; `unixUri` (nbd+unix) when the site serves images on a Unix socket too. */
+  volumes: { name: string; uri: string; unixUri?: string }[];
   scratch?: { capacityBytes: number; usedBytes: number };
   drill?: string;
 }
@@ -101,6 +109,21 @@ export class ImageAccess {
 
   constructor(private readonly opts: ImageAccessOptions) {
     this.now = opts.now ?? (() => Date.now() / 1000);
+  }
+
+  /**
+   * Creates `socketDir` when missing and checks that sockets can be made in it, so that a site whose
+   * folder cannot hold them refuses to start, naming it, instead of failing its first image.
+   */
+  async prepareSocketDir(): Promise<void> {
+    const dir = this.opts.socketDir;
+    if (!dir) return;
+    try {
+      await mkdir(dir, { recursive: true });
+      await access(dir, constants.W_OK | constants.X_OK);
+    } catch (err) {
+      throw new Error(`imageAccess.socketDir ${dir}: cannot create Unix sockets there (${(err as Error).message})`);
+    }
   }
 
   /** Removes scratch left by a session cut short (a crash): its test writes are void by design. */
@@ -253,15 +276,24 @@ export class ImageAccess {
       // Ready means readable: the first bytes of every volume are read through the export's backend.
       await Promise.all([...backends.values()].map((b) => b.read(0, Math.min(FIRST_BYTES, b.size))));
       const bound = await server.listen(this.opts.host, 0);
+      const socket = this.opts.socketDir && imageSocketPath(this.opts.socketDir, name);
+      if (socket)
+        await server.listenUnix(socket).catch((err: Error) => {
+          // Something on this host is in the way (a file, permissions): the operator's to clear, so say what.
+          throw new ImageAccessError(409, `group "${name}": ${err.message}`);
+        });
       const readyAt = this.now();
-      const host = bound.host.includes(":") ? `[${bound.host}]` : bound.host;
       const view: ImageSessionView = {
         group: name,
         point,
         writable: request.writable,
         startedAt,
         readyAt,
-        volumes: g.config.volumes.map((v) => ({ name: v.name, uri: `nbd://${host}:${bound.port}/${v.name}` })),
+        volumes: g.config.volumes.map((v) => ({
+          name: v.name,
+          uri: nbdTcpUri(bound.host, bound.port, v.name),
+          ...(socket && { unixUri: nbdUnixUri(socket, v.name) }),
+        })),
       };
       if (drill) {
         drill = { ...drill, imageReadyAt: readyAt, rtoSeconds: readyAt - startedAt };

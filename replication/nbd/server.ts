@@ -1,10 +1,13 @@
 /**
- * NBD server (fixed newstyle only) serving named exports over TCP. Each export is an
+ * NBD server (fixed newstyle only) serving named exports over TCP, a Unix domain socket, or both
+ * (one listener each, one set of exports). Each export is an
  * `NbdExportBackend` (backend.ts); the engine implements one to capture writes, tests use the file backend.
  * See docs/nbd.md for what is supported; the protocol work per connection is in connection.ts.
  */
-import { createServer, type Server, type Socket } from "node:net";
+import { lstat, unlink } from "node:fs/promises";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "../../lib/log.ts";
+import { unixSocketPathProblem } from "./address.ts";
 import type { NbdExportBackend } from "./backend.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { ConnectionClosedError } from "./byte-reader.ts";
@@ -24,7 +27,7 @@ export interface NbdServerOptions {
 }
 
 export class NbdServer {
-  private readonly server: Server;
+  private readonly listeners: Server[] = [];
   private readonly connections = new Map<Socket, Connection>();
   private readonly context: ConnectionContext;
   private readonly log: Logger;
@@ -51,19 +54,52 @@ export class NbdServer {
       stats: this.stats,
     };
     this.log = options.logger.child({ component: "nbd-server" });
-    this.server = createServer((socket) => this.accept(socket));
   }
 
-  listen(host: string, port: number): Promise<{ host: string; port: number }> {
+  /** Listens on TCP; may be called along with `listenUnix` (each adds a listener). */
+  async listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    const server = await this.bind((s, done) => s.listen(port, host, done));
+    const address = server.address();
+    const bound = typeof address === "object" && address ? address.port : port;
+    this.log.info({ host, port: bound }, "NBD server listening");
+    return { host, port: bound };
+  }
+
+  /**
+   * Listens on a Unix domain socket at `path`, where a local client skips the TCP stack
+   * (`nbd+unix:///<export>?socket=<path>`). A socket file left by a process that died is replaced;
+   * one that a live process listens on, or any other file there, is refused, naming the path. The
+   * socket file goes at `close`.
+   */
+  async listenUnix(path: string): Promise<void> {
+    const problem = unixSocketPathProblem(path);
+    if (problem) throw new Error(`NBD Unix socket ${path}: ${problem}`);
+    const existing = await lstat(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return undefined;
+      throw err;
+    });
+    if (existing && !existing.isSocket())
+      throw new Error(
+        `NBD Unix socket ${path}: a file that is not a socket is in the way; remove it or choose another path`,
+      );
+    if (existing) {
+      if (await accepts(path))
+        throw new Error(`NBD Unix socket ${path}: another process is listening on it; stop it or choose another path`);
+      await unlink(path);
+    }
+    await this.bind((s, done) => s.listen(path, done));
+    this.log.info({ socket: path }, "NBD server listening");
+  }
+
+  private bind(listen: (s: Server, done: () => void) => void): Promise<Server> {
+    const server = createServer((socket) => this.accept(socket));
     return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, host, () => {
-        this.server.off("error", reject);
-        this.server.on("error", (err) => this.log.error({ err }, "NBD server error"));
-        const address = this.server.address();
-        const bound = typeof address === "object" && address ? address.port : port;
-        this.log.info({ host, port: bound }, "NBD server listening");
-        resolve({ host, port: bound });
+      server.once("error", reject);
+      listen(server, () => {
+        server.off("error", reject);
+        server.on("error", (err) => this.log.error({ err }, "NBD server error"));
+        this.listeners.push(server);
+        resolve(server);
       });
     });
   }
@@ -73,10 +109,9 @@ export class NbdServer {
    * settled (their replies are lost), so a backend can be closed safely afterwards.
    */
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => {
-      if (!this.server.listening) return resolve();
-      this.server.close(() => resolve());
-    });
+    const closed = Promise.all(
+      this.listeners.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
     const connections = [...this.connections.entries()];
     for (const [socket] of connections) socket.destroy();
     await Promise.all(connections.map(([, c]) => c.settled()));
@@ -88,7 +123,10 @@ export class NbdServer {
   }
 
   private accept(socket: Socket): void {
-    const log = this.log.child({ remote: `${socket.remoteAddress}:${socket.remotePort}` });
+    // A Unix socket's peer has no address.
+    const log = this.log.child({
+      remote: socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : "unix",
+    });
     const connection = new Connection(this.context, socket, log);
     this.connections.set(socket, connection);
     this.stats.connectionsTotal++;
@@ -109,4 +147,16 @@ export class NbdServer {
       socket.destroy();
     });
   }
+}
+
+/** Whether something accepts connections on the Unix socket at `path` (a stale one refuses them). */
+function accepts(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
 }

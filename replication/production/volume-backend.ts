@@ -21,6 +21,12 @@ export class VolumeBackend implements NbdExportBackend {
     return this.group.volumes.get(this.name)!.image.read(offset, length);
   }
 
+  /** What the NBD server reads through: into its pooled reply buffer, no allocation per READ. */
+  async readInto(offset: number, into: Buffer): Promise<void> {
+    this.group.assertReadable(this.name);
+    await this.group.volumes.get(this.name)!.image.readInto(offset, into);
+  }
+
   write(offset: number, data: readonly Buffer[], fua: boolean): Promise<void> {
     return this.group.capture(this.name, "write", offset, totalLength(data), data, fua);
   }

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { readAt, writeAt } from "../../lib/positional-io.ts";
+import { readAt, readInto, writeAt } from "../../lib/positional-io.ts";
 import { GroupCommit } from "./group-commit.ts";
 
 const ZEROES = Buffer.alloc(1024 * 1024);
@@ -40,6 +40,11 @@ export class VolumeImage {
   read(offset: number, length: number): Promise<Buffer> {
     // On the pool: a client's concurrent reads of cold data must not wait for each other.
     return readAt(this.fd.fd, length, offset, "pool");
+  }
+
+  /** `read` into the caller's buffer (the NBD server's reused reply buffer); the file is `size` long, so it fills it. */
+  async readInto(offset: number, into: Buffer): Promise<void> {
+    into.fill(0, await readInto(this.fd.fd, into, offset, "pool"));
   }
 
   /** Writes `data`, given as consecutive parts, at `offset`. */
