@@ -4,7 +4,7 @@
  * uncompressed (the patterns would shrink to nothing): draining 8 MiB takes a few seconds. Plus the
  * `rpowatch recover failback` CLI and the writes and reads the tests make around a failback.
  */
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { freePorts } from "../../lib/ports.ts";
 import type { FailoverView } from "../../replication/failover/failover.ts";
 import { BIN, EnginePair, qemuIo, runTool } from "../engine/harness.ts";
@@ -12,8 +12,8 @@ import { waitFor } from "../support/process.ts";
 
 export interface ReprotectedPair {
   pair: EnginePair;
-  /** Where rec-b serves each group's volume, by group. */
-  uris: Record<string, string>;
+  /** Where rec-b serves g1's volume (read once every group is reprotected: each reprotect reopens rec-b's sides). */
+  uri: string;
 }
 
 /**
@@ -43,10 +43,23 @@ export async function reprotectedPair(o: { secondGroup?: boolean } = {}): Promis
     );
     await pair.caughtUp(60_000, "reversed", group);
   }
-  // Read once all are reprotected: each reprotect reopens rec-b's sides, on new ports (no nbd.listen).
-  const uris: Record<string, string> = {};
-  for (const group of groups) uris[group] = (await pair.group("recovery", group)).reprotect!.volumes![0]!.uri;
-  return { pair, uris };
+  // rec-b has no nbd.listen: each reopen of its sides serves the volumes on a new port.
+  return { pair, uri: (await pair.group("recovery", "g1")).reprotect!.volumes![0]!.uri };
+}
+
+/**
+ * A reprotected pair for the tests of a describe block: started before them, closed after. `uri`
+ * may be set anew by a test that made rec-b reopen its sides.
+ */
+export function reprotectedPairForTests(o: { secondGroup?: boolean } = {}): ReprotectedPair {
+  const ctx = {} as ReprotectedPair;
+  beforeAll(async () => {
+    Object.assign(ctx, await reprotectedPair(o));
+  }, 240_000);
+  afterAll(async () => {
+    await ctx.pair?.close();
+  });
+  return ctx;
 }
 
 /** `rpowatch recover failback` of a group at rec-b, following it to its end. */
