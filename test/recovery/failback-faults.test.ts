@@ -1,11 +1,12 @@
 /**
  * Failback faults with real engine processes and qemu-io, beside the kill -9 of the site failing
- * back (reprotect.test.ts): a kill -9 of the site the group fails back to, during the drain and
- * between its failover and its reprotect; and the failing-back site reopening its sides during a
- * drain (another group's failback ending), which the drain follows instead of stalling on the
- * closed group. Each failback is watched from its request on and must never show `failed` or
- * `stopped`; each ends with every acknowledged write read back at prod-a and the images
- * byte-identical at a common sequence point.
+ * back during its drain (reprotect.test.ts): a kill -9 of the site the group fails back to during
+ * the drain; of either site during the hand-over, once the site failed back to recorded its
+ * failover and before its reprotect; and the failing-back site reopening its sides during a drain
+ * (another group's failback ending), which the drain follows instead of stalling on the closed
+ * group. Each failback is watched from its request on and must never show `failed` (nor `stopped`,
+ * but at a restart of the site failing back); each ends by itself with every acknowledged write
+ * read back at prod-a and the images byte-identical at a common sequence point.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";

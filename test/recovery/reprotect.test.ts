@@ -10,7 +10,7 @@ import type { FailoverView } from "../../replication/failover/failover.ts";
 import type { GroupFailbackStatus, GroupReprotectStatus } from "../../replication/status.ts";
 import { BIN, EnginePair, qemuIo, runTool } from "../engine/harness.ts";
 import { waitFor } from "../support/process.ts";
-import { failbackAtRecB, failbackCli, reprotectedPair, tryWrite, writes64k } from "./reprotected-pair.ts";
+import { failbackAtRecB, failbackCli, reprotectedPairForTests, tryWrite, writes64k } from "./reprotected-pair.ts";
 
 const refusal = async (res: Response) => ({
   status: res.status,
@@ -365,24 +365,15 @@ describe("reprotect across a kill -9 of either site", () => {
 });
 
 describe("failback: progress, and a kill -9 of the site failing back", () => {
-  let pair: EnginePair;
-  let uri: string;
-
-  beforeAll(async () => {
-    ({ pair, uri } = await reprotectedPair());
-  }, 180_000);
-
-  afterAll(async () => {
-    await pair?.close();
-  });
-
-  const failback = () => failbackAtRecB(pair);
-  const refusedWrite = () => tryWrite(uri);
+  const ctx = reprotectedPairForTests();
+  const failback = () => failbackAtRecB(ctx.pair);
+  const refusedWrite = () => tryWrite(ctx.uri);
 
   it("reports the drain's progress, stays refusing writes across a kill -9, and ends byte-identical when asked again", async () => {
+    const { pair } = ctx;
     // Shipping paused while writing, so the whole 8 MiB is left when the failback starts.
     expect((await pair.api("recovery", "POST", "/groups/g1/pause")).status).toBe(200);
-    await qemuIo(uri, writes64k(0xd1, 8));
+    await qemuIo(ctx.uri, writes64k(0xd1, 8));
     const res = await pair.api("recovery", "POST", "/groups/g1/failback", {});
     expect(res.status).toBe(202);
     const first = (await res.json()) as GroupFailbackStatus;
@@ -413,13 +404,13 @@ describe("failback: progress, and a kill -9 of the site failing back", () => {
     });
     expect(stopped!.error).toMatch(/ask again to go on, or POST \/groups\/g1\/failback\/cancel/);
     // rec-b has no nbd.listen: its restart serves the volumes on a new free port.
-    uri = (await pair.group("recovery")).reprotect!.volumes![0]!.uri;
+    ctx.uri = (await pair.group("recovery")).reprotect!.volumes![0]!.uri;
     expect(await refusedWrite()).toMatch(/Operation not permitted/);
 
     // Cancelled: writes are taken again; then a failback through the CLI with its progress lines.
     expect((await pair.api("recovery", "POST", "/groups/g1/failback/cancel", {})).status).toBe(200);
     expect(await failback()).toBeUndefined();
-    await qemuIo(uri, writes64k(0xd2, 16));
+    await qemuIo(ctx.uri, writes64k(0xd2, 16));
     const run = await failbackCli(pair);
     expect(run.code, `${run.stderr}\n${pair.logs()}`).toBe(0);
     expect(run.stderr).toMatch(

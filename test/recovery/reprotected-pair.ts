@@ -20,7 +20,7 @@ export interface ReprotectedPair {
  * Each group's volume (32 MiB) is written 0xaa at prod-a, failed over to rec-b at the latest
  * point, written 0xc1 at 0 (64 KiB) there, reprotected, and caught up towards prod-a.
  */
-export async function reprotectedPair(o: { secondGroup?: boolean } = {}): Promise<ReprotectedPair> {
+async function reprotectedPair(o: { secondGroup?: boolean } = {}): Promise<ReprotectedPair> {
   const [reverseLinkPort] = await freePorts(1);
   const pair = await EnginePair.running({
     reverseLinkPort,
