@@ -12,7 +12,7 @@ import type { EventHub } from "./control/event-hub.ts";
 import { ApiError } from "./control/site-control.ts";
 import { LinkTracker } from "./link/link-status.ts";
 import { effectiveLimit } from "./link/schedule.ts";
-import { Shipper } from "./link/shipper.ts";
+import { LinkLost, Shipper } from "./link/shipper.ts";
 import { loadLinkTls } from "./link/tls.ts";
 import { TokenBucket } from "./link/token-bucket.ts";
 import { NbdServer } from "./nbd/server.ts";
@@ -149,19 +149,32 @@ export class ProductionSide {
   /**
    * Starts a planned failback of a group to its recovery site: writes are refused from now on (kept
    * across a restart) while everything queued ships (replication/reprotect/failback-drain.ts waits
-   * for it on the group this returns). Refused while the link is down.
+   * for it). Refused while the link is down.
    */
-  async freezeForFailback(group: string, toSite: string): Promise<ProductionGroup> {
+  async freezeForFailback(group: string, toSite: string): Promise<void> {
     const g = this.group(group);
-    if (this.tracker.status(0).state !== "up")
-      throw new ApiError(409, `the link to ${toSite} is down: a failback ships everything there first`);
+    if (!this.linkUp) throw new ApiError(409, `the link to ${toSite} is down: a failback ships everything there first`);
     await g.freeze(toSite);
-    return g;
   }
 
-  /** Once everything is durable there: asks the recovery site to fail the group over to itself and reprotect it. */
+  /** The link to the recovery site is up (authenticated). */
+  get linkUp(): boolean {
+    return this.tracker.status(0).state === "up";
+  }
+
+  /** The group, once this side opened it (null before, while the site reopens its sides). */
+  openGroup(name: string): ProductionGroup | null {
+    return this.groups.find((x) => x.name === name) ?? null;
+  }
+
+  /**
+   * Once everything is durable there: asks the recovery site to fail the group over to itself and
+   * reprotect it. A link that went down first rejects with LinkLost (ask again once it is up).
+   */
   async handOver(group: string, toSite: string): Promise<void> {
-    await this.shipper!.request({ op: "failback", group }).catch((err: Error) => {
+    if (!this.shipper) throw new LinkLost(`the link to ${toSite} is not started`);
+    await this.shipper.request({ op: "failback", group }).catch((err: Error) => {
+      if (err instanceof LinkLost) throw err;
       throw new ApiError(409, `${toSite} did not take the failback: ${err.message}`);
     });
   }

@@ -9,6 +9,7 @@ import type { Logger } from "../lib/log.ts";
 import type { Direction } from "./config.ts";
 import { ApiError } from "./control/site-control.ts";
 import type { FailoverRequest, Failovers, FailoverView } from "./failover/failover.ts";
+import { LinkLost } from "./link/shipper.ts";
 import type { ProductionSide } from "./production-side.ts";
 import type { RecoverySide } from "./recovery-side.ts";
 import { FailbackDrain } from "./reprotect/failback-drain.ts";
@@ -140,25 +141,30 @@ export class SiteTurns {
     if (this.failbacks.get(group)?.running || this.freezing.has(group))
       throw new ApiError(409, `group "${group}" is already failing back to site ${r.peerSite}`);
     this.freezing.add(group);
-    let job: FailbackDrain;
     try {
-      job = new FailbackDrain(r.peerSite, await side.freezeForFailback(group, r.peerSite));
+      await side.freezeForFailback(group, r.peerSite);
     } finally {
       this.freezing.delete(group);
     }
-    this.failbacks.set(group, job);
-    const run = async () => {
-      await job.drain(FAILBACK_STALL_MS, `the failback of group "${group}"`);
-      await side.handOver(group, r.peerSite);
-      job.done();
-      this.site.logger.info({ group, toSite: r.peerSite }, "failback: everything shipped, handed over");
-    };
-    run().catch((err: Error) => {
-      job.fail(
-        `${err.message}; writes stay refused here: ask again to go on, or POST /groups/${group}/failback/cancel`,
-      );
-      this.site.logger.error({ group, err: err.message }, "failback stopped");
+    const toSite = r.peerSite;
+    // The side of now, at each step: a reopen of the sides (another group turning) replaces it.
+    const now = () => this.site.productionSide;
+    const job = new FailbackDrain(toSite, {
+      group: () => now()?.openGroup(group) ?? null,
+      linkUp: () => now()?.linkUp === true,
+      taken: () => now()?.fencedTo(group) === toSite,
+      handOver: () => now()?.handOver(group, toSite) ?? Promise.reject(new LinkLost("the sides are reopening")),
     });
+    this.failbacks.set(group, job);
+    job.run(FAILBACK_STALL_MS, `the failback of group "${group}"`).then(
+      () => this.site.logger.info({ group, toSite }, "failback: everything shipped, handed over"),
+      (err: Error) => {
+        job.fail(
+          `${err.message}; writes stay refused here: ask again to go on, or POST /groups/${group}/failback/cancel`,
+        );
+        this.site.logger.error({ group, err: err.message }, "failback stopped");
+      },
+    );
     return job.status();
   }
 

@@ -38,6 +38,9 @@ const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 60_000;
 const BOOKMARK_RETRY_MS = 5_000;
 
+/** The link went down before a request was answered (or was down when it was made): ask again once it is up. */
+export class LinkLost extends Error {}
+
 /** The recovery site answered a request with an error; `final` when retrying cannot help. */
 class RequestRefused extends Error {
   constructor(
@@ -216,7 +219,8 @@ export class Shipper {
 
   /** A request on the authenticated connection (a failback); refused while the link is down. */
   request(body: RequestBody): Promise<ReplyMsg> {
-    if (!this.session || this.session.closed) return Promise.reject(new Error(`the link to the recovery site is down`));
+    if (!this.session || this.session.closed)
+      return Promise.reject(new LinkLost("the link to the recovery site is down"));
     return this.session.request(body);
   }
 }
@@ -224,7 +228,8 @@ export class Shipper {
 /** The steady state of an authenticated connection: batches out, acks and heartbeats in. */
 class ActiveSession implements LinkSession {
   private nextId = 1;
-  private readonly requests = new Map<number, (r: ReplyMsg) => void>();
+  /** Answers awaited, by request id; null when the link closed first. */
+  private readonly requests = new Map<number, (r: ReplyMsg | null) => void>();
   private wakeUp: (() => void) | null = null;
   private lastHeard = performance.now();
   private readonly resyncing = new Set<string>();
@@ -280,7 +285,7 @@ class ActiveSession implements LinkSession {
       }
     } finally {
       clearInterval(timer);
-      for (const resolve of this.requests.values()) resolve({ id: 0, error: "link closed" });
+      for (const answer of this.requests.values()) answer(null);
       this.requests.clear();
       while (this.work.size > 0) await Promise.allSettled([...this.work]);
     }
@@ -375,13 +380,14 @@ class ActiveSession implements LinkSession {
       }, REQUEST_TIMEOUT_MS);
       this.requests.set(id, (reply) => {
         clearTimeout(timer);
-        if (reply.error) reject(new RequestRefused(`${body.op}: ${reply.error}`, reply.final === true));
+        if (!reply) reject(new LinkLost(`${body.op}: the link closed before the answer`));
+        else if (reply.error) reject(new RequestRefused(`${body.op}: ${reply.error}`, reply.final === true));
         else resolve(reply);
       });
       this.link.send(jsonFrame(FrameType.request, { ...body, id })).catch((err: Error) => {
         this.requests.delete(id);
         clearTimeout(timer);
-        reject(err);
+        reject(new LinkLost(`${body.op}: ${err.message}`));
       });
     });
   }

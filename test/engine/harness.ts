@@ -32,6 +32,8 @@ export interface PairOptions {
   mode?: "async" | "sync";
   /** Give the production site a link listener and the recovery site a peer on it, so reprotect can reverse the link. */
   reverseLinkPort?: number;
+  /** A second group, g2 with volume vol2 (same size and mode), on both sites. */
+  secondGroup?: boolean;
 }
 
 export type Role = "production" | "recovery";
@@ -57,6 +59,9 @@ export class EnginePair {
       ...(o.groupSettings ?? []).map((l) => `    ${l}`),
       "    volumes:",
       `      - { name: vol1, size: ${size} }`,
+      ...(o.secondGroup
+        ? ["  - name: g2", `    mode: ${o.mode ?? "async"}`, "    volumes:", `      - { name: vol2, size: ${size} }`]
+        : []),
     ];
     const prod = [
       "site: prod-a",
@@ -122,8 +127,9 @@ export class EnginePair {
     return `nbd://127.0.0.1:${this.ports.nbd}/vol1`;
   }
 
-  image(role: Role): string {
-    return join(this.dir, role === "production" ? "prod" : "rec", "groups", "g1", "vol1.img");
+  image(role: Role, group = "g1"): string {
+    const volume = group === "g1" ? "vol1" : "vol2";
+    return join(this.dir, role === "production" ? "prod" : "rec", "groups", group, `${volume}.img`);
   }
 
   /**
@@ -173,8 +179,10 @@ export class EnginePair {
     return (await res.json()) as SiteStatus;
   }
 
-  async group(role: Role): Promise<GroupStatus> {
-    return (await this.status(role)).groups[0]!;
+  async group(role: Role, name = "g1"): Promise<GroupStatus> {
+    const g = (await this.status(role)).groups.find((x) => x.name === name);
+    if (!g) throw new Error(`${role} /status has no group ${name}`);
+    return g;
   }
 
   api(role: Role, method: string, path: string, body?: unknown): Promise<Response> {
@@ -189,14 +197,18 @@ export class EnginePair {
    * Waits until every acknowledged write is durable and distributed at the recovery site; `reversed`
    * after a reprotect, when the recovery-configured site (rec-b) is the group's production.
    */
-  async caughtUp(timeoutMs = 60_000, direction: "configured" | "reversed" = "configured"): Promise<GroupStatus> {
+  async caughtUp(
+    timeoutMs = 60_000,
+    direction: "configured" | "reversed" = "configured",
+    group = "g1",
+  ): Promise<GroupStatus> {
     const [production, recovery] = (
       direction === "configured" ? ["production", "recovery"] : ["recovery", "production"]
     ) as [Role, Role];
     return waitFor(
       async () => {
-        const g = await this.group(production);
-        const r = await this.group(recovery);
+        const g = await this.group(production, group);
+        const r = await this.group(recovery, group);
         const done =
           g.direction === "production" &&
           g.state === "active" &&
@@ -209,14 +221,14 @@ export class EnginePair {
       },
       {
         timeoutMs,
-        what: `replication caught up (RPO 0, replica applied to head) from ${production}`,
+        what: `replication of ${group} caught up (RPO 0, replica applied to head) from ${production}`,
         process: this.proc[production]!,
       },
     );
   }
 
-  imagesIdentical(): boolean {
-    return readFileSync(this.image("production")).equals(readFileSync(this.image("recovery")));
+  imagesIdentical(group = "g1"): boolean {
+    return readFileSync(this.image("production", group)).equals(readFileSync(this.image("recovery", group)));
   }
 
   logs(): string {

@@ -10,6 +10,7 @@ import type { FailoverView } from "../../replication/failover/failover.ts";
 import type { GroupFailbackStatus, GroupReprotectStatus } from "../../replication/status.ts";
 import { BIN, EnginePair, qemuIo, runTool } from "../engine/harness.ts";
 import { waitFor } from "../support/process.ts";
+import { failbackAtRecB, failbackCli, reprotectedPairForTests, tryWrite, writes64k } from "./reprotected-pair.ts";
 
 const refusal = async (res: Response) => ({
   status: res.status,
@@ -165,12 +166,7 @@ describe("reprotect after a failover", () => {
   it("fails back (planned migration): no acknowledged write lost, the group returns to its original direction", async () => {
     const uri = (await pair.group("recovery")).reprotect!.volumes![0]!.uri;
     await qemuIo(uri, ["write -P 0xe1 3M 64k", "write -P 0xe2 14M 128k"]);
-    const site = `http://127.0.0.1:${pair.ports.control.recovery}`;
-    const run = await runTool(
-      process.execPath,
-      [BIN, "recover", "failback", "--group", "g1", "--interval", "0.2", "--site", site],
-      120_000,
-    );
+    const run = await failbackCli(pair);
     expect(run.code, `${run.stderr}\n${pair.logs()}`).toBe(0);
     expect(run.stdout).toBe("g1 failed back: production at prod-a, recovery here\n");
     // The last writes at rec-b are in prod-a's image, served at its configured address again.
@@ -369,52 +365,15 @@ describe("reprotect across a kill -9 of either site", () => {
 });
 
 describe("failback: progress, and a kill -9 of the site failing back", () => {
-  let pair: EnginePair;
-  let uri: string;
-
-  beforeAll(async () => {
-    const [reverseLinkPort] = await freePorts(1);
-    // rec-b ships at 2 MiB/s once it is production, uncompressed (the patterns would shrink to
-    // nothing): draining 8 MiB takes a few seconds.
-    pair = await EnginePair.running({
-      reverseLinkPort,
-      volumeSize: "32MiB",
-      recoveryLink: ["limit: 2MiB", "compression: off"],
-    });
-    await qemuIo(pair.nbdUri, ["write -P 0xaa 0 32M"]);
-    await pair.caughtUp();
-    const failover = (await (
-      await pair.api("recovery", "POST", "/groups/g1/failover", { latest: true })
-    ).json()) as FailoverView;
-    await qemuIo(failover.volumes[0]!.uri, ["write -P 0xc1 0 64k"]);
-    const started = await waitFor(
-      async () => {
-        const r = await pair.api("recovery", "POST", "/groups/g1/reprotect", {});
-        return r.status === 202 ? ((await r.json()) as GroupReprotectStatus) : null;
-      },
-      { timeoutMs: 30_000, what: "reprotect accepted" },
-    );
-    uri = started.volumes![0]!.uri;
-    await pair.caughtUp(60_000, "reversed");
-  }, 180_000);
-
-  afterAll(async () => {
-    await pair?.close();
-  });
-
-  const failback = async () => (await pair.group("recovery")).failback;
-  /** 8 MiB from `atMiB` in 64 KiB writes: records that become durable one batch at a time. */
-  const writes64k = (pattern: number, atMiB: number) =>
-    Array.from({ length: 128 }, (_, i) => `write -P ${pattern} ${atMiB * 1024 * 1024 + i * 64 * 1024} 64k`);
-  const refusedWrite = async () => {
-    const write = await runTool("qemu-io", ["-f", "raw", "-c", "write -P 0xee 30M 4k", uri]);
-    return `${write.stdout}${write.stderr}`;
-  };
+  const ctx = reprotectedPairForTests();
+  const failback = () => failbackAtRecB(ctx.pair);
+  const refusedWrite = () => tryWrite(ctx.uri);
 
   it("reports the drain's progress, stays refusing writes across a kill -9, and ends byte-identical when asked again", async () => {
+    const { pair } = ctx;
     // Shipping paused while writing, so the whole 8 MiB is left when the failback starts.
     expect((await pair.api("recovery", "POST", "/groups/g1/pause")).status).toBe(200);
-    await qemuIo(uri, writes64k(0xd1, 8));
+    await qemuIo(ctx.uri, writes64k(0xd1, 8));
     const res = await pair.api("recovery", "POST", "/groups/g1/failback", {});
     expect(res.status).toBe(202);
     const first = (await res.json()) as GroupFailbackStatus;
@@ -445,19 +404,14 @@ describe("failback: progress, and a kill -9 of the site failing back", () => {
     });
     expect(stopped!.error).toMatch(/ask again to go on, or POST \/groups\/g1\/failback\/cancel/);
     // rec-b has no nbd.listen: its restart serves the volumes on a new free port.
-    uri = (await pair.group("recovery")).reprotect!.volumes![0]!.uri;
+    ctx.uri = (await pair.group("recovery")).reprotect!.volumes![0]!.uri;
     expect(await refusedWrite()).toMatch(/Operation not permitted/);
 
     // Cancelled: writes are taken again; then a failback through the CLI with its progress lines.
     expect((await pair.api("recovery", "POST", "/groups/g1/failback/cancel", {})).status).toBe(200);
     expect(await failback()).toBeUndefined();
-    await qemuIo(uri, writes64k(0xd2, 16));
-    const site = `http://127.0.0.1:${pair.ports.control.recovery}`;
-    const run = await runTool(
-      process.execPath,
-      [BIN, "recover", "failback", "--group", "g1", "--interval", "0.2", "--site", site],
-      120_000,
-    );
+    await qemuIo(ctx.uri, writes64k(0xd2, 16));
+    const run = await failbackCli(pair);
     expect(run.code, `${run.stderr}\n${pair.logs()}`).toBe(0);
     expect(run.stderr).toMatch(
       /failback g1 to prod-a: draining \d+\.\d%, \d+\.\d MiB shipped, \d+\.\d MiB left, ETA \d+ s/,
