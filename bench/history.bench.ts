@@ -2,7 +2,8 @@
  * History writing: write throughput of the embedded store and of InfluxDB in points per second
  * (snapshots of 10,000 volumes, as the recorder writes them), and the collector's CPU cost of
  * recording history at 10,000 volumes every 10 s: extracting one snapshot's samples and writing
- * them through the buffer into the embedded store, as a share of one core over the interval.
+ * them through the buffer into the embedded store, as a share of one core over the interval; and
+ * the InfluxDB store's hourly upkeep (packing an hour of minutes) at that scale.
  */
 import { join } from "node:path";
 import { Collector } from "../collector/collector.ts";
@@ -16,6 +17,7 @@ import { DEFAULT_RETENTION } from "../history/tiers.ts";
 import { startInfluxDB } from "../test/services/influxdb.ts";
 import { makeTempDir, removeTempDir } from "../test/support/tempdir.ts";
 import { sourceSnapshot } from "./collector-exporter.ts";
+import { processCpuSeconds } from "./process-cpu.ts";
 import type { Bench, BenchFigure } from "./types.ts";
 
 const SNAPSHOTS = 12;
@@ -51,10 +53,47 @@ async function throughput(writer: HistoryWriter, all: HistorySample[][]): Promis
   return points / ((performance.now() - started) / 1000);
 }
 
+/**
+ * The InfluxDB store's hourly upkeep at this scale: an hour of minute buckets for every series of
+ * a snapshot, then one maintain() run that packs that hour, as the collector runs it each minute.
+ */
+async function packCost(
+  url: string,
+  pid: number,
+  snapshot: readonly HistorySample[],
+): Promise<{ clientSeconds: number; serverSeconds: number; wallSeconds: number; buckets: number }> {
+  const hour = Math.floor(Date.now() / 1000 / 3600) * 3600 - 86_400;
+  let now = hour;
+  const store = new InfluxStore({
+    url,
+    database: "upkeep",
+    timeoutSeconds: 600,
+    retention: DEFAULT_RETENTION,
+    now: () => now,
+  });
+  const samples = Array.from({ length: 60 }, (_, m) =>
+    snapshot.map((s) => ({ ...s, timestamp: hour + m * 60 + 5, value: s.value + m })),
+  ).flat();
+  await store.importTiers(samples);
+  // The next run packs the hour (and the two before it, empty): it has ended 12 minutes ago.
+  now = hour + 3600 + 720;
+  const server = processCpuSeconds(pid);
+  const client = process.cpuUsage();
+  const started = performance.now();
+  await store.maintain();
+  const used = process.cpuUsage(client);
+  return {
+    clientSeconds: (used.user + used.system) / 1e6,
+    serverSeconds: processCpuSeconds(pid) - server,
+    wallSeconds: (performance.now() - started) / 1000,
+    buckets: samples.length,
+  };
+}
+
 export const bench: Bench = {
   name: "history",
   description:
-    "History writing at 10,000 volumes: points/s into the embedded DuckDB store and into InfluxDB 1.x (one batch per collector snapshot), and the collector's CPU share of recording a snapshot every 10 s.",
+    "History writing at 10,000 volumes: points/s into the embedded DuckDB store and into InfluxDB 1.x (one batch per collector snapshot), the collector's CPU share of recording a snapshot every 10 s, and the CPU of the InfluxDB store's hourly upkeep.",
   async run(progress) {
     const dir = await makeTempDir("bench-history");
     const figures: BenchFigure[] = [];
@@ -82,6 +121,29 @@ export const bench: Bench = {
         });
         const influxRate = await throughput(store, all);
         figures.push({ name: "InfluxDB 1.x write", unit: "points/s", ours: influxRate });
+        progress("InfluxDB upkeep: an hour of minutes packed");
+        const upkeep = await packCost(influx.url, influx.pid, all[0]!);
+        figures.push(
+          {
+            name: "InfluxDB upkeep, packing an hour of 10,000 volumes: rpowatch CPU",
+            unit: "s",
+            ours: upkeep.clientSeconds,
+          },
+          {
+            name: "InfluxDB upkeep, packing an hour of 10,000 volumes: influxd CPU",
+            unit: "s",
+            ours: upkeep.serverSeconds,
+          },
+          {
+            name: "InfluxDB upkeep's CPU share (both processes), 10,000 volumes",
+            unit: "% of a core",
+            ours: ((upkeep.clientSeconds + upkeep.serverSeconds) / 3600) * 100,
+            lowerIsBetter: true,
+          },
+        );
+        notes.push(
+          `InfluxDB upkeep: once an hour rpowatch reads the hour's minute buckets back (${upkeep.buckets} here) and writes the hour's buckets and packed minutes (history/influx-store.ts maintain); measured on an hour of 1-minute buckets for every series of a snapshot, imported first; CPU of this process (process.cpuUsage) and of influxd (/proc) over that run, ${upkeep.wallSeconds.toFixed(1)} s wall. The continuous queries' own load is not measured.`,
+        );
       } finally {
         await influx.stop();
       }
