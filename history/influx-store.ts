@@ -418,8 +418,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
         continue;
       }
       // Hours some series has no pack for come from the minute tier, after the packs.
-      const unpacked = await this.unpackedHours(query, part.from, part.to);
-      await this.rows(this.select(query, `"${query.aggregate}"`, part, "GROUP BY *"), "packed", bySeries, unpacked);
+      const unpacked = await this.packedRows(query, part, bySeries);
       for (const [a, b] of unpacked) {
         await this.partRows(query, { policy: POLICIES.minute, from: a, to: b, width: TIER_WIDTH.minute }, bySeries);
         reordered = true;
@@ -440,11 +439,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
         ? SELECTS[query.aggregate].raw
         : SELECTS[query.aggregate].tier;
     const groups = stored ? "GROUP BY *" : `GROUP BY time(${seconds(query.stepSeconds)}), * fill(none)`;
-    await this.rows(
-      this.select(query, select, part, groups),
-      stored && query.aggregate === "mean" ? "mean" : "value",
-      bySeries,
-    );
+    await this.rows(this.select(query, select, part, groups), stored && query.aggregate === "mean", bySeries);
   }
 
   private select(query: RangeQuery, fields: string, part: Omit<Part, "width">, groups: string): string {
@@ -457,70 +452,61 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   }
 
   /**
-   * The runs of hours in [from, to) where fewer of the series the query matches have a pack than
-   * have an hour bucket (not packed yet, or by an older rpowatch): [start, end) pairs. Hour buckets
-   * are counted, not minute buckets: counting a day of 1,000 volumes' minutes took InfluxDB 1.6
-   * about as long as answering them.
+   * Adds the packed minutes of [part.from, part.to) to their series, but for the hours where fewer
+   * of the series the query matches have a pack than have an hour bucket (not packed yet, or by an
+   * older rpowatch): those come back as runs of [start, end) to read from the minute tier. One
+   * request asks for both the hour buckets' count and the packs. Hour buckets are counted, not
+   * minute buckets: counting a day of 1,000 volumes' minutes cost InfluxDB 1.6 about as much as
+   * answering them.
    */
-  private async unpackedHours(query: RangeQuery, from: number, to: number): Promise<Array<[number, number]>> {
-    const counts = async (policy: string, fields: string) => {
-      const byHour = new Map<number, number>();
-      const groups = `GROUP BY time(${seconds(TIER_WIDTH.hour)}) fill(none)`;
-      await selectChunked(this.target, this.select(query, fields, { policy, from, to }, groups), "s", (s) => {
-        for (const [time, n] of s.values as number[][]) byHour.set(time!, n!);
-      });
-      return byHour;
-    };
-    const hours = await counts(POLICIES.hour, 'count("last")');
-    const packed = await counts(POLICIES.packed, 'count("minutes")');
+  private async packedRows(query: RangeQuery, part: Part, bySeries: SeriesRows): Promise<Array<[number, number]>> {
+    const hours = new Map<number, number>();
+    const packs = new Map<number, number>();
+    const rows: Array<{ labels: Record<string, string>; time: number; text: string }> = [];
+    const counted = this.select(
+      query,
+      'count("last")',
+      { ...part, policy: POLICIES.hour },
+      `GROUP BY time(${seconds(TIER_WIDTH.hour)}) fill(none)`,
+    );
+    const packed = this.select(query, `"${query.aggregate}"`, part, "GROUP BY *");
+    await selectChunked(this.target, `${counted}; ${packed}`, "s", (s, statement) => {
+      for (const [time, value] of s.values as Array<[number, number | string | null]>) {
+        if (statement === 0) hours.set(time, value as number);
+        else if (value !== null) {
+          packs.set(time, (packs.get(time) ?? 0) + 1);
+          rows.push({ labels: s.tags ?? {}, time, text: value as string });
+        }
+      }
+    });
     const runs: Array<[number, number]> = [];
     for (const [time, n] of [...hours].sort(([a], [b]) => a - b)) {
-      if (packed.get(time) === n) continue;
+      if (packs.get(time) === n) continue;
       const open = runs.at(-1);
       if (open && open[1] === time) open[1] = time + TIER_WIDTH.hour;
       else runs.push([time, time + TIER_WIDTH.hour]);
     }
+    for (const { labels, time, text } of rows) {
+      if (runs.some(([a, b]) => time >= a && time < b)) continue;
+      const out = seriesRows(bySeries, labels);
+      const minutes = unpackText(text);
+      for (let i = 0; i < minutes.length; i++) {
+        if (Number.isNaN(minutes[i])) continue;
+        out.t.push(time + i * TIER_WIDTH.minute);
+        out.v.push(minutes[i]!);
+      }
+    }
     return runs;
   }
 
-  /**
-   * Adds a select's rows to their series (sorted labels as key): as read (`value`), a stored sum
-   * divided by its count (`mean`), or an hour of packed minutes unless its hour is in `skip`.
-   */
-  private async rows(
-    sql: string,
-    mode: "value" | "mean" | "packed",
-    bySeries: SeriesRows,
-    skip: ReadonlyArray<readonly [number, number]> = [],
-  ): Promise<void> {
+  /** Adds a select's rows to their series: as read, or (`mean`) a stored sum divided by its count. */
+  private async rows(sql: string, mean: boolean, bySeries: SeriesRows): Promise<void> {
     await selectChunked(this.target, sql, "s", (s) => {
-      const labels = s.tags ?? {};
-      // Empty tags left out: a tier's answer may list a tag key other series of the measurement have.
-      const key = JSON.stringify(
-        Object.entries(labels)
-          .filter(([, v]) => v !== "")
-          .sort(([a], [b]) => a.localeCompare(b)),
-      );
-      let out = bySeries.get(key);
-      if (!out) {
-        out = { labels, t: [], v: [] };
-        bySeries.set(key, out);
-      }
+      const out = seriesRows(bySeries, s.tags ?? {});
       for (const row of s.values) {
-        const time = row[0] as number;
-        if (mode === "packed") {
-          if (row[1] === null || skip.some(([a, b]) => time >= a && time < b)) continue;
-          const minutes = unpackText(row[1] as string);
-          for (let i = 0; i < minutes.length; i++) {
-            if (Number.isNaN(minutes[i])) continue;
-            out.t.push(time + i * TIER_WIDTH.minute);
-            out.v.push(minutes[i]!);
-          }
-          continue;
-        }
-        const value = mode === "mean" ? (row[1] as number) / (row[2] as number) : row[1];
+        const value = mean ? (row[1] as number) / (row[2] as number) : row[1];
         if (value === null) continue;
-        out.t.push(time);
+        out.t.push(row[0] as number);
         out.v.push(value as number);
       }
     });
@@ -542,6 +528,21 @@ interface Part {
   from: number;
   to: number;
   width: number | null;
+}
+
+/** The rows of the series with these labels (empty tags left out of its key: a tier's answer may list a tag key other series of the measurement have). */
+function seriesRows(bySeries: SeriesRows, labels: Record<string, string>): Rows {
+  const key = JSON.stringify(
+    Object.entries(labels)
+      .filter(([, v]) => v !== "")
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+  let out = bySeries.get(key);
+  if (!out) {
+    out = { labels, t: [], v: [] };
+    bySeries.set(key, out);
+  }
+  return out;
 }
 
 /** A series' rows sorted by time (rows of unpacked hours came after the packs). */
