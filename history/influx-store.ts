@@ -233,10 +233,12 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     const hour = TIER_WIDTH.hour;
     const end = Math.floor((this.now() - PACK_AFTER) / hour) * hour;
     this.packedTo ??= end - PACK_BACK;
-    const db = quoteIdent(this.options.database);
-    for (; this.packedTo < end; this.packedTo += hour) {
-      await this.rollUpHour(`${db}.${quoteIdent(POLICIES.minute)}./^rpowatch_/`, this.packedTo);
-    }
+    if (this.packedTo >= end) return;
+    const measurements: string[] = [];
+    await selectChunked(this.target, "SHOW MEASUREMENTS WITH MEASUREMENT =~ /^rpowatch_/", "s", (s) => {
+      for (const [name] of s.values) measurements.push(name as string);
+    });
+    for (; this.packedTo < end; this.packedTo += hour) await this.rollUpHour(measurements, this.packedTo);
   }
 
   /**
@@ -332,14 +334,20 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     const partlyCovered = new Set<number>();
     if (start < wholeFrom) partlyCovered.add(wholeFrom - hour);
     if (wholeTo < end) partlyCovered.add(wholeTo);
-    const db = quoteIdent(this.options.database);
-    const sources = measurements.map((m) => `${db}.${quoteIdent(POLICIES.minute)}.${quoteIdent(m)}`).join(", ");
-    for (const h of partlyCovered) await this.rollUpHour(sources, h);
+    for (const h of partlyCovered) await this.rollUpHour(measurements, h);
   }
 
-  /** Rebuilds one hour's buckets and packed minutes of the series in `sources` from their minute buckets. */
-  private async rollUpHour(sources: string, hour: number): Promise<void> {
-    const sql = `SELECT "min", "max", "sum", "count", "last" FROM ${sources} WHERE time >= ${hour}s AND time < ${hour + TIER_WIDTH.hour}s GROUP BY *`;
+  /**
+   * Rebuilds one hour's buckets and packed minutes of these measurements' series from their minute
+   * buckets, a measurement at a time (an hour of 10,000 volumes' minutes is millions of rows).
+   */
+  private async rollUpHour(measurements: readonly string[], hour: number): Promise<void> {
+    for (const m of measurements) await this.rollUpHourOf(m, hour);
+  }
+
+  private async rollUpHourOf(measurement: string, hour: number): Promise<void> {
+    const source = `${quoteIdent(this.options.database)}.${quoteIdent(POLICIES.minute)}.${quoteIdent(measurement)}`;
+    const sql = `SELECT "min", "max", "sum", "count", "last" FROM ${source} WHERE time >= ${hour}s AND time < ${hour + TIER_WIDTH.hour}s GROUP BY *`;
     const bySeries = new Map<string, Bucket[]>();
     await selectChunked(this.target, sql, "s", (s) => {
       const key = seriesKey(s.name, s.tags ?? {});
