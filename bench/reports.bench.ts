@@ -2,7 +2,7 @@
  * The monthly capacity report at scale: a month of 1-minute history for 1,000 volumes in 100
  * groups (with their groups' RPO and journal series and a link), written through the history
  * stores' own write paths, then `rpowatch report capacity` run on it as an operator runs it, in
- * its own process: wall time and peak RSS from the embedded store, wall time from InfluxDB.
+ * its own process: wall time and peak RSS from the embedded store and from InfluxDB.
  */
 import { execFile } from "node:child_process";
 import { cpus, loadavg } from "node:os";
@@ -89,7 +89,7 @@ async function timedReport(
 export const bench: Bench = {
   name: "reports",
   description:
-    "Monthly capacity report for a month of 1-minute history (1,000 volumes in 100 groups, their groups' RPO and journal series, one link): `rpowatch report capacity` wall time and peak RSS from the embedded store, wall time from InfluxDB 1.x.",
+    "Monthly capacity report for a month of 1-minute history (1,000 volumes in 100 groups, their groups' RPO and journal series, one link): `rpowatch report capacity` wall time and peak RSS from the embedded store and from InfluxDB 1.x.",
   async run(progress) {
     const dir = await makeTempDir("bench-reports");
     const figures: BenchFigure[] = [];
@@ -182,6 +182,14 @@ export const bench: Bench = {
               name: `CPU time of that report's process (all threads), ${INFLUX_VOLUMES} volumes`,
               unit: "s",
               ours: fromInflux.cpuSeconds,
+              lowerIsBetter: true,
+            },
+            {
+              name: `peak RSS of that report, ${INFLUX_VOLUMES} volumes`,
+              unit: "MiB",
+              ours: fromInflux.rssMiB,
+              aim: `≤ ${AIM.rssMiB} MiB at 1,000 volumes`,
+              ...(influxScale === 1 && { ratio: AIM.rssMiB / fromInflux.rssMiB }),
               lowerIsBetter: true,
             },
             {
