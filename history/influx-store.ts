@@ -68,7 +68,7 @@ const RESAMPLE = { minute: 600, hour: 7200 } as const;
 const FINAL_AFTER = { minute: 120, hour: 7200 } as const;
 /**
  * An hour's minutes are packed once this long after its end (the minute query's resampling and a
- * run of it later), and a writer's first write packs the hours this far back.
+ * run of it later), and the first upkeep run packs the hours this far back.
  */
 const PACK_AFTER = RESAMPLE.minute + 2 * TIER_WIDTH.minute;
 const PACK_BACK = 3 * TIER_WIDTH.hour;
@@ -95,7 +95,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   private readonly target: InfluxQueryTarget;
   private readonly lines = new LineEncoder();
   private ready: Promise<void> | null = null;
-  /** Hours before this one are packed (set by the first write). */
+  /** Hours before this one are packed (set by the first upkeep run). */
   private packedTo: number | null = null;
   /** The upkeep under way, if any: runs never overlap. */
   private packing: Promise<void> | null = null;
@@ -312,9 +312,10 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   }
 
   /**
-   * Recomputes the minute and hour buckets of these measurements that cover [from, to]: minutes
-   * from the raw points InfluxDB now holds, a window at a time; hours the minutes cover whole from
-   * those minutes; the partly covered first and last hours from all their minutes, in InfluxDB.
+   * Recomputes the minute and hour buckets and packed hours of these measurements that cover
+   * [from, to]: minutes from the raw points InfluxDB now holds, a window at a time; hours the
+   * minutes cover whole from those minutes; the partly covered first and last hours from all their
+   * minutes in the minute tier.
    */
   private async recompute(measurements: readonly string[], from: number, to: number): Promise<void> {
     const minute = TIER_WIDTH.minute;
