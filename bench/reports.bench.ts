@@ -16,7 +16,7 @@ import { type ScaleSpec, scaleDay, scaleLabels } from "../test/reports/scale-mon
 import { startInfluxDB } from "../test/services/influxdb.ts";
 import { requireBinary } from "../test/support/binaries.ts";
 import { makeTempDir, removeTempDir } from "../test/support/tempdir.ts";
-import { processCpuSeconds } from "./process-cpu.ts";
+import { processCpuSeconds, settle } from "./process-cpu.ts";
 import type { Bench, BenchFigure } from "./types.ts";
 
 const run = promisify(execFile);
@@ -50,21 +50,6 @@ async function load(
     if (d % 5 === 4) progress(`  day ${d + 1}/${s.days} written (${points} points)`);
   }
   return points;
-}
-
-/**
- * Waits until a process is nearly idle (under 10 % of a core over 5 s, at most 5 minutes), so that
- * InfluxDB's compactions after the load do not count as the report's; returns the seconds waited.
- */
-async function settle(pid: number): Promise<number> {
-  const started = performance.now();
-  for (let before = processCpuSeconds(pid); performance.now() - started < 300_000; ) {
-    await new Promise((resolve) => setTimeout(resolve, 5000));
-    const now = processCpuSeconds(pid);
-    if (now - before < 0.5) break;
-    before = now;
-  }
-  return (performance.now() - started) / 1000;
 }
 
 /** Runs `rpowatch report capacity` under /usr/bin/time: wall seconds, CPU seconds (all threads) and peak RSS in MiB. */
