@@ -14,3 +14,18 @@ export function processCpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
+
+/**
+ * Waits until a process is nearly idle (under 10 % of a core over 5 s, at most 5 minutes), so that
+ * a server's compactions after a load do not count as the work measured next; returns the seconds waited.
+ */
+export async function settle(pid: number): Promise<number> {
+  const started = performance.now();
+  for (let before = processCpuSeconds(pid); performance.now() - started < 300_000; ) {
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const now = processCpuSeconds(pid);
+    if (now - before < 0.5) break;
+    before = now;
+  }
+  return (performance.now() - started) / 1000;
+}

@@ -4,7 +4,7 @@
  * hand the same label objects batch after batch, and escaping every tag of every point was most
  * of the client's cost of a write.
  */
-import type { Bucket } from "./influx-rollup.ts";
+import { type Bucket, type PackedHour, packText } from "./influx-rollup.ts";
 import type { HistorySample } from "./store.ts";
 
 const escapeMeasurement = (s: string) => s.replace(/[, ]/g, "\\$&");
@@ -23,8 +23,8 @@ export function seriesKey(measurement: string, tags: Readonly<Record<string, str
 export class LineEncoder {
   private readonly keys = new WeakMap<object, Map<string, string>>();
 
-  /** The sample's line: its value as the float field `value`, its time in milliseconds. */
-  sample(s: HistorySample): string {
+  /** The sample's series key, kept per label object and metric. */
+  key(s: HistorySample): string {
     let byMetric = this.keys.get(s.labels);
     if (!byMetric) {
       byMetric = new Map();
@@ -35,7 +35,12 @@ export class LineEncoder {
       key = seriesKey(s.metric, s.labels);
       byMetric.set(s.metric, key);
     }
-    return `${key} value=${s.value} ${Math.round(s.timestamp * 1000)}`;
+    return key;
+  }
+
+  /** The sample's line: its value as the float field `value`, its time in milliseconds. */
+  sample(s: HistorySample): string {
+    return `${this.key(s)} value=${s.value} ${Math.round(s.timestamp * 1000)}`;
   }
 }
 
@@ -45,4 +50,12 @@ export class LineEncoder {
  */
 export function bucketLine(key: string, b: Bucket): string {
   return `${key} min=${b.min},max=${b.max},sum=${b.sum},count=${b.count}i,last=${b.last} ${b.time}`;
+}
+
+/**
+ * A series' minute buckets of one hour (see packHours): each aggregate a string field, and how
+ * many minutes hold a bucket; time in seconds.
+ */
+export function packedLine(key: string, p: PackedHour): string {
+  return `${key} minutes=${p.minutes}i,min="${packText(p.min)}",max="${packText(p.max)}",mean="${packText(p.mean)}",last="${packText(p.last)}" ${p.time}`;
 }

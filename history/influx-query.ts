@@ -18,7 +18,7 @@ export interface InfluxSeries {
 
 interface InfluxChunk {
   error?: string;
-  results?: Array<{ error?: string; series?: InfluxSeries[] }>;
+  results?: Array<{ statement_id?: number; error?: string; series?: InfluxSeries[] }>;
 }
 
 export interface InfluxQueryTarget {
@@ -33,14 +33,15 @@ export interface InfluxQueryTarget {
 const CHUNK_ROWS = 10_000;
 
 /**
- * Runs a SELECT, handing each series (part) to `each` in the order InfluxDB sends them; fails
- * naming InfluxDB and what it said, or why it could not be asked.
+ * Runs a SELECT (or several, separated by semicolons, in one request), handing each series (part)
+ * to `each` with its statement's index, in the order InfluxDB sends them; fails naming InfluxDB and
+ * what it said, or why it could not be asked.
  */
 export async function selectChunked(
   target: InfluxQueryTarget,
   sql: string,
   epoch: "ms" | "s",
-  each: (series: InfluxSeries) => void,
+  each: (series: InfluxSeries, statement: number) => void,
 ): Promise<void> {
   const fail = (why: string) => new Error(`InfluxDB at ${target.base} ${why}`);
   const body = new URLSearchParams({
@@ -75,7 +76,7 @@ export async function selectChunked(
     if (answer.error) throw fail(`refused a query: ${answer.error}`);
     for (const result of answer.results ?? []) {
       if (result.error) throw fail(`refused a query: ${result.error}`);
-      for (const series of result.series ?? []) each(series);
+      for (const series of result.series ?? []) each(series, result.statement_id ?? 0);
     }
   };
   let text: string;

@@ -117,23 +117,89 @@ describe("InfluxDB history store", () => {
       }[aggregate];
       return { t: [...buckets.keys()], v: [...buckets.values()].map(fold) };
     };
-    for (const width of [60, 1800, 3600]) {
-      for (const aggregate of AGGREGATES) {
-        const series = await store.range({ metric, from: hour, to: hour + 3 * 3600, stepSeconds: width, aggregate });
-        const got = byVolume(series);
-        expect(Object.keys(got).sort()).toEqual(["v,1=a b", "v2"]);
-        for (const [v, l] of labels.entries()) {
-          const want = expected(v, width, aggregate);
-          const have = got[l.volume]!;
-          expect(have.t, `${aggregate} at ${width} s`).toEqual(want.t);
-          have.v.forEach((x, i) => {
-            expect(Math.abs(x - want.v[i]!), `${aggregate} at ${width} s, bucket ${i}`).toBeLessThanOrEqual(
-              1e-12 * Math.max(1, Math.abs(want.v[i]!)),
-            );
-          });
+    const check = async (what: string) => {
+      for (const width of [60, 1800, 3600]) {
+        for (const aggregate of AGGREGATES) {
+          const series = await store.range({ metric, from: hour, to: hour + 3 * 3600, stepSeconds: width, aggregate });
+          const got = byVolume(series);
+          expect(Object.keys(got).sort()).toEqual(["v,1=a b", "v2"]);
+          for (const [v, l] of labels.entries()) {
+            const want = expected(v, width, aggregate);
+            const have = got[l.volume]!;
+            const at = `${what}: ${aggregate} at ${width} s`;
+            expect(have.t, at).toEqual(want.t);
+            have.v.forEach((x, i) => {
+              expect(Math.abs(x - want.v[i]!), `${at}, bucket ${i}`).toBeLessThanOrEqual(
+                1e-12 * Math.max(1, Math.abs(want.v[i]!)),
+              );
+            });
+          }
         }
       }
+    };
+    // Minute steps of these final hours come from the packed minutes…
+    const [packs] = await influx.query('SELECT count("minutes") FROM "backfill"."m1h"./.*/');
+    expect(packs!.series?.[0]?.values[0]?.[1]).toBe(2 * 3);
+    await check("packed");
+    // …and from the minute tier for hours without them (packs not written yet, or by an older rpowatch).
+    const [shards] = await influx.query("SHOW SHARDS");
+    const backfill = shards!.series!.find((s) => s.name === "backfill")!;
+    const column = (name: string) => backfill.columns.indexOf(name);
+    for (const row of backfill.values.filter((r) => r[column("retention_policy")] === "m1h")) {
+      await influx.query(`DROP SHARD ${row[column("id")]}`);
     }
+    await check("unpacked");
+  }, 120_000);
+
+  it("packs each hour's minute buckets in its upkeep, once they are final, reading them the same before and after", async () => {
+    let now = Math.floor(Date.now() / 1000 / 3600) * 3600 - 10 * 86_400;
+    const store = new InfluxStore({
+      url: influx.url,
+      database: "upkeep",
+      timeoutSeconds: 30,
+      retention,
+      now: () => now,
+    });
+    await store.maintain();
+    // The next hour to pack; its minute buckets as the continuous query writes them.
+    const hour = Math.floor((now - 720) / 3600) * 3600;
+    const lines = volumes.slice(0, 3).flatMap((l, v) =>
+      Array.from({ length: 60 }, (_, m) => m)
+        .filter((m) => m % 7 !== v)
+        .map((m) => {
+          const x = m * 10 + v;
+          const key = `${metric},group=${l.group},site=${l.site},source=${l.source},tenant=${l.tenant},volume=${l.volume}`;
+          return `${key} min=${x - 1},max=${x + 1},sum=${2 * x},count=2i,last=${x} ${hour + m * 60}`;
+        }),
+    );
+    const written = await fetch(`${influx.url}/write?db=upkeep&rp=m1&precision=s`, {
+      method: "POST",
+      body: lines.join("\n"),
+    });
+    expect(written.status).toBe(204);
+    // The hour's bucket, as the hourly continuous query makes it.
+    await influx.query(
+      `SELECT min("min") AS "min", max("max") AS "max", sum("sum") AS "sum", sum("count") AS "count", last("last") AS "last" INTO "upkeep"."h1".:MEASUREMENT FROM "upkeep"."m1"./^rpowatch_/ WHERE time >= ${hour}s AND time < ${hour + 3600}s GROUP BY time(1h), *`,
+      "upkeep",
+    );
+    now = hour + 3600 + 3 * 3600;
+    const read = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          AGGREGATES.map(async (aggregate) => [
+            aggregate,
+            byVolume(await store.range({ metric, from: hour, to: hour + 3600, stepSeconds: 60, aggregate })),
+          ]),
+        ),
+      );
+    const packs = async () => (await influx.query('SELECT sum("minutes") FROM "upkeep"."m1h"./.*/'))[0]!.series;
+    const before = await read();
+    expect(await packs()).toBeUndefined();
+    expect(before.last!.v001!.t).toHaveLength(60 - 9);
+    expect(before.mean!.v002!.v.slice(0, 3)).toEqual([0 + 2, 10 + 2, 30 + 2]);
+    await store.maintain();
+    expect((await packs())![0]!.values[0]![1]).toBe(lines.length);
+    expect(await read()).toEqual(before);
   }, 120_000);
 
   it("reads a series longer than one answer chunk whole and in time order", async () => {

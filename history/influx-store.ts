@@ -8,23 +8,27 @@
  * next is on its way.
  *
  * Tiers are retention policies: `raw` (the default policy), `m1` and `h1`, whose points hold the
- * fields min, max, sum, count and last of their bucket. Continuous queries fill them, resampling
- * the last 10 minutes (m1) and 2 hours (h1) so slightly late points are counted. A write of older
- * points (a buffer replay, a backfill) recomputes its span of both tiers, as InfluxDB replaces a
- * point of the same series and time: the minute buckets in the client from the raw points InfluxDB
- * holds for the span (a SELECT … INTO grouped by minute costs InfluxDB many times the write
- * itself), the hours the span covers whole from those minutes, and a partly covered hour by
- * SELECT … INTO from its minutes. Points older than the raw retention are refused by InfluxDB.
+ * fields min, max, sum, count and last of their bucket, and `m1h`, the minute buckets again packed
+ * an hour a point (see packHours): a report reads a month of minutes, and InfluxDB 1.6 spends
+ * microseconds of CPU on every row it answers. Continuous queries fill `m1` and `h1`, resampling
+ * the last 10 minutes (m1) and 2 hours (h1) so slightly late points are counted; the writer's
+ * upkeep (maintain) packs each hour once its minutes are final, with its `h1` bucket. A write of
+ * older points (a buffer replay, a backfill) recomputes its span of every tier, as InfluxDB
+ * replaces a point of the same series and time: the minute buckets in the client from the raw
+ * points InfluxDB holds for the span (a SELECT … INTO grouped by minute costs InfluxDB many times
+ * the write itself), the hours the span covers whole from those minutes, and a partly covered hour
+ * from all its minutes in `m1`. Points older than the raw retention are refused by InfluxDB.
  *
  * Readers take each part of a range from the coarsest tier the step allows whose buckets are
- * final: hourly buckets up to two hours ago, minute buckets up to two minutes ago, raw after. At a
- * step of the tier's own width the buckets are read as stored, with no grouping by time.
+ * final: hourly buckets up to two hours ago, minute buckets up to two minutes ago (packed for
+ * hours that ended two hours ago, unless an hour lacks a pack), raw after. At a step of the tier's
+ * own width the buckets are read as stored, with no grouping by time.
  */
 import { InfluxDB } from "influx";
 import { failureReason } from "../lib/failure-reason.ts";
-import { bucketLine, LineEncoder, seriesKey } from "./influx-lines.ts";
+import { bucketLine, LineEncoder, packedLine, seriesKey } from "./influx-lines.ts";
 import { type InfluxQueryTarget, selectChunked } from "./influx-query.ts";
-import { foldBuckets, foldPoints } from "./influx-rollup.ts";
+import { type Bucket, foldBuckets, foldPoints, packHours, unpackText } from "./influx-rollup.ts";
 import {
   type Aggregate,
   type HistoryReader,
@@ -52,14 +56,22 @@ const FIELD = "value";
  * time took about twice the points/s of 5,000 one at a time; gzip took more CPU than it saved.
  */
 const WRITE_CHUNK = 20_000;
+/** Characters per write request at most: packed hours are long lines, and InfluxDB refuses bodies over 25 MB. */
+const WRITE_BYTES = 4_000_000;
 const WRITERS = 2;
 /** Seconds of an old span recomputed per read of its raw points, bounding what one answer holds. */
 const RECOMPUTE_WINDOW = 6 * 3600;
-const POLICIES = { raw: "raw", minute: "m1", hour: "h1" } as const;
+const POLICIES = { raw: "raw", minute: "m1", hour: "h1", packed: "m1h" } as const;
 /** How far back the continuous queries recompute their tier on each run. */
 const RESAMPLE = { minute: 600, hour: 7200 } as const;
 /** Buckets older than this are final in each tier (the continuous queries have run over them). */
 const FINAL_AFTER = { minute: 120, hour: 7200 } as const;
+/**
+ * An hour's minutes are packed once this long after its end (the minute query's resampling and a
+ * run of it later), and the first upkeep run packs the hours this far back.
+ */
+const PACK_AFTER = RESAMPLE.minute + 2 * TIER_WIDTH.minute;
+const PACK_BACK = 3 * TIER_WIDTH.hour;
 
 const quoteIdent = (s: string) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 const quoteText = (s: string) => `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
@@ -83,6 +95,10 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   private readonly target: InfluxQueryTarget;
   private readonly lines = new LineEncoder();
   private ready: Promise<void> | null = null;
+  /** Hours before this one are packed (set by the first upkeep run). */
+  private packedTo: number | null = null;
+  /** The upkeep under way, if any: runs never overlap. */
+  private packing: Promise<void> | null = null;
 
   constructor(private readonly options: InfluxStoreOptions) {
     const url = new URL(options.url);
@@ -154,6 +170,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
       [POLICIES.raw, r.raw, true],
       [POLICIES.minute, r.minute, false],
       [POLICIES.hour, r.hour, false],
+      [POLICIES.packed, r.minute, false],
     ];
     for (const [name, duration, isDefault] of policies) {
       const options = { database: db, duration: seconds(duration), replication: 1, isDefault };
@@ -170,14 +187,14 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   }
 
   /** The SELECT … INTO that fills a tier from the one below it. */
-  private rollUpSelect(tier: "minute" | "hour", where = ""): string {
+  private rollUpSelect(tier: "minute" | "hour"): string {
     const db = quoteIdent(this.options.database);
     const folds =
       tier === "minute"
         ? `min(${FIELD}) AS "min", max(${FIELD}) AS "max", sum(${FIELD}) AS "sum", count(${FIELD}) AS "count", last(${FIELD}) AS "last"`
         : 'min("min") AS "min", max("max") AS "max", sum("sum") AS "sum", sum("count") AS "count", last("last") AS "last"';
     const source = tier === "minute" ? POLICIES.raw : POLICIES.minute;
-    return `SELECT ${folds} INTO ${db}.${quoteIdent(POLICIES[tier])}.:MEASUREMENT FROM ${db}.${quoteIdent(source)}./^rpowatch_/${where}`;
+    return `SELECT ${folds} INTO ${db}.${quoteIdent(POLICIES[tier])}.:MEASUREMENT FROM ${db}.${quoteIdent(source)}./^rpowatch_/`;
   }
 
   async write(samples: readonly HistorySample[]): Promise<void> {
@@ -199,6 +216,62 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     if (oldest < this.now() - RESAMPLE.minute) await this.recompute([...measurements], oldest, newest);
   }
 
+  /**
+   * The writer's periodic upkeep: packs every hour whose minutes are final since the last one packed
+   * (the first run packs the last PACK_BACK), its bucket and packed minutes from the minute tier,
+   * for every series. An hour left unpacked when this fails is retried on the next run.
+   */
+  maintain(): Promise<void> {
+    this.packing ??= this.packFinishedHours().finally(() => {
+      this.packing = null;
+    });
+    return this.packing;
+  }
+
+  private async packFinishedHours(): Promise<void> {
+    await this.setUp();
+    const hour = TIER_WIDTH.hour;
+    const end = Math.floor((this.now() - PACK_AFTER) / hour) * hour;
+    this.packedTo ??= end - PACK_BACK;
+    if (this.packedTo >= end) return;
+    const measurements: string[] = [];
+    await selectChunked(this.target, "SHOW MEASUREMENTS WITH MEASUREMENT =~ /^rpowatch_/", "s", (s) => {
+      for (const [name] of s.values) measurements.push(name as string);
+    });
+    for (; this.packedTo < end; this.packedTo += hour) await this.rollUpHour(measurements, this.packedTo);
+  }
+
+  /**
+   * Writes history older than the raw retention straight into the tiers (a backfill, an import
+   * from another store): the samples folded here into minute buckets, hour buckets and packed
+   * hours, no raw point. Each series' hours must come whole in one call: a bucket written here
+   * replaces the one InfluxDB holds.
+   */
+  async importTiers(samples: readonly HistorySample[]): Promise<void> {
+    await this.setUp();
+    const bySeries = new Map<string, Array<[number, number]>>();
+    for (const s of samples) {
+      if (!storable(s)) continue;
+      const key = this.lines.key(s);
+      const points = bySeries.get(key);
+      const point: [number, number] = [Math.round(s.timestamp * 1000), s.value];
+      if (points) points.push(point);
+      else bySeries.set(key, [point]);
+    }
+    const out = emptyTierLines();
+    for (const [key, points] of bySeries) {
+      points.sort((a, b) => a[0] - b[0]);
+      addTierLines(out, key, foldPoints(points, TIER_WIDTH.minute), -Infinity, Infinity);
+    }
+    await this.postTierLines(out);
+  }
+
+  private async postTierLines(lines: TierLines): Promise<void> {
+    await this.post(lines.minute, POLICIES.minute, "s");
+    await this.post(lines.hour, POLICIES.hour, "s");
+    await this.post(lines.packed, POLICIES.packed, "s");
+  }
+
   /** Writes lines into a retention policy, WRITERS requests in flight; rejects on the first refusal. */
   private async post(lines: readonly string[], policy: string, precision: "ms" | "s"): Promise<void> {
     const url = `${this.base}/write?${new URLSearchParams({ db: this.options.database, rp: policy, precision })}`;
@@ -206,8 +279,12 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     let failed = false;
     const writer = async () => {
       while (!failed && next < lines.length) {
-        const body = lines.slice(next, next + WRITE_CHUNK).join("\n");
-        next += WRITE_CHUNK;
+        let end = next;
+        for (let bytes = 0; end < lines.length && end - next < WRITE_CHUNK && bytes < WRITE_BYTES; end++) {
+          bytes += lines[end]!.length + 1;
+        }
+        const body = lines.slice(next, end).join("\n");
+        next = end;
         await this.postChunk(url, body).catch((err) => {
           failed = true;
           throw err;
@@ -235,9 +312,10 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   }
 
   /**
-   * Recomputes the minute and hour buckets of these measurements that cover [from, to]: minutes
-   * from the raw points InfluxDB now holds, a window at a time; hours the minutes cover whole from
-   * those minutes; the partly covered first and last hours from all their minutes, in InfluxDB.
+   * Recomputes the minute and hour buckets and packed hours of these measurements that cover
+   * [from, to]: minutes from the raw points InfluxDB now holds, a window at a time; hours the
+   * minutes cover whole from those minutes; the partly covered first and last hours from all their
+   * minutes in the minute tier.
    */
   private async recompute(measurements: readonly string[], from: number, to: number): Promise<void> {
     const minute = TIER_WIDTH.minute;
@@ -249,26 +327,43 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     for (let windowFrom = start; windowFrom < end; ) {
       const windowTo = Math.min(end, Math.floor(windowFrom / hour) * hour + RECOMPUTE_WINDOW);
       const raw = await this.readPoints(measurements, windowFrom, windowTo);
-      const minuteLines: string[] = [];
-      const hourLines: string[] = [];
-      for (const [key, points] of raw) {
-        const minutes = foldPoints(points, minute);
-        for (const b of minutes) minuteLines.push(bucketLine(key, b));
-        const whole = minutes.filter((b) => b.time >= wholeFrom && b.time < wholeTo);
-        for (const b of foldBuckets(whole, hour)) hourLines.push(bucketLine(key, b));
-      }
-      await this.post(minuteLines, POLICIES.minute, "s");
-      await this.post(hourLines, POLICIES.hour, "s");
+      const lines = emptyTierLines();
+      for (const [key, points] of raw) addTierLines(lines, key, foldPoints(points, minute), wholeFrom, wholeTo);
+      await this.postTierLines(lines);
       windowFrom = windowTo;
     }
     const partlyCovered = new Set<number>();
     if (start < wholeFrom) partlyCovered.add(wholeFrom - hour);
     if (wholeTo < end) partlyCovered.add(wholeTo);
-    for (const h of partlyCovered) {
-      await this.client.query(
-        `${this.rollUpSelect("hour", ` WHERE time >= ${h}s AND time < ${h + hour}s`)} GROUP BY time(${seconds(hour)}), *`,
-      );
-    }
+    for (const h of partlyCovered) await this.rollUpHour(measurements, h);
+  }
+
+  /**
+   * Rebuilds one hour's buckets and packed minutes of these measurements' series from their minute
+   * buckets, a measurement at a time (an hour of 10,000 volumes' minutes is millions of rows).
+   */
+  private async rollUpHour(measurements: readonly string[], hour: number): Promise<void> {
+    for (const m of measurements) await this.rollUpHourOf(m, hour);
+  }
+
+  private async rollUpHourOf(measurement: string, hour: number): Promise<void> {
+    const source = `${quoteIdent(this.options.database)}.${quoteIdent(POLICIES.minute)}.${quoteIdent(measurement)}`;
+    const sql = `SELECT "min", "max", "sum", "count", "last" FROM ${source} WHERE time >= ${hour}s AND time < ${hour + TIER_WIDTH.hour}s GROUP BY *`;
+    const bySeries = new Map<string, Bucket[]>();
+    await selectChunked(this.target, sql, "s", (s) => {
+      const key = seriesKey(s.name, s.tags ?? {});
+      let buckets = bySeries.get(key);
+      if (!buckets) {
+        buckets = [];
+        bySeries.set(key, buckets);
+      }
+      for (const [time, min, max, sum, count, last] of s.values as number[][]) {
+        buckets.push({ time: time!, min: min!, max: max!, sum: sum!, count: count!, last: last! });
+      }
+    });
+    const lines = emptyTierLines();
+    for (const [key, minutes] of bySeries) addTierLines(lines, key, minutes, -Infinity, Infinity, false);
+    await this.postTierLines(lines);
   }
 
   /** The raw points of these measurements in [from, to), by series key, in time order (ms). */
@@ -297,51 +392,126 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     const aligned = (t: number) => Math.floor(t / step) * step;
     const hourFinal = usable.hour ? aligned(now - FINAL_AFTER.hour) : from;
     const minuteFinal = usable.minute ? aligned(now - FINAL_AFTER.minute) : from;
-    const parts: Array<{ policy: string; from: number; to: number; width: number | null }> = [];
+    const parts: Part[] = [];
     if (usable.hour) parts.push({ policy: POLICIES.hour, from, to: Math.min(to, hourFinal), width: TIER_WIDTH.hour });
-    if (usable.minute)
-      parts.push({
+    if (usable.minute) {
+      const minutes = { from: Math.max(from, hourFinal), to: Math.min(to, minuteFinal) };
+      // Minute steps of final hours come packed, an hour a row (see packHours).
+      const hour = TIER_WIDTH.hour;
+      const packedFrom = Math.ceil(minutes.from / hour) * hour;
+      const packedTo = Math.min(
+        Math.floor(minutes.to / hour) * hour,
+        Math.floor((now - FINAL_AFTER.hour) / hour) * hour,
+      );
+      const packs = step === TIER_WIDTH.minute && packedFrom < packedTo;
+      const minutePart = (a: number, b: number): Part => ({
         policy: POLICIES.minute,
-        from: Math.max(from, hourFinal),
-        to: Math.min(to, minuteFinal),
+        from: a,
+        to: b,
         width: TIER_WIDTH.minute,
       });
+      if (packs) {
+        parts.push(minutePart(minutes.from, packedFrom));
+        parts.push({ policy: POLICIES.packed, from: packedFrom, to: packedTo, width: TIER_WIDTH.minute });
+        parts.push(minutePart(packedTo, minutes.to));
+      } else parts.push(minutePart(minutes.from, minutes.to));
+    }
     parts.push({ policy: POLICIES.raw, from: Math.max(from, minuteFinal), to, width: null });
 
     const bySeries: SeriesRows = new Map();
+    let reordered = false;
     for (const part of parts) {
       if (part.from >= part.to) continue;
-      // A bucket of the step's own width is read as stored: InfluxDB groups by time slowly.
-      const stored = part.width === step;
-      const select = stored
-        ? STORED[query.aggregate]
-        : part.width === null
-          ? SELECTS[query.aggregate].raw
-          : SELECTS[query.aggregate].tier;
-      const where = [
-        `time >= ${Math.round(part.from * 1000)}ms`,
-        `time < ${Math.round(part.to * 1000)}ms`,
-        ...Object.entries(query.match ?? {}).map(([k, v]) => `${quoteIdent(k)} = ${quoteText(v)}`),
-      ].join(" AND ");
-      const groups = stored ? "GROUP BY *" : `GROUP BY time(${seconds(step)}), * fill(none)`;
-      const sql = `SELECT ${select} FROM ${quoteIdent(this.options.database)}.${quoteIdent(part.policy)}.${quoteIdent(query.metric)} WHERE ${where} ${groups}`;
-      await this.rows(sql, stored && query.aggregate === "mean", bySeries);
+      if (part.policy !== POLICIES.packed) {
+        await this.partRows(query, part, bySeries);
+        continue;
+      }
+      // Hours some series has no pack for come from the minute tier, after the packs.
+      const unpacked = await this.packedRows(query, part, bySeries);
+      for (const [a, b] of unpacked) {
+        await this.partRows(query, { policy: POLICIES.minute, from: a, to: b, width: TIER_WIDTH.minute }, bySeries);
+        reordered = true;
+      }
     }
     return [...bySeries.values()]
       .filter((s) => s.t.length > 0)
+      .map((s) => (reordered ? inTimeOrder(s) : s))
       .map((s) => ({ labels: s.labels, timestamps: Float64Array.from(s.t), values: Float64Array.from(s.v) }));
   }
 
-  /** Adds a select's rows to their series (sorted labels as key); `mean` divides the stored sum by its count. */
+  private async partRows(query: RangeQuery, part: Part, bySeries: SeriesRows): Promise<void> {
+    // A bucket of the step's own width is read as stored: InfluxDB groups by time slowly.
+    const stored = part.width === query.stepSeconds;
+    const select = stored
+      ? STORED[query.aggregate]
+      : part.width === null
+        ? SELECTS[query.aggregate].raw
+        : SELECTS[query.aggregate].tier;
+    const groups = stored ? "GROUP BY *" : `GROUP BY time(${seconds(query.stepSeconds)}), * fill(none)`;
+    await this.rows(this.select(query, select, part, groups), stored && query.aggregate === "mean", bySeries);
+  }
+
+  private select(query: RangeQuery, fields: string, part: Omit<Part, "width">, groups: string): string {
+    const where = [
+      `time >= ${Math.round(part.from * 1000)}ms`,
+      `time < ${Math.round(part.to * 1000)}ms`,
+      ...Object.entries(query.match ?? {}).map(([k, v]) => `${quoteIdent(k)} = ${quoteText(v)}`),
+    ].join(" AND ");
+    return `SELECT ${fields} FROM ${quoteIdent(this.options.database)}.${quoteIdent(part.policy)}.${quoteIdent(query.metric)} WHERE ${where} ${groups}`;
+  }
+
+  /**
+   * Adds the packed minutes of [part.from, part.to) to their series, but for the hours where fewer
+   * of the series the query matches have a pack than have an hour bucket (not packed yet, or by an
+   * older rpowatch): those come back as runs of [start, end) to read from the minute tier. One
+   * request asks for both the hour buckets' count and the packs. Hour buckets are counted, not
+   * minute buckets: counting a day of 1,000 volumes' minutes cost InfluxDB 1.6 about as much as
+   * answering them.
+   */
+  private async packedRows(query: RangeQuery, part: Part, bySeries: SeriesRows): Promise<Array<[number, number]>> {
+    const hours = new Map<number, number>();
+    const packs = new Map<number, number>();
+    const rows: Array<{ labels: Record<string, string>; time: number; text: string }> = [];
+    const counted = this.select(
+      query,
+      'count("last")',
+      { ...part, policy: POLICIES.hour },
+      `GROUP BY time(${seconds(TIER_WIDTH.hour)}) fill(none)`,
+    );
+    const packed = this.select(query, `"${query.aggregate}"`, part, "GROUP BY *");
+    await selectChunked(this.target, `${counted}; ${packed}`, "s", (s, statement) => {
+      for (const [time, value] of s.values as Array<[number, number | string | null]>) {
+        if (statement === 0) hours.set(time, value as number);
+        else if (value !== null) {
+          packs.set(time, (packs.get(time) ?? 0) + 1);
+          rows.push({ labels: s.tags ?? {}, time, text: value as string });
+        }
+      }
+    });
+    const runs: Array<[number, number]> = [];
+    for (const [time, n] of [...hours].sort(([a], [b]) => a - b)) {
+      if (packs.get(time) === n) continue;
+      const open = runs.at(-1);
+      if (open && open[1] === time) open[1] = time + TIER_WIDTH.hour;
+      else runs.push([time, time + TIER_WIDTH.hour]);
+    }
+    for (const { labels, time, text } of rows) {
+      if (runs.some(([a, b]) => time >= a && time < b)) continue;
+      const out = seriesRows(bySeries, labels);
+      const minutes = unpackText(text);
+      for (let i = 0; i < minutes.length; i++) {
+        if (Number.isNaN(minutes[i])) continue;
+        out.t.push(time + i * TIER_WIDTH.minute);
+        out.v.push(minutes[i]!);
+      }
+    }
+    return runs;
+  }
+
+  /** Adds a select's rows to their series: as read, or (`mean`) a stored sum divided by its count. */
   private async rows(sql: string, mean: boolean, bySeries: SeriesRows): Promise<void> {
     await selectChunked(this.target, sql, "s", (s) => {
-      const labels = s.tags ?? {};
-      const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
-      let out = bySeries.get(key);
-      if (!out) {
-        out = { labels, t: [], v: [] };
-        bySeries.set(key, out);
-      }
+      const out = seriesRows(bySeries, s.tags ?? {});
       for (const row of s.values) {
         const value = mean ? (row[1] as number) / (row[2] as number) : row[1];
         if (value === null) continue;
@@ -354,4 +524,66 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   async close(): Promise<void> {}
 }
 
-type SeriesRows = Map<string, { labels: Record<string, string>; t: number[]; v: number[] }>;
+type SeriesRows = Map<string, Rows>;
+interface Rows {
+  labels: Record<string, string>;
+  t: number[];
+  v: number[];
+}
+
+/** Where a part of a range is read from: a policy, and its bucket width (null: raw points). */
+interface Part {
+  policy: string;
+  from: number;
+  to: number;
+  width: number | null;
+}
+
+/** The rows of the series with these labels (empty tags left out of its key: a tier's answer may list a tag key other series of the measurement have). */
+function seriesRows(bySeries: SeriesRows, labels: Record<string, string>): Rows {
+  const key = JSON.stringify(
+    Object.entries(labels)
+      .filter(([, v]) => v !== "")
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+  let out = bySeries.get(key);
+  if (!out) {
+    out = { labels, t: [], v: [] };
+    bySeries.set(key, out);
+  }
+  return out;
+}
+
+/** A series' rows sorted by time (rows of unpacked hours came after the packs). */
+function inTimeOrder(s: Rows): Rows {
+  const order = s.t.map((_, i) => i).sort((a, b) => s.t[a]! - s.t[b]!);
+  return { labels: s.labels, t: order.map((i) => s.t[i]!), v: order.map((i) => s.v[i]!) };
+}
+
+/** Lines for each tier a write or a rollup rebuilds. */
+interface TierLines {
+  minute: string[];
+  hour: string[];
+  packed: string[];
+}
+
+const emptyTierLines = (): TierLines => ({ minute: [], hour: [], packed: [] });
+
+/**
+ * Adds one series' minute buckets (ascending) to the lines: the minutes themselves (unless they
+ * came from the minute tier), and for the hours they cover whole, in [wholeFrom, wholeTo), the
+ * hour's bucket and its packed minutes.
+ */
+function addTierLines(
+  out: TierLines,
+  key: string,
+  minutes: readonly Bucket[],
+  wholeFrom: number,
+  wholeTo: number,
+  withMinutes = true,
+): void {
+  if (withMinutes) for (const b of minutes) out.minute.push(bucketLine(key, b));
+  const whole = minutes.filter((b) => b.time >= wholeFrom && b.time < wholeTo);
+  for (const b of foldBuckets(whole, TIER_WIDTH.hour)) out.hour.push(bucketLine(key, b));
+  for (const p of packHours(whole)) out.packed.push(packedLine(key, p));
+}

@@ -74,7 +74,10 @@ export async function startHistory(options: StartHistoryOptions): Promise<Runnin
   };
 }
 
-/** The configured store; the embedded one rolls its tiers up itself, InfluxDB by continuous queries. */
+/**
+ * The configured store; the embedded one rolls its tiers up itself, InfluxDB by continuous queries
+ * and the hours the store packs in its upkeep.
+ */
 async function openStore(
   config: HistoryConfig,
   dataDir: string,
@@ -82,7 +85,7 @@ async function openStore(
   const s = config.store;
   if (s.kind === "influxdb") {
     const store = new InfluxStore({ ...influxConnection(s), retention: config.retention });
-    return { store, location: `${s.url} database ${s.database}`, maintain: async () => {} };
+    return { store, location: `${s.url} database ${s.database}`, maintain: () => store.maintain() };
   }
   const location = resolve(dataDir, s.path);
   await mkdir(dirname(location), { recursive: true });

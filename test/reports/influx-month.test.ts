@@ -1,8 +1,9 @@
 /**
  * The issue's InfluxDB test: a month of 1-minute history written through the InfluxDB history
- * store into a real InfluxDB (raw points, then the minute and hour tiers it recomputes for old
- * points) and into the embedded store; the capacity report from each has the same figures, and
- * daily and hourly aggregates (read from the hour tier) agree.
+ * store into a real InfluxDB (raw points, then the minute and hour tiers and the packed hours it
+ * recomputes for old points) and into the embedded store; the capacity report from each has the
+ * same figures (its 1-minute reads from the packed hours), and daily and hourly aggregates (read
+ * from the hour tier) agree.
  *
  * Scale: the issue's 100 volumes in 10 groups, a whole month (7.4 M points). The store writes
  * line protocol in large requests and folds the tiers of these old points in the client (see
