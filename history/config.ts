@@ -19,7 +19,7 @@ const embeddedStoreConfig = z
 const influxStoreConfig = z
   .object({
     kind: z.literal("influxdb"),
-    /** InfluxDB 1.x HTTP API, or the v1-compatible API of InfluxDB 2 and 3. */
+    /** InfluxDB 1.x HTTP API (docs/history.md: not the v1-compatible API of InfluxDB 2 and 3). */
     url: z.url({ protocol: /^https?$/ }),
     database: z.string().min(1).default("rpowatch"),
     username: z.string().min(1).optional(),

@@ -1,7 +1,6 @@
 /**
- * The InfluxDB 1.x history store (also the v1-compatible API of InfluxDB 2 and 3), through the
- * `influx` package for the schema and queries. Measurements, the `value` field and tags are those
- * of dashboards/influx-schema.ts.
+ * The InfluxDB 1.x history store, through the `influx` package for the schema and queries.
+ * Measurements, the `value` field and tags are those of dashboards/influx-schema.ts.
  *
  * Points go out as line protocol built here (history/influx-lines.ts: a series' key is escaped once,
  * not per point), in requests of WRITE_CHUNK lines, two in flight so InfluxDB parses one while the
