@@ -48,11 +48,15 @@ function alertingRule(alert: AlertDef, opts: RuleOptions) {
   };
 }
 
+/** The rule groups, in the order an evaluation must see them: alerts read recorded series. */
+export const RULE_GROUPS = ["rpowatch.recording", "rpowatch.alerts"] as const;
+
 export function buildRules(opts: RuleOptions = {}) {
+  const [recording, alerting] = RULE_GROUPS;
   return {
     groups: [
-      { name: "rpowatch.recording", rules: RECORDING_RULES },
-      { name: "rpowatch.alerts", rules: ALERT_LIST.map((a) => alertingRule(a, opts)) },
+      { name: recording, rules: RECORDING_RULES },
+      { name: alerting, rules: ALERT_LIST.map((a) => alertingRule(a, opts)) },
     ],
   };
 }
