@@ -12,7 +12,8 @@
  * an hour a point (see packHours): a report reads a month of minutes, and InfluxDB 1.6 spends
  * microseconds of CPU on every row it answers. Continuous queries fill `m1` and `h1`, resampling
  * the last 10 minutes (m1) and 2 hours (h1) so slightly late points are counted; the writer's
- * upkeep (maintain) packs each hour once its minutes are final, with its `h1` bucket. A write of
+ * upkeep (maintain) packs each hour once its minutes are final, with its `h1` bucket,
+ * resuming after a restart at the hour it had got to (PROGRESS). A write of
  * older points (a buffer replay, a backfill) recomputes its span of every tier, as InfluxDB
  * replaces a point of the same series and time: the minute buckets in the client from the raw
  * points InfluxDB holds for the span (a SELECT … INTO grouped by minute costs InfluxDB many times
@@ -81,18 +82,20 @@ const RESAMPLE = { minute: 600, hour: 7200 } as const;
 const FINAL_AFTER = { minute: 120, hour: 7200 } as const;
 /**
  * An hour's minutes are packed once this long after its end (the minute query's resampling and a
- * run of it later), and the first upkeep run packs the hours this far back.
+ * run of it later), and the first upkeep run ever packs the hours this far back.
  */
 const PACK_AFTER = RESAMPLE.minute + 2 * TIER_WIDTH.minute;
 const PACK_BACK = 3 * TIER_WIDTH.hour;
 /** Client tiers: a minute is rolled up once it ended this long ago (the writes of its snapshots are in). */
 const ROLL_AFTER = TIER_WIDTH.minute;
 /**
- * Client tiers' progress, a point in the raw policy stamped with its value: every minute before
- * that time is rolled up, and every hour before its hour. Not named `rpowatch_…`, so neither a
- * rollup nor a listing of the metrics takes it.
+ * How far the upkeep has got, points in the raw policy, the latest one of a field counting:
+ * `rolled_up_to` (client tiers), every minute before that time is rolled up, and every hour
+ * before its hour; `packed_to` (server tiers), every hour before it is packed. Stamped with the
+ * time they are written (not their value, which may be older than the raw policy keeps). Not
+ * named `rpowatch_…`, so neither a rollup nor a listing of the metrics takes them.
  */
-const PROGRESS = { measurement: "rpowatch-tiers", field: "rolled_up_to" } as const;
+const PROGRESS = { measurement: "rpowatch-tiers", rolled: "rolled_up_to", packed: "packed_to" } as const;
 
 const quoteIdent = (s: string) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 const quoteText = (s: string) => `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
@@ -116,7 +119,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   private readonly target: InfluxQueryTarget;
   private readonly lines = new LineEncoder();
   private ready: Promise<void> | null = null;
-  /** Hours before this one are packed (set by the first upkeep run). */
+  /** Hours before this one are packed (set by the first upkeep run from the progress recorded). */
   private packedTo: number | null = null;
   /** The upkeep under way, if any: runs never overlap. */
   private packing: Promise<void> | null = null;
@@ -275,10 +278,20 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     await this.setUp();
     const hour = TIER_WIDTH.hour;
     const end = Math.floor((this.now() - PACK_AFTER) / hour) * hour;
-    this.packedTo ??= end - PACK_BACK;
+    if (this.packedTo === null) {
+      // After a restart or a downtime, from the hour the last run got to, as far back as the minute
+      // tier keeps: an hour the continuous query missed (InfluxDB down at both hours it covers it)
+      // has no hour bucket but this one, and a minute step reads an hour that has none as empty.
+      const recorded = await this.readProgress(PROGRESS.packed);
+      const kept = Math.ceil((this.now() - this.options.retention.minute) / hour) * hour;
+      this.packedTo = recorded === null ? end - PACK_BACK : Math.max(recorded, kept);
+    }
     if (this.packedTo >= end) return;
     const measurements = await this.measurements();
-    for (; this.packedTo < end; this.packedTo += hour) await this.rollUpHour(measurements, this.packedTo);
+    for (; this.packedTo < end; this.packedTo += hour) {
+      await this.rollUpHour(measurements, this.packedTo);
+      await this.recordProgress(PROGRESS.packed, this.packedTo + hour);
+    }
   }
 
   /**
@@ -299,23 +312,27 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     // The hour this run began inside of, if it has ended: from all its minutes in the minute tier.
     const firstWhole = Math.ceil(start / hour) * hour;
     if (start < firstWhole && firstWhole <= end) await this.rollUpHour(measurements, firstWhole - hour);
-    await this.post([`${PROGRESS.measurement} ${PROGRESS.field}=${end}i ${end}`], POLICIES.raw, "s");
+    await this.recordProgress(PROGRESS.rolled, end);
     this.rolledTo = end;
+  }
+
+  private async recordProgress(field: string, to: number): Promise<void> {
+    await this.post([`${PROGRESS.measurement} ${field}=${to}i ${Date.now()}`], POLICIES.raw, "ms");
   }
 
   /** Client tiers: where the upkeep has got to, read from InfluxDB the first time. */
   private async progress(): Promise<number | null> {
-    if (this.rolledTo === undefined) this.rolledTo = await this.readProgress();
+    if (this.rolledTo === undefined) this.rolledTo = await this.readProgress(PROGRESS.rolled);
     return this.rolledTo;
   }
 
-  /** The client tiers' progress InfluxDB holds (null: none, e.g. server tiers). */
-  private async readProgress(): Promise<number | null> {
+  /** The latest progress of this field InfluxDB holds (null: none, e.g. `rolled_up_to` with server tiers). */
+  private async readProgress(field: string): Promise<number | null> {
     const source = `${quoteIdent(this.options.database)}.${quoteIdent(POLICIES.raw)}.${quoteIdent(PROGRESS.measurement)}`;
     let to: number | null = null;
     await selectChunked(
       this.target,
-      `SELECT ${quoteIdent(PROGRESS.field)} FROM ${source} ORDER BY time DESC LIMIT 1`,
+      `SELECT ${quoteIdent(field)} FROM ${source} ORDER BY time DESC LIMIT 1`,
       "s",
       (s) => {
         const value = s.values[0]?.[1];
@@ -503,7 +520,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     const now = this.now();
     const aligned = (t: number) => Math.floor(t / step) * step;
     // Client tiers hold what the upkeep has rolled up; later steps come from the tier below.
-    const rolled = (await this.readProgress()) ?? Number.POSITIVE_INFINITY;
+    const rolled = (await this.readProgress(PROGRESS.rolled)) ?? Number.POSITIVE_INFINITY;
     const final = {
       minute: Math.min(now - FINAL_AFTER.minute, rolled),
       hour: Math.min(now - FINAL_AFTER.hour, Math.floor(rolled / TIER_WIDTH.hour) * TIER_WIDTH.hour),
