@@ -125,6 +125,8 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   private packing: Promise<void> | null = null;
   /** Client tiers: minutes before this are rolled up (null: none yet, undefined: not read yet). */
   private rolledTo: number | null | undefined;
+  /** Client tiers: the end of the latest upkeep run begun (it may fail, leaving rolledTo behind). */
+  private rollingTo = Number.NEGATIVE_INFINITY;
   /** Client tiers: the rollup under way or last queued; the upkeep and a write's recompute take turns. */
   private rolling: Promise<unknown> = Promise.resolve();
 
@@ -245,8 +247,11 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     if (lines.length === 0) return;
     await this.post(lines, POLICIES.raw, "ms");
     if (this.options.tiers === "client") {
-      // Minutes the upkeep has rolled up are rolled up again with these points; it does the rest.
-      // Taking turns with it: a rollup that read the raw points before these were in comes first.
+      // Minutes the upkeep has rolled up, or is rolling up from raw points it may have read before
+      // these were in, are rolled up again with these once it is done; it does the rest. A write of
+      // current points (the recorder's) waits for no rollup.
+      const claimed = Math.max(this.rolledTo ?? Number.NEGATIVE_INFINITY, this.rollingTo);
+      if (this.rolledTo !== undefined && oldest >= claimed) return;
       await this.serially(async () => {
         const rolled = await this.progress();
         if (rolled !== null && oldest < rolled) {
@@ -307,6 +312,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     const kept = Math.ceil((now - this.options.retention.raw) / minute) * minute;
     const start = Math.max((await this.progress()) ?? kept, kept);
     if (start >= end) return;
+    this.rollingTo = Math.max(this.rollingTo, end);
     const measurements = await this.measurements();
     await this.rollUpFromRaw(measurements, start, end);
     // The hour this run began inside of, if it has ended: from all its minutes in the minute tier.
