@@ -35,6 +35,24 @@ describe("history configuration", () => {
     expect(history.retention).toEqual({ raw: 2 * 86_400, minute: 30 * 86_400, hour: 730 * 86_400 });
   });
 
+  it("reads InfluxDB's tier mode, server tiers by default", () => {
+    const store = (tiers: string) =>
+      parseConfig(
+        stackConfig,
+        `history:\n  store:\n    kind: influxdb\n    url: http://influxdb:8086\n${tiers}`,
+        "stack.yaml",
+      ).history.store;
+    expect(store("")).toMatchObject({ kind: "influxdb", tiers: "server" });
+    expect(store("    tiers: client\n")).toMatchObject({ kind: "influxdb", tiers: "client" });
+  });
+
+  it("refuses a tier mode other than server or client, naming its path", () => {
+    const issues = issuesOf("history:\n  store:\n    kind: influxdb\n    url: http://influxdb:8086\n    tiers: cq\n");
+    expect(issues).toEqual([
+      { path: "history.store.tiers", line: 5, message: expect.stringMatching(/"server".*"client"/) },
+    ]);
+  });
+
   it("names the path, line and reason of each mistake", () => {
     const issues = issuesOf(
       "history:\n  interval: 0.5\n  store: { kind: sqlite }\n  retention: { raw: 100d }\n  buffer: { maxPoint: 10 }\n",

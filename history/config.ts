@@ -1,12 +1,13 @@
 /**
  * The `history` section of the stack configuration (docs/history.md): which store keeps the
- * history (the embedded DuckDB file by default, or InfluxDB 1.x), how often the collector's
+ * history (the embedded DuckDB file by default, or InfluxDB: 1.x, or the v1-compatible API of 2.x and
+ * 3.x with client-side tiers), how often the collector's
  * snapshot is recorded, each tier's retention, and the on-disk buffer used while the store is
  * unreachable. Relative paths are under the stack's `dataDir`.
  */
 import { z } from "zod";
 import { duration, resolveSecret, secretRef } from "../lib/config-file.ts";
-import { DEFAULT_RETENTION } from "./tiers.ts";
+import { DEFAULT_RETENTION, TIER_MODES } from "./tiers.ts";
 
 const embeddedStoreConfig = z
   .object({
@@ -19,13 +20,20 @@ const embeddedStoreConfig = z
 const influxStoreConfig = z
   .object({
     kind: z.literal("influxdb"),
-    /** InfluxDB 1.x HTTP API (docs/history.md: not the v1-compatible API of InfluxDB 2 and 3). */
+    /** InfluxDB 1.x HTTP API, or the v1-compatible API of InfluxDB 2 and 3 with `tiers: client`. */
     url: z.url({ protocol: /^https?$/ }),
     database: z.string().min(1).default("rpowatch"),
     username: z.string().min(1).optional(),
     password: secretRef.optional(),
     /** Per-request timeout; a write that takes longer counts as failed and is buffered. */
     timeout: duration.default(10),
+    /**
+     * Who lays out and fills the minute and hour tiers (docs/history.md): `server`, InfluxDB 1.x
+     * itself (rpowatch creates the database, retention policies and continuous queries); `client`,
+     * rpowatch's upkeep, into a database and policies (buckets mapped by DBRP) the operator made,
+     * with no CREATE statement, as the v1-compatible API of InfluxDB 2 and 3 requires.
+     */
+    tiers: z.enum(TIER_MODES).default("server"),
   })
   .strict();
 
@@ -39,6 +47,7 @@ export function influxConnection(s: InfluxStoreConfig) {
     ...(s.username && { username: s.username }),
     ...(s.password && { password: resolveSecret(s.password) }),
     timeoutSeconds: s.timeout,
+    tiers: s.tiers,
   };
 }
 

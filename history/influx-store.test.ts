@@ -32,6 +32,35 @@ afterAll(async () => {
   if (dir) await removeTempDir(dir);
 });
 
+/**
+ * Writes minute buckets into `m1` as the minute continuous query leaves them, for minutes [0,
+ * minutes) from `from` of the first volumes where `kept`: minute m of volume v holds x = 10m + v
+ * as last, x ± 1 as min and max, two samples. Returns the lines written.
+ */
+async function writeMinuteBuckets(
+  database: string,
+  from: number,
+  minutes: number,
+  volumeCount: number,
+  kept: (m: number, v: number) => boolean,
+): Promise<string[]> {
+  const lines = volumes.slice(0, volumeCount).flatMap((l, v) =>
+    Array.from({ length: minutes }, (_, m) => m)
+      .filter((m) => kept(m, v))
+      .map((m) => {
+        const x = m * 10 + v;
+        const key = `${metric},group=${l.group},site=${l.site},source=${l.source},tenant=${l.tenant},volume=${l.volume}`;
+        return `${key} min=${x - 1},max=${x + 1},sum=${2 * x},count=2i,last=${x} ${from + m * 60}`;
+      }),
+  );
+  const written = await fetch(`${influx.url}/write?db=${database}&rp=m1&precision=s`, {
+    method: "POST",
+    body: lines.join("\n"),
+  });
+  expect(written.status).toBe(204);
+  return lines;
+}
+
 describe("InfluxDB history store", () => {
   it("loses no point when influxd stops while the writer writes, and replays the buffer after a restart of rpowatch", async () => {
     const store = () => new InfluxStore({ url: influx.url, database: "outage", timeoutSeconds: 2, retention });
@@ -163,20 +192,7 @@ describe("InfluxDB history store", () => {
     await store.maintain();
     // The next hour to pack; its minute buckets as the continuous query writes them.
     const hour = Math.floor((now - 720) / 3600) * 3600;
-    const lines = volumes.slice(0, 3).flatMap((l, v) =>
-      Array.from({ length: 60 }, (_, m) => m)
-        .filter((m) => m % 7 !== v)
-        .map((m) => {
-          const x = m * 10 + v;
-          const key = `${metric},group=${l.group},site=${l.site},source=${l.source},tenant=${l.tenant},volume=${l.volume}`;
-          return `${key} min=${x - 1},max=${x + 1},sum=${2 * x},count=2i,last=${x} ${hour + m * 60}`;
-        }),
-    );
-    const written = await fetch(`${influx.url}/write?db=upkeep&rp=m1&precision=s`, {
-      method: "POST",
-      body: lines.join("\n"),
-    });
-    expect(written.status).toBe(204);
+    const lines = await writeMinuteBuckets("upkeep", hour, 60, 3, (m, v) => m % 7 !== v);
     // The hour's bucket, as the hourly continuous query makes it.
     await influx.query(
       `SELECT min("min") AS "min", max("max") AS "max", sum("sum") AS "sum", sum("count") AS "count", last("last") AS "last" INTO "upkeep"."h1".:MEASUREMENT FROM "upkeep"."m1"./^rpowatch_/ WHERE time >= ${hour}s AND time < ${hour + 3600}s GROUP BY time(1h), *`,
@@ -200,6 +216,29 @@ describe("InfluxDB history store", () => {
     await store.maintain();
     expect((await packs())![0]!.values[0]![1]).toBe(lines.length);
     expect(await read()).toEqual(before);
+  }, 120_000);
+
+  it("packs the hours it missed while stopped after a restart, with the hour buckets the continuous query missed", async () => {
+    let now = Math.floor(Date.now() / 1000 / 3600) * 3600 - 5 * 86_400;
+    const store = () =>
+      new InfluxStore({ url: influx.url, database: "resume", timeoutSeconds: 30, retention, now: () => now });
+    await store().maintain();
+    // Packed up to this hour; then rpowatch stops for 8 hours, InfluxDB down at the hours the hourly
+    // query would have covered them: their minutes are in `m1`, with no hour bucket.
+    const first = Math.floor((now - 720) / 3600) * 3600;
+    const hours = 8;
+    await writeMinuteBuckets("resume", first, hours * 60, 2, () => true);
+    now = first + hours * 3600 + 720;
+    await store().maintain();
+    const range = { metric, from: first, to: first + hours * 3600 };
+    const minutes = byVolume(await store().range({ ...range, stepSeconds: 60, aggregate: "last" }));
+    const hourly = byVolume(await store().range({ ...range, stepSeconds: 3600, aggregate: "max" }));
+    for (const v of [0, 1]) {
+      expect(minutes[`v00${v}`]!.v).toEqual(Array.from({ length: hours * 60 }, (_, m) => m * 10 + v));
+      expect(hourly[`v00${v}`]!.v).toEqual(Array.from({ length: hours }, (_, h) => (h * 60 + 59) * 10 + v + 1));
+    }
+    const [packs] = await influx.query('SELECT count("minutes") FROM "resume"."m1h"./.*/');
+    expect(packs!.series?.[0]?.values[0]?.[1]).toBe(2 * hours);
   }, 120_000);
 
   it("reads a series longer than one answer chunk whole and in time order", async () => {

@@ -1,5 +1,6 @@
 /**
- * The InfluxDB 1.x history store, through the `influx` package for the schema and queries.
+ * The InfluxDB history store (1.x, or the v1-compatible API of 2.x and 3.x with client tiers),
+ * through the `influx` package for the schema and queries.
  * Measurements, the `value` field and tags are those of dashboards/influx-schema.ts.
  *
  * Points go out as line protocol built here (history/influx-lines.ts: a series' key is escaped once,
@@ -11,17 +12,29 @@
  * an hour a point (see packHours): a report reads a month of minutes, and InfluxDB 1.6 spends
  * microseconds of CPU on every row it answers. Continuous queries fill `m1` and `h1`, resampling
  * the last 10 minutes (m1) and 2 hours (h1) so slightly late points are counted; the writer's
- * upkeep (maintain) packs each hour once its minutes are final, with its `h1` bucket. A write of
+ * upkeep (maintain) packs each hour once its minutes are final, with its `h1` bucket,
+ * resuming after a restart at the hour it had got to (PROGRESS). A write of
  * older points (a buffer replay, a backfill) recomputes its span of every tier, as InfluxDB
  * replaces a point of the same series and time: the minute buckets in the client from the raw
  * points InfluxDB holds for the span (a SELECT … INTO grouped by minute costs InfluxDB many times
  * the write itself), the hours the span covers whole from those minutes, and a partly covered hour
  * from all its minutes in `m1`. Points older than the raw retention are refused by InfluxDB.
  *
+ * With client tiers (`tiers: "client"`, for the v1-compatible API of InfluxDB 2 and 3, which takes
+ * no CREATE statement and runs no continuous query) the operator makes the database and the four
+ * policies (buckets mapped by DBRP) and the store creates nothing: its upkeep rolls every minute
+ * that ended a minute ago up from the raw points, with the same folds as the continuous query
+ * (foldPoints), and each hour once its last minute is rolled up, with its pack, as far back as the
+ * raw policy holds points. Where it has got to is a point in the raw policy (PROGRESS), so a
+ * restart resumes there, and a reader knows which buckets are written; a write of points older
+ * than that rolls their span up again (recompute), one rollup at a time. A rollup writes points
+ * of the same series and time again, so running one twice changes nothing.
+ *
  * Readers take each part of a range from the coarsest tier the step allows whose buckets are
  * final: hourly buckets up to two hours ago, minute buckets up to two minutes ago (packed for
- * hours that ended two hours ago, unless an hour lacks a pack), raw after. At a step of the tier's
- * own width the buckets are read as stored, with no grouping by time.
+ * hours that ended two hours ago, unless an hour lacks a pack), raw after; with client tiers, no
+ * later than the upkeep has got to. At a step of the tier's own width the buckets are read as
+ * stored, with no grouping by time.
  */
 import { InfluxDB } from "influx";
 import { failureReason } from "../lib/failure-reason.ts";
@@ -37,7 +50,7 @@ import {
   type Series,
   storable,
 } from "./store.ts";
-import { DEFAULT_RETENTION, TIER_WIDTH, type TierRetention, tiersForStep } from "./tiers.ts";
+import { DEFAULT_RETENTION, TIER_WIDTH, type TierMode, type TierRetention, tiersForStep } from "./tiers.ts";
 
 export interface InfluxStoreOptions {
   url: string;
@@ -46,6 +59,8 @@ export interface InfluxStoreOptions {
   password?: string;
   timeoutSeconds: number;
   retention: TierRetention;
+  /** Who fills the minute and hour tiers (default `server`: InfluxDB's continuous queries). */
+  tiers?: TierMode;
   now?: () => number;
 }
 
@@ -67,10 +82,20 @@ const RESAMPLE = { minute: 600, hour: 7200 } as const;
 const FINAL_AFTER = { minute: 120, hour: 7200 } as const;
 /**
  * An hour's minutes are packed once this long after its end (the minute query's resampling and a
- * run of it later), and the first upkeep run packs the hours this far back.
+ * run of it later), and the first upkeep run ever packs the hours this far back.
  */
 const PACK_AFTER = RESAMPLE.minute + 2 * TIER_WIDTH.minute;
 const PACK_BACK = 3 * TIER_WIDTH.hour;
+/** Client tiers: a minute is rolled up once it ended this long ago (the writes of its snapshots are in). */
+const ROLL_AFTER = TIER_WIDTH.minute;
+/**
+ * How far the upkeep has got, points in the raw policy, the latest one of a field counting:
+ * `rolled_up_to` (client tiers), every minute before that time is rolled up, and every hour
+ * before its hour; `packed_to` (server tiers), every hour before it is packed. Stamped with the
+ * time they are written (not their value, which may be older than the raw policy keeps). Not
+ * named `rpowatch_…`, so neither a rollup nor a listing of the metrics takes them.
+ */
+const PROGRESS = { measurement: "rpowatch-tiers", rolled: "rolled_up_to", packed: "packed_to" } as const;
 
 const quoteIdent = (s: string) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 const quoteText = (s: string) => `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
@@ -94,10 +119,16 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   private readonly target: InfluxQueryTarget;
   private readonly lines = new LineEncoder();
   private ready: Promise<void> | null = null;
-  /** Hours before this one are packed (set by the first upkeep run). */
+  /** Hours before this one are packed (set by the first upkeep run from the progress recorded). */
   private packedTo: number | null = null;
   /** The upkeep under way, if any: runs never overlap. */
   private packing: Promise<void> | null = null;
+  /** Client tiers: minutes before this are rolled up (null: none yet, undefined: not read yet). */
+  private rolledTo: number | null | undefined;
+  /** Client tiers: the end of the latest upkeep run begun (it may fail, leaving rolledTo behind). */
+  private rollingTo = Number.NEGATIVE_INFINITY;
+  /** Client tiers: the rollup under way or last queued; the upkeep and a write's recompute take turns. */
+  private rolling: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: InfluxStoreOptions) {
     const url = new URL(options.url);
@@ -151,8 +182,12 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     return store;
   }
 
-  /** Creates the database, the tier retention policies and the continuous queries, once per process. */
+  /**
+   * Creates the database, the tier retention policies and the continuous queries, once per process;
+   * nothing with client tiers, whose database and policies the operator makes.
+   */
   private setUp(): Promise<void> {
+    if (this.options.tiers === "client") return Promise.resolve();
     this.ready ??= this.createSchema().catch((err) => {
       this.ready = null;
       throw err;
@@ -211,6 +246,20 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     }
     if (lines.length === 0) return;
     await this.post(lines, POLICIES.raw, "ms");
+    if (this.options.tiers === "client") {
+      // Minutes the upkeep has rolled up, or is rolling up from raw points it may have read before
+      // these were in, are rolled up again with these once it is done; it does the rest. A write of
+      // current points (the recorder's) waits for no rollup.
+      const claimed = Math.max(this.rolledTo ?? Number.NEGATIVE_INFINITY, this.rollingTo);
+      if (this.rolledTo !== undefined && oldest >= claimed) return;
+      await this.serially(async () => {
+        const rolled = await this.progress();
+        if (rolled !== null && oldest < rolled) {
+          await this.recompute([...measurements], oldest, Math.min(newest, rolled - 1));
+        }
+      });
+      return;
+    }
     // Points older than the continuous queries look back would never reach the tiers.
     if (oldest < this.now() - RESAMPLE.minute) await this.recompute([...measurements], oldest, newest);
   }
@@ -218,10 +267,13 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   /**
    * The writer's periodic upkeep: packs every hour whose minutes are final since the last one packed
    * (the first run packs the last PACK_BACK), its bucket and packed minutes from the minute tier,
-   * for every series. An hour left unpacked when this fails is retried on the next run.
+   * for every series. An hour left unpacked when this fails is retried on the next run. With client
+   * tiers it rolls the minute and hour tiers up instead (rollUpFinished).
    */
   maintain(): Promise<void> {
-    this.packing ??= this.packFinishedHours().finally(() => {
+    this.packing ??= (
+      this.options.tiers === "client" ? this.serially(() => this.rollUpFinished()) : this.packFinishedHours()
+    ).finally(() => {
       this.packing = null;
     });
     return this.packing;
@@ -231,13 +283,85 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     await this.setUp();
     const hour = TIER_WIDTH.hour;
     const end = Math.floor((this.now() - PACK_AFTER) / hour) * hour;
-    this.packedTo ??= end - PACK_BACK;
+    if (this.packedTo === null) {
+      // After a restart or a downtime, from the hour the last run got to, as far back as the minute
+      // tier keeps: an hour the continuous query missed (InfluxDB down at both hours it covers it)
+      // has no hour bucket but this one, and a minute step reads an hour that has none as empty.
+      const recorded = await this.readProgress(PROGRESS.packed);
+      const kept = Math.ceil((this.now() - this.options.retention.minute) / hour) * hour;
+      this.packedTo = recorded === null ? end - PACK_BACK : Math.max(recorded, kept);
+    }
     if (this.packedTo >= end) return;
-    const measurements: string[] = [];
+    const measurements = await this.measurements();
+    for (; this.packedTo < end; this.packedTo += hour) {
+      await this.rollUpHour(measurements, this.packedTo);
+      await this.recordProgress(PROGRESS.packed, this.packedTo + hour);
+    }
+  }
+
+  /**
+   * Client tiers' upkeep: rolls up the minutes that ended ROLL_AFTER ago since the last run (after
+   * a downtime, or the first time, as far back as the raw policy keeps every point), with the
+   * hours they end, then records how far it got. A run that fails is done again whole by the next.
+   */
+  private async rollUpFinished(): Promise<void> {
+    const minute = TIER_WIDTH.minute;
+    const hour = TIER_WIDTH.hour;
+    const now = this.now();
+    const end = Math.floor((now - ROLL_AFTER) / minute) * minute;
+    const kept = Math.ceil((now - this.options.retention.raw) / minute) * minute;
+    const start = Math.max((await this.progress()) ?? kept, kept);
+    if (start >= end) return;
+    this.rollingTo = Math.max(this.rollingTo, end);
+    const measurements = await this.measurements();
+    await this.rollUpFromRaw(measurements, start, end);
+    // The hour this run began inside of, if it has ended: from all its minutes in the minute tier.
+    const firstWhole = Math.ceil(start / hour) * hour;
+    if (start < firstWhole && firstWhole <= end) await this.rollUpHour(measurements, firstWhole - hour);
+    await this.recordProgress(PROGRESS.rolled, end);
+    this.rolledTo = end;
+  }
+
+  private async recordProgress(field: string, to: number): Promise<void> {
+    await this.post([`${PROGRESS.measurement} ${field}=${to}i ${Date.now()}`], POLICIES.raw, "ms");
+  }
+
+  /** Client tiers: where the upkeep has got to, read from InfluxDB the first time. */
+  private async progress(): Promise<number | null> {
+    if (this.rolledTo === undefined) this.rolledTo = await this.readProgress(PROGRESS.rolled);
+    return this.rolledTo;
+  }
+
+  /** The latest progress of this field InfluxDB holds (null: none, e.g. `rolled_up_to` with server tiers). */
+  private async readProgress(field: string): Promise<number | null> {
+    const source = `${quoteIdent(this.options.database)}.${quoteIdent(POLICIES.raw)}.${quoteIdent(PROGRESS.measurement)}`;
+    let to: number | null = null;
+    await selectChunked(
+      this.target,
+      `SELECT ${quoteIdent(field)} FROM ${source} ORDER BY time DESC LIMIT 1`,
+      "s",
+      (s) => {
+        const value = s.values[0]?.[1];
+        if (typeof value === "number") to = value;
+      },
+    );
+    return to;
+  }
+
+  /** Runs a client rollup after the one before it has ended, failed or not. */
+  private serially(task: () => Promise<void>): Promise<void> {
+    const run = this.rolling.then(task, task);
+    this.rolling = run.catch(() => {});
+    return run;
+  }
+
+  /** The rpowatch metrics the database holds. */
+  private async measurements(): Promise<string[]> {
+    const out: string[] = [];
     await selectChunked(this.target, "SHOW MEASUREMENTS WITH MEASUREMENT =~ /^rpowatch_/", "s", (s) => {
-      for (const [name] of s.values) measurements.push(name as string);
+      for (const [name] of s.values) out.push(name as string);
     });
-    for (; this.packedTo < end; this.packedTo += hour) await this.rollUpHour(measurements, this.packedTo);
+    return out;
   }
 
   /**
@@ -321,6 +445,22 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     const hour = TIER_WIDTH.hour;
     const start = Math.floor(from / minute) * minute;
     const end = (Math.floor(to / minute) + 1) * minute;
+    await this.rollUpFromRaw(measurements, start, end);
+    const wholeFrom = Math.ceil(start / hour) * hour;
+    const wholeTo = Math.floor(end / hour) * hour;
+    const partlyCovered = new Set<number>();
+    if (start < wholeFrom) partlyCovered.add(wholeFrom - hour);
+    if (wholeTo < end) partlyCovered.add(wholeTo);
+    for (const h of partlyCovered) await this.rollUpHour(measurements, h);
+  }
+
+  /**
+   * Writes the minute buckets of [start, end) (whole minutes) folded from the raw points InfluxDB
+   * holds, a window at a time, and the hour buckets and packs of the hours they cover whole.
+   */
+  private async rollUpFromRaw(measurements: readonly string[], start: number, end: number): Promise<void> {
+    const minute = TIER_WIDTH.minute;
+    const hour = TIER_WIDTH.hour;
     const wholeFrom = Math.ceil(start / hour) * hour;
     const wholeTo = Math.floor(end / hour) * hour;
     for (let windowFrom = start; windowFrom < end; ) {
@@ -331,10 +471,6 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
       await this.postTierLines(lines);
       windowFrom = windowTo;
     }
-    const partlyCovered = new Set<number>();
-    if (start < wholeFrom) partlyCovered.add(wholeFrom - hour);
-    if (wholeTo < end) partlyCovered.add(wholeTo);
-    for (const h of partlyCovered) await this.rollUpHour(measurements, h);
   }
 
   /**
@@ -389,8 +525,14 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     const usable = tiersForStep(step);
     const now = this.now();
     const aligned = (t: number) => Math.floor(t / step) * step;
-    const hourFinal = usable.hour ? aligned(now - FINAL_AFTER.hour) : from;
-    const minuteFinal = usable.minute ? aligned(now - FINAL_AFTER.minute) : from;
+    // Client tiers hold what the upkeep has rolled up; later steps come from the tier below.
+    const rolled = (await this.readProgress(PROGRESS.rolled)) ?? Number.POSITIVE_INFINITY;
+    const final = {
+      minute: Math.min(now - FINAL_AFTER.minute, rolled),
+      hour: Math.min(now - FINAL_AFTER.hour, Math.floor(rolled / TIER_WIDTH.hour) * TIER_WIDTH.hour),
+    };
+    const hourFinal = usable.hour ? aligned(final.hour) : from;
+    const minuteFinal = usable.minute ? aligned(final.minute) : from;
     const parts: Part[] = [];
     if (usable.hour) parts.push({ policy: POLICIES.hour, from, to: Math.min(to, hourFinal), width: TIER_WIDTH.hour });
     if (usable.minute) {
@@ -398,10 +540,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
       // Minute steps of final hours come packed, an hour a row (see packHours).
       const hour = TIER_WIDTH.hour;
       const packedFrom = Math.ceil(minutes.from / hour) * hour;
-      const packedTo = Math.min(
-        Math.floor(minutes.to / hour) * hour,
-        Math.floor((now - FINAL_AFTER.hour) / hour) * hour,
-      );
+      const packedTo = Math.min(Math.floor(minutes.to / hour) * hour, Math.floor(final.hour / hour) * hour);
       const packs = step === TIER_WIDTH.minute && packedFrom < packedTo;
       const minutePart = (a: number, b: number): Part => ({
         policy: POLICIES.minute,

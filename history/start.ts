@@ -76,7 +76,7 @@ export async function startHistory(options: StartHistoryOptions): Promise<Runnin
 
 /**
  * The configured store; the embedded one rolls its tiers up itself, InfluxDB by continuous queries
- * and the hours the store packs in its upkeep.
+ * and the hours the store packs in its upkeep, or (client tiers) all in the store's upkeep.
  */
 async function openStore(
   config: HistoryConfig,

@@ -16,6 +16,13 @@ export interface TierRetention {
 const DAY = 86_400;
 export const DEFAULT_RETENTION: TierRetention = { raw: 7 * DAY, minute: 90 * DAY, hour: 730 * DAY };
 
+/**
+ * Who fills the InfluxDB store's downsampled tiers: InfluxDB's continuous queries (`server`, 1.x
+ * only), or the store's own upkeep (`client`, any v1-compatible API).
+ */
+export const TIER_MODES = ["server", "client"] as const;
+export type TierMode = (typeof TIER_MODES)[number];
+
 /** Bucket width of each downsampled tier, in seconds. */
 export const TIER_WIDTH = { minute: 60, hour: 3600 } as const;
 

@@ -44,7 +44,10 @@ export function sourceOptions(command: Command): Command {
       "--stack <url>",
       `read through the history routes of the running stack at this exporter URL (tried at ${DEFAULT_STACK} when the store file is held)`,
     )
-    .option("--influx-url <url>", "InfluxDB 1.x HTTP API; credentials from --config or INFLUX_USERNAME/INFLUX_PASSWORD")
+    .option(
+      "--influx-url <url>",
+      "InfluxDB 1.x HTTP API, or the v1-compatible API of InfluxDB 2 or 3; credentials from --config or INFLUX_USERNAME/INFLUX_PASSWORD",
+    )
     .option("--influx-db <name>", "InfluxDB database (default: the --config stack's, else rpowatch)")
     .option(
       "--prometheus-url <url>",

@@ -29,8 +29,15 @@ export interface InfluxDBInstance {
   stop(): Promise<void>;
 }
 
+export interface InfluxDBOptions {
+  /** Continuous queries run (default); false turns the service off, as InfluxDB 2 and 3 run none. */
+  continuousQueries?: boolean;
+  /** Authentication on, with this admin user (made first); query() and write() then sign in as it. */
+  admin?: { username: string; password: string };
+}
+
 /** Starts a real InfluxDB 1.x on 127.0.0.1 with every listener on a free loopback port and temp storage. */
-export async function startInfluxDB(): Promise<InfluxDBInstance> {
+export async function startInfluxDB(options: InfluxDBOptions = {}): Promise<InfluxDBInstance> {
   const binary = requireBinary("/usr/bin/influxd", "influxdb");
   return withFreePorts(2, async (ports) => {
     const [port, rpcPort] = ports as [number, number];
@@ -50,9 +57,12 @@ bind-address = "127.0.0.1:${rpcPort}"
   query-log-enabled = false
 [monitor]
   store-enabled = false
+[continuous_queries]
+  enabled = ${options.continuousQueries ?? true}
 [http]
   bind-address = "127.0.0.1:${port}"
   log-enabled = false
+  auth-enabled = ${options.admin !== undefined}
 `,
     );
     const spawnInfluxd = () =>
@@ -67,6 +77,18 @@ bind-address = "127.0.0.1:${rpcPort}"
         waitFor(() => httpOk(`${url}/ping`), { timeoutMs: 30_000, what: "influxd /ping", process: proc }),
       );
     await ready();
+    const { admin } = options;
+    const headers: Record<string, string> = admin
+      ? { authorization: `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}` }
+      : {};
+    if (admin) {
+      // InfluxDB takes the first user, an admin, without credentials.
+      const q = `CREATE USER "${admin.username}" WITH PASSWORD '${admin.password}' WITH ALL PRIVILEGES`;
+      await cleanupOnFailure(stop, async () => {
+        const response = await fetch(`${url}/query`, { method: "POST", body: new URLSearchParams({ q }) });
+        if (!response.ok) throw new Error(`influxdb: creating the admin user: ${response.status}`);
+      });
+    }
     return {
       url,
       port,
@@ -81,14 +103,18 @@ bind-address = "127.0.0.1:${rpcPort}"
       },
       async query(influxql, db) {
         const params = new URLSearchParams({ q: influxql, ...(db && { db }) });
-        const response = await fetch(`${url}/query`, { method: "POST", body: params });
+        const response = await fetch(`${url}/query`, { method: "POST", body: params, headers });
         const body = (await response.json()) as { results?: InfluxResult[]; error?: string };
         const failed = body.error ?? body.results?.find((r) => r.error)?.error;
         if (!response.ok || failed) throw new Error(`influxdb query ${influxql}: ${failed ?? response.status}`);
         return body.results ?? [];
       },
       async write(lines, db) {
-        const response = await fetch(`${url}/write?${new URLSearchParams({ db })}`, { method: "POST", body: lines });
+        const response = await fetch(`${url}/write?${new URLSearchParams({ db })}`, {
+          method: "POST",
+          body: lines,
+          headers,
+        });
         if (response.status !== 204)
           throw new Error(`influxdb write to ${db}: ${response.status} ${await response.text()}`);
       },

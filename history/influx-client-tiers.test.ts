@@ -1,0 +1,241 @@
+/**
+ * Client tiers (`tiers: client`) against a real InfluxDB 1.x held to what the v1-compatible API of
+ * InfluxDB 2 and 3 allows: continuous queries off, authentication on, the database and its four
+ * policies made by an admin beforehand, and the store signed in as a user with only READ and WRITE
+ * on the database, so any CREATE it sent would be refused. Six hours of the report fixture's
+ * outage day (one sample a series a minute) and a noisy series (six samples a minute) are recorded
+ * minute by minute on a test clock, the upkeep running every five minutes, with late points, a
+ * stretch without upkeep and a restart of rpowatch. The tiers then hold the fold of the samples
+ * written, and the history reads and the health report are those of the same samples in server
+ * tiers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readHealthReport } from "../reports/health/build.ts";
+import { dayPeriod } from "../reports/period.ts";
+import { daySamples, FROM } from "../test/reports/fixture-month.ts";
+import { figureDifferences } from "../test/reports/same-figures.ts";
+import { type InfluxDBInstance, startInfluxDB } from "../test/services/influxdb.ts";
+import { InfluxStore } from "./influx-store.ts";
+import { AGGREGATES, type HistorySample, type Series } from "./store.ts";
+
+const DAY = 86_400;
+const MINUTES = 360;
+const DAY_START = FROM + 9 * DAY;
+const admin = { username: "admin", password: "admin-secret" };
+const user = { username: "rpowatch", password: "writer-secret" };
+/** The policies keep the fixture month whenever the test runs; the store catches up two days back at most. */
+const retention = { raw: 2 * DAY, minute: 90 * DAY, hour: 730 * DAY };
+
+/** Minute m's samples: the fixture's (mid-minute, as snapshots fall) and a noisy series every 10 s. */
+function minuteSamples(m: number, fixture: Map<number, HistorySample[]>): HistorySample[] {
+  const t = DAY_START + m * 60;
+  const noisy = Array.from({ length: 6 }, (_, k) => {
+    const i = m * 6 + k;
+    const value = i === 1001 ? 1e21 : i === 700 ? 5e-7 : (((i * 7919) % 1000) - 300) / 7;
+    return {
+      metric: "rpowatch_volume_change_rate_bytes_per_second",
+      labels: { tenant: "initech", site: "s 1", group: "g,1", volume: "v=1" },
+      timestamp: t + k * 10,
+      value,
+    };
+  });
+  return [...noisy, ...(fixture.get(t + 30) ?? [])];
+}
+
+/** Series and bucket key → min, max, sum, count, last of what a tier holds. */
+type Buckets = Map<string, number[]>;
+const seriesKeyOf = (metric: string, labels: Readonly<Record<string, string>>) =>
+  `${metric} ${JSON.stringify(
+    Object.entries(labels)
+      .filter(([, v]) => v !== "")
+      .sort(([a], [b]) => a.localeCompare(b)),
+  )}`;
+
+/** The buckets `width` seconds wide of the samples, folded here point by point. */
+function folded(samples: readonly HistorySample[], width: number): Buckets {
+  const out: Buckets = new Map();
+  for (const s of [...samples].sort((a, b) => a.timestamp - b.timestamp)) {
+    const key = `${seriesKeyOf(s.metric, s.labels)} ${Math.floor(s.timestamp / width) * width}`;
+    const b = out.get(key);
+    if (b) out.set(key, [Math.min(b[0]!, s.value), Math.max(b[1]!, s.value), b[2]! + s.value, b[3]! + 1, s.value]);
+    else out.set(key, [s.value, s.value, s.value, 1, s.value]);
+  }
+  return out;
+}
+
+let influx: InfluxDBInstance;
+const samples: HistorySample[] = [];
+let clientNow = 0;
+const client = () =>
+  new InfluxStore({
+    url: influx.url,
+    database: "client",
+    ...user,
+    timeoutSeconds: 60,
+    retention,
+    tiers: "client",
+    now: () => clientNow,
+  });
+let server: InfluxStore;
+/** Client and server reads of [from, to) compared mid-run (the tiers and the raw points of the part not rolled up). */
+const midRun: Array<{ what: string; differences: string[] }> = [];
+let catchUp = { seconds: 0, minutes: 0 };
+
+async function tier(database: string, policy: string): Promise<Buckets> {
+  const [result] = await influx.query(
+    `SELECT "min", "max", "sum", "count", "last" FROM "${database}"."${policy}"./^rpowatch_/ GROUP BY *`,
+  );
+  const out: Buckets = new Map();
+  for (const s of result!.series ?? []) {
+    for (const [time, ...values] of s.values) {
+      out.set(`${seriesKeyOf(s.name, s.tags ?? {})} ${Date.parse(time as string) / 1000}`, values as number[]);
+    }
+  }
+  return out;
+}
+
+async function reads(
+  a: InfluxStore,
+  b: InfluxStore,
+  from: number,
+  to: number,
+): Promise<Array<{ what: string; differences: string[] }>> {
+  const out = [];
+  for (const metric of ["rpowatch_volume_change_rate_bytes_per_second", "rpowatch_group_rpo_seconds"]) {
+    for (const stepSeconds of [60, 300, 3600, 7200]) {
+      for (const aggregate of AGGREGATES) {
+        const q = { metric, from, to, stepSeconds, aggregate };
+        const [x, y] = await Promise.all([a.range(q), b.range(q)]);
+        expect(x.length, `${metric} ${aggregate} at ${stepSeconds} s`).toBeGreaterThan(0);
+        out.push({
+          what: `${metric} ${aggregate} at ${stepSeconds} s`,
+          differences: figureDifferences(plain(x), plain(y)),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  influx = await startInfluxDB({ continuousQueries: false, admin });
+  // What the operator does beforehand (on InfluxDB 2: buckets and DBRP mappings).
+  await influx.query(`CREATE DATABASE "client" WITH DURATION INF NAME "raw"`);
+  for (const policy of ["m1", "h1", "m1h"]) {
+    await influx.query(`CREATE RETENTION POLICY "${policy}" ON "client" DURATION INF REPLICATION 1`);
+  }
+  await influx.query(`CREATE USER "${user.username}" WITH PASSWORD '${user.password}'`);
+  // READ and WRITE on the database, not admin (a second GRANT would replace the first).
+  await influx.query(`GRANT ALL ON "client" TO "${user.username}"`);
+
+  const fixture = new Map<number, HistorySample[]>();
+  for (const s of daySamples(10)) {
+    const t = s.timestamp + 30;
+    if (t >= DAY_START + MINUTES * 60) break;
+    fixture.set(t, [...(fixture.get(t) ?? []), { ...s, timestamp: t }]);
+  }
+  // Server tiers, as the admin, in one write: old points, so the store rolls their tiers up itself.
+  const keep = 100 * 365 * DAY;
+  server = new InfluxStore({
+    url: influx.url,
+    database: "server",
+    ...admin,
+    timeoutSeconds: 120,
+    retention: { raw: keep, minute: keep, hour: keep },
+  });
+  for (let m = 0; m < MINUTES; m++) samples.push(...minuteSamples(m, fixture));
+  await server.write(samples);
+
+  // Client tiers, recorded minute by minute.
+  let store = client();
+  const late = new Map<number, HistorySample[]>();
+  for (let m = 0; m < MINUTES; m++) {
+    clientNow = DAY_START + (m + 1) * 60 + 2;
+    const batch = minuteSamples(m, fixture);
+    // Minutes 40–44 reach InfluxDB at minute 70 (a buffer replay), long after they were rolled up.
+    if (m >= 40 && m < 45) late.set(m, batch);
+    else await store.write(batch);
+    if (m === 70) for (const held of late.values()) await store.write(held);
+    // Four hours in, the upkeep behind since minute 100: reads of whole steps.
+    if (m === 245) midRun.push(...(await reads(store, server, DAY_START, DAY_START + 4 * 3600)));
+    // No upkeep from minute 100 to 250 (rpowatch stopped or failing); then a restart.
+    if (m === 250) store = client();
+    if (m % 5 === 4 && (m < 100 || m >= 250)) {
+      const started = performance.now();
+      await store.maintain();
+      if (m === 254) catchUp = { seconds: (performance.now() - started) / 1000, minutes: 155 };
+    }
+  }
+  clientNow = DAY_START + MINUTES * 60 + 3 * 3600;
+  await store.maintain();
+}, 600_000);
+afterAll(async () => {
+  await influx?.stop();
+});
+
+describe("client tiers on the v1-compatible API (InfluxDB 1.x without continuous queries, as a READ/WRITE user)", () => {
+  it("is refused a CREATE by the same user, as InfluxDB 2 and 3 refuse one: the server tiers cannot run there", async () => {
+    const refused = new InfluxStore({ url: influx.url, database: "client", ...user, timeoutSeconds: 10, retention });
+    await expect(refused.write(samples.slice(0, 1))).rejects.toThrow(/authoriz|privilege/i);
+    const [cqs] = await influx.query("SHOW CONTINUOUS QUERIES");
+    expect(cqs!.series?.find((s) => s.name === "client")?.values ?? []).toEqual([]);
+  });
+
+  it("rolls every minute and hour up once, holding the min, max, sum, count and last of the samples written", async () => {
+    for (const [policy, width] of [
+      ["m1", 60],
+      ["h1", 3600],
+    ] as const) {
+      const want = folded(samples, width);
+      for (const database of ["client", "server"]) {
+        const have = await tier(database, policy);
+        expect([...have.keys()].sort(), `${database}.${policy}`).toEqual([...want.keys()].sort());
+        for (const [key, values] of want) {
+          const got = have.get(key)!;
+          values.forEach((v, i) => {
+            expect(Math.abs(got[i]! - v), `${database}.${policy} ${key} field ${i}`).toBeLessThanOrEqual(
+              1e-12 * Math.max(1, Math.abs(v)),
+            );
+          });
+        }
+      }
+    }
+    const packs = async (database: string) =>
+      (await influx.query(`SELECT count("minutes") FROM "${database}"."m1h"./^rpowatch_/`))[0]!.series!.map(
+        (s) => s.values[0]![1],
+      );
+    expect(await packs("client")).toEqual(await packs("server"));
+    console.log(
+      `client tiers: the upkeep after ${catchUp.minutes} minutes without one rolled up ${new Set(samples.map((s) => seriesKeyOf(s.metric, s.labels))).size} series in ${catchUp.seconds.toFixed(2)} s`,
+    );
+  });
+
+  it("reads the same history as server tiers, mid-run (tiers, then raw points not rolled up yet) and once rolled up", async () => {
+    expect(midRun.filter((r) => r.differences.length > 0)).toEqual([]);
+    const done = await reads(client(), server, DAY_START, DAY_START + MINUTES * 60);
+    expect(done.filter((r) => r.differences.length > 0)).toEqual([]);
+  });
+
+  it("gives the same health report as server tiers", async () => {
+    const period = dayPeriod("2026-11-10", Date.now() / 1000);
+    const options = { tenant: "acme", generatedAt: 0 };
+    const fromClient = await readHealthReport(client(), period, options);
+    const fromServer = await readHealthReport(server, period, options);
+    expect(figureDifferences(fromClient, fromServer)).toEqual([]);
+    expect(fromServer.groups.length).toBeGreaterThan(0);
+  });
+
+  it("changes nothing when it rolls everything up again from scratch (progress lost)", async () => {
+    const before = await Promise.all(["m1", "h1"].map((p) => tier("client", p)));
+    await influx.query(`DROP MEASUREMENT "rpowatch-tiers"`, "client");
+    await client().maintain();
+    const after = await Promise.all(["m1", "h1"].map((p) => tier("client", p)));
+    expect(after).toEqual(before);
+  });
+});
+
+/** Series as plain data, in label order. */
+const plain = (series: Series[]) =>
+  series
+    .map((s) => ({ labels: s.labels, timestamps: [...s.timestamps], values: [...s.values] }))
+    .sort((x, y) => JSON.stringify(x.labels).localeCompare(JSON.stringify(y.labels)));
