@@ -147,7 +147,16 @@ describe("image access on a Unix socket (imageAccess.socketDir)", () => {
     const dir = `/srv/${"d".repeat(40)}`;
     const group = "g".repeat(60);
     expect(refusal(recovery(dir, group))).toEqual([
-      `imageAccess.socketDir: group "${group}"'s image socket ${dir}/${group}.sock is 111 bytes long; a Unix socket path can have at most 107; choose a shorter socketDir`,
+      `imageAccess.socketDir: group "${group}"'s socket ${dir}/${group}.promoted.sock is 120 bytes long; a Unix socket path can have at most 107; choose a shorter socketDir`,
+    ]);
+  });
+
+  it("refuses a folder where the image socket fits but the promoted volumes' one would not", () => {
+    const dir = `/srv/${"d".repeat(40)}`;
+    const group = "g".repeat(55);
+    expect(`${dir}/${group}.sock`.length).toBeLessThanOrEqual(107);
+    expect(refusal(recovery(dir, group))).toEqual([
+      `imageAccess.socketDir: group "${group}"'s socket ${dir}/${group}.promoted.sock is 115 bytes long; a Unix socket path can have at most 107; choose a shorter socketDir`,
     ]);
   });
 });

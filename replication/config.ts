@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { byteSize, duration, hostPort, secretRef } from "../lib/config-file.ts";
+import { promotedSocketPath } from "./group-sockets.ts";
 import { unixSocketPathProblem } from "./nbd/address.ts";
 import { MAX_CHANGE_BYTES } from "./records.ts";
 
@@ -117,7 +118,7 @@ export const siteConfig = z
           .string()
           .startsWith("/", "must be an absolute path")
           .describe(
-            "absolute folder; each image access / test failover session also listens on its Unix socket socketDir/GROUP.sock (nbd+unix:// addresses) besides its TCP port; created if missing",
+            "absolute folder; each image access / test failover session also listens on its Unix socket socketDir/GROUP.sock, and a group's volumes promoted by a failover on socketDir/GROUP.promoted.sock (nbd+unix:// addresses), besides their TCP ports; created if missing",
           ),
       })
       .strict()
@@ -190,22 +191,20 @@ function checkDirections(s: DirectedSite, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: "custom", path: ["link", "listen"], message: needs("recovery", "link.listen") });
 }
 
-/** Each group's session socket must fit a Unix socket address: the longest name decides. */
+/**
+ * Each group's sockets must fit a Unix socket address: the longest group name decides, in the
+ * longer of its two names (its promoted volumes', group-sockets.ts).
+ */
 function checkSocketPaths(dir: string, groups: { name: string }[], ctx: z.RefinementCtx): void {
   const longest = groups.reduce((a, g) => (g.name.length > a.length ? g.name : a), "");
-  const path = imageSocketPath(dir, longest);
+  const path = promotedSocketPath(dir, longest);
   const problem = unixSocketPathProblem(path);
   if (problem && dir.startsWith("/"))
     ctx.addIssue({
       code: "custom",
       path: ["imageAccess", "socketDir"],
-      message: `group "${longest}"'s image socket ${path} ${problem}; choose a shorter socketDir`,
+      message: `group "${longest}"'s socket ${path} ${problem}; choose a shorter socketDir`,
     });
-}
-
-/** Where a group's image access session listens when the site has `imageAccess.socketDir`. */
-export function imageSocketPath(socketDir: string, group: string): string {
-  return `${socketDir.replace(/\/+$/, "")}/${group}.sock`;
 }
 
 /** A group's direction at a site: its own, or the site's role. */

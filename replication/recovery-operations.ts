@@ -9,6 +9,7 @@ import type { Logger } from "../lib/log.ts";
 import type { RecoveryOperations } from "./control/recovery-operations.ts";
 import { ApiError } from "./control/site-control.ts";
 import { DRILLS_FILE, type DrillRecord, DrillStore } from "./drills/drill-store.ts";
+import { prepareSocketDir } from "./group-sockets.ts";
 import { ImageAccess, type ImageGroup, type ImageRequest } from "./images/image-access.ts";
 import { Materializer } from "./images/materialize.ts";
 import { listPoints, type PointSpec } from "./images/recovery-point.ts";
@@ -26,7 +27,10 @@ export class SiteRecoveryOperations implements RecoveryOperations {
   static async open(o: {
     dataDir: string;
     host: string;
-    /** `imageAccess.socketDir` of the site file: sessions listen on a Unix socket there too. */
+    /**
+     * `imageAccess.socketDir` of the site file: sessions listen on a Unix socket there too (so do
+     * promoted volumes, replication/failover); made ready here, at the site's start.
+     */
     socketDir?: string;
     logger: Logger;
     group: (name: string) => ImageGroup;
@@ -44,7 +48,7 @@ export class SiteRecoveryOperations implements RecoveryOperations {
       now,
     });
     await images.removeStaleScratch();
-    await images.prepareSocketDir();
+    if (o.socketDir) await prepareSocketDir(o.socketDir);
     return new SiteRecoveryOperations(images, new Materializer({ logger: o.logger, now }), drills, o.group);
   }
 

@@ -137,6 +137,7 @@ export class Site implements SiteControl {
       const failover = new Failovers({
         site: config.site,
         host: controlHost,
+        socketDir: config.imageAccess?.socketDir,
         drills: this.recovery.store,
         logger: this.logger,
         rpoOf: (name) => side.rpoOf(name),

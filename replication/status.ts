@@ -174,6 +174,13 @@ export interface GroupReprotectStatus {
  * the point, then `promoted`: served writable here, direction production); the old production site
  * is `fenced` (its exports refuse writes) once it hears of it over the link.
  */
+/** Where a volume is served over NBD: `uri` over TCP; `unixUri` (nbd+unix) when the site serves it on a Unix socket too. */
+export interface VolumeAddress {
+  name: string;
+  uri: string;
+  unixUri?: string;
+}
+
 export interface GroupFailoverStatus {
   phase: "promoting" | "promoted" | "fenced";
   /** The site the group failed over to. */
@@ -182,8 +189,11 @@ export interface GroupFailoverStatus {
   point?: { seq: number; timestamp: number; bookmark?: string };
   /** When the phase began (reporting site's clock). */
   sinceTimestamp: number;
-  /** Promoted: where each volume is served for writing. */
-  volumes?: { name: string; uri: string }[];
+  /**
+   * Promoted: where each volume is served for writing; `unixUri` too with `imageAccess.socketDir`
+   * (socket `<socketDir>/<group>.promoted.sock`).
+   */
+  volumes?: VolumeAddress[];
   /**
    * Promoted, after a restart that found the volumes' port taken: the port they were served on
    * before. `volumes` has the new addresses; clients must reconnect to them.

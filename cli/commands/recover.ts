@@ -17,6 +17,7 @@ import type {
   GroupFailbackStatus,
   GroupReprotectStatus,
   SiteStatus,
+  VolumeAddress,
 } from "../../replication/status.ts";
 import { SiteApi, SiteApiError, siteOption } from "./site-api.ts";
 
@@ -43,6 +44,20 @@ export function operation<O>(run: (api: SiteApi, opts: O) => Promise<void>) {
 
 function print(json: boolean | undefined, value: unknown, text: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : text());
+}
+
+/**
+ * The volumes' addresses, one a line: the nbd+unix ones with `--unix` when the site serves every
+ * volume on a Unix socket too (imageAccess.socketDir), the nbd:// ones otherwise, saying so on
+ * stderr when `--unix` asked for the others. `served` names what is served, for that line.
+ */
+function addressLines(volumes: VolumeAddress[], unix: boolean | undefined, served: string): string {
+  const onSocket = unix === true && volumes.every((v) => v.unixUri);
+  if (unix && !onSocket)
+    process.stderr.write(
+      `the site serves ${served} over TCP only (no imageAccess.socketDir in its site file): nbd:// addresses follow\n`,
+    );
+  return `${volumes.map((v) => (onSocket ? v.unixUri : v.uri)).join("\n")}\n`;
 }
 
 /** The point options `image` and `image-move` share; the site checks that exactly one is given. */
@@ -172,12 +187,7 @@ export function registerRecover(program: Command): void {
                 s.readyAt - s.startedAt
               ).toFixed(3)} s${s.drill ? `; drill ${s.drill}` : ""}\n`,
             );
-          const unix = o.unix && s.volumes.every((v) => v.unixUri);
-          if (o.unix && !unix && !o.json)
-            process.stderr.write(
-              "the site serves images over TCP only (no imageAccess.socketDir in its site file): nbd:// addresses follow\n",
-            );
-          print(o.json, s, () => `${s.volumes.map((v) => (unix ? v.unixUri : v.uri)).join("\n")}\n`);
+          print(o.json, s, () => addressLines(s.volumes, o.unix, "images"));
         },
       ),
     );
@@ -257,13 +267,17 @@ export function registerRecover(program: Command): void {
   recover
     .command("failover")
     .description(
-      "fail the group over to this recovery site at a point: the old production site is fenced when reachable, the volumes are served writable here; prints one nbd:// address per volume",
+      "fail the group over to this recovery site at a point: the old production site is fenced when reachable, the volumes are served writable here; prints one nbd:// address per volume (nbd+unix:// with --unix)",
     )
     .requiredOption("--group <name>", "consistency group")
     .option("--latest", "the newest point")
     .option("--time <time>", "the point at a time (ISO 8601 with a zone, e.g. 2026-12-02T15:04:05Z)")
     .option("--bookmark <name>", "the point of a named bookmark")
     .option("--bookmark-before <time>", "the latest bookmark at or before a time")
+    .option(
+      "--unix",
+      "print the nbd+unix:// addresses (Unix socket <socketDir>/<group>.promoted.sock, for clients on this host) of a site with imageAccess.socketDir",
+    )
     .option("--operator <name>", "who fails over (recorded)", userInfo().username)
     .option("--note <text>", "note recorded with the failover")
     .addOption(siteOption())
@@ -275,6 +289,7 @@ export function registerRecover(program: Command): void {
           time?: string;
           bookmark?: string;
           bookmarkBefore?: string;
+          unix?: boolean;
           operator: string;
           note?: string;
         }
@@ -291,7 +306,7 @@ export function registerRecover(program: Command): void {
           process.stderr.write(
             `${f.group} failed over at ${pointText(f.point)}; served writable after ${f.rtoSeconds.toFixed(3)} s; drill ${f.drill}\n`,
           );
-        print(o.json, f, () => `${f.volumes.map((v) => v.uri).join("\n")}\n`);
+        print(o.json, f, () => addressLines(f.volumes, o.unix, "promoted volumes"));
       }),
     );
 

@@ -13,8 +13,9 @@ import { join } from "node:path";
 import type { Logger } from "../../lib/log.ts";
 import type { GroupConfig } from "../config.ts";
 import type { DrillRecord, DrillStore } from "../drills/drill-store.ts";
+import { promotedSocketPath, refuseTakenSocket } from "../group-sockets.ts";
 import { type JournalWindow, type PointSpec, type RecoveryPoint, resolvePoint } from "../images/recovery-point.ts";
-import type { GroupFailoverStatus } from "../status.ts";
+import type { GroupFailoverStatus, VolumeAddress } from "../status.ts";
 import { type FailoverRecord, writeFailoverRecord } from "./failover-record.ts";
 import { PromotedVolumes } from "./promoted-volumes.ts";
 import { type RollbackJournal, rollReplicasBack } from "./roll-back.ts";
@@ -48,7 +49,8 @@ export interface FailoverView {
   rtoSeconds: number;
   /** Bytes of the replicas rewritten to roll them back to the point. */
   rolledBackBytes: number;
-  volumes: { name: string; uri: string }[];
+  /** Where each volume is served writable; `unixUri` too when the site has `imageAccess.socketDir`. */
+  volumes: VolumeAddress[];
   drill: string;
 }
 
@@ -66,6 +68,11 @@ export interface FailoversOptions {
   site: string;
   /** Address the promoted groups' NBD servers bind (each on a port of its own). */
   host: string;
+  /**
+   * `imageAccess.socketDir` of the site file: each promoted group's volumes listen on
+   * `<socketDir>/<group>.promoted.sock` too (group-sockets.ts). Absent: TCP only.
+   */
+  socketDir?: string;
   drills: DrillStore;
   logger: Logger;
   /** The group's RPO now, as the site reports it. */
@@ -86,8 +93,8 @@ export class Failovers {
 
   /**
    * Fails the group over at the point asked for. Refused, changing nothing, while the group's image
-   * access or test failover is on (`imageAccessOn`), while another failover of it runs, and for a
-   * point the journal cannot give.
+   * access or test failover is on (`imageAccessOn`), while another failover of it runs, for a
+   * point the journal cannot give, and while something else holds the group's Unix socket path.
    */
   async failover(target: FailoverTarget, request: FailoverRequest, imageAccessOn: boolean): Promise<FailoverView> {
     const name = target.config.name;
@@ -103,6 +110,9 @@ export class Failovers {
     const asked = resolvePoint(target.journal, request.point, startedAt);
     this.running.add(name);
     try {
+      // Checked before anything changes: once promoted, the volumes must be served whatever is in the way.
+      const socket = this.socketOf(name);
+      if (socket) await refuseTakenSocket(name, socket);
       const rpoAtStart = this.o.rpoOf(name);
       let drill: DrillRecord = {
         id: `${new Date(startedAt * 1000).toISOString().replace(/[-:]/g, "").slice(0, 15)}-${name}-failover-${++this.drillCounter}`,
@@ -246,6 +256,10 @@ export class Failovers {
     return { promoted, rolledBackBytes };
   }
 
+  private socketOf(group: string): string | undefined {
+    return this.o.socketDir && promotedSocketPath(this.o.socketDir, group);
+  }
+
   /** Serves the volumes on the port they had (a restart), and remembers the port bound. */
   private async serve(target: FailoverTarget): Promise<void> {
     const name = target.config.name;
@@ -253,6 +267,7 @@ export class Failovers {
     const served = await PromotedVolumes.serve({
       host: this.o.host,
       port: record.port,
+      socket: this.socketOf(name),
       volumes: replicas(target),
       dir: target.dir,
       logger: this.o.logger.child({ group: name, failover: true }),

@@ -1,24 +1,28 @@
 /**
  * A promoted group's volumes, served writable over NBD at the recovery site: each replica image as
  * a file export that tracks the 4 KiB blocks written (tracked-backend.ts, for reprotect), on an NBD
- * server of the group's own (one port per group, bound on the control API's host). After a restart
- * it binds the port it had before, so the group's clients reconnect to the addresses the failover
- * answered; only when that port is taken does it take another, and says so (`previousPort`).
+ * server of the group's own (one port per group, bound on the control API's host), and on the
+ * group's Unix socket too when the site has one for it (group-sockets.ts). After a restart it binds
+ * the port it had before, so the group's clients reconnect to the addresses the failover answered;
+ * only when that port is taken does it take another, and says so (`previousPort`). A stale socket
+ * (a kill -9) is replaced; a socket path something else holds leaves the volumes on TCP only, with
+ * an error logged naming the path: the failover itself checked the path before promoting.
  */
 import { join } from "node:path";
-import { formatHostPort } from "../../lib/host-port.ts";
 import type { Logger } from "../../lib/log.ts";
+import { nbdTcpUri, nbdUnixUri } from "../nbd/address.ts";
 import { FileBackend } from "../nbd/file-backend.ts";
 import { NbdServer } from "../nbd/server.ts";
 import { BLOCK_BYTES, DirtyMap, readDirtyRanges } from "../production/dirty-map.ts";
 import { MAX_CHANGE_BYTES } from "../records.ts";
+import type { VolumeAddress } from "../status.ts";
 import { PROMOTED_MAP_SUFFIX, TrackedBackend } from "./tracked-backend.ts";
 
 export class PromotedVolumes {
   private constructor(
     private readonly server: NbdServer,
     private readonly backends: TrackedBackend[],
-    readonly volumes: { name: string; uri: string }[],
+    readonly volumes: VolumeAddress[],
     readonly port: number,
     /** The port asked for when it was taken and another was bound instead. */
     readonly previousPort?: number,
@@ -29,6 +33,8 @@ export class PromotedVolumes {
     /** The port the volumes were served on before (a restart); 0 or absent for any free port. */
     port?: number;
     volumes: { name: string; path: string; size: number }[];
+    /** The group's Unix socket path (`<socketDir>/<group>.promoted.sock`); absent: TCP only. */
+    socket?: string;
     /** Folder of the maps of extents written since the promotion. */
     dir: string;
     logger: Logger;
@@ -55,11 +61,15 @@ export class PromotedVolumes {
         );
         return server.listen(o.host, 0);
       });
-      const at = formatHostPort(bound);
+      const socket = o.socket && (await listenUnixOrSay(server, o.socket, o.logger));
       return new PromotedVolumes(
         server,
         backends,
-        o.volumes.map((v) => ({ name: v.name, uri: `nbd://${at}/${v.name}` })),
+        o.volumes.map((v) => ({
+          name: v.name,
+          uri: nbdTcpUri(bound.host, bound.port, v.name),
+          ...(socket && { unixUri: nbdUnixUri(socket, v.name) }),
+        })),
         bound.port,
         bound.port === wanted || wanted === 0 ? undefined : wanted,
       );
@@ -72,6 +82,20 @@ export class PromotedVolumes {
   async close(): Promise<void> {
     await this.server.close();
     for (const b of this.backends) await b.close();
+  }
+}
+
+/** Listens on the socket, or says why not and serves TCP only: the volumes are promoted already, they must be served. */
+async function listenUnixOrSay(server: NbdServer, socket: string, logger: Logger): Promise<string | undefined> {
+  try {
+    await server.listenUnix(socket);
+    return socket;
+  } catch (err) {
+    logger.error(
+      { socket, err: (err as Error).message },
+      "failover: the promoted volumes are served over TCP only, their Unix socket path is taken",
+    );
+    return undefined;
   }
 }
 

@@ -8,16 +8,16 @@
  * A read-only session's point can be moved in place (its exports and clients stay); a test
  * failover's cannot (see `move`).
  */
-import { constants } from "node:fs";
-import { access, mkdir, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../../lib/log.ts";
-import { type GroupConfig, imageSocketPath } from "../config.ts";
+import type { GroupConfig } from "../config.ts";
 import type { DrillRecord, DrillStore } from "../drills/drill-store.ts";
+import { imageSocketPath, listenOnGroupSocket } from "../group-sockets.ts";
 import { nbdTcpUri, nbdUnixUri } from "../nbd/address.ts";
 import type { NbdExportBackend } from "../nbd/backend.ts";
 import { NbdServer } from "../nbd/server.ts";
-import type { GroupRecoveryStatus } from "../status.ts";
+import type { GroupRecoveryStatus, VolumeAddress } from "../status.ts";
 import { type HeldPoint, MovablePoint } from "./movable-point.ts";
 import { PointInTimeImage } from "./point-in-time-image.ts";
 import { type JournalWindow, PointError, type PointSpec, type RecoveryPoint, resolvePoint } from "./recovery-point.ts";
@@ -34,7 +34,8 @@ export interface ImageAccessOptions {
   host: string;
   /**
    * Folder where each session also listens on a Unix socket, `<group>.sock` (site file
-   * `imageAccess.socketDir`): a client on this host then skips the TCP stack. Absent: TCP only.
+   * `imageAccess.socketDir`, made ready by the site: group-sockets.ts): a client on this host then
+   * skips the TCP stack. Absent: TCP only.
    */
   socketDir?: string;
   /** Scratch files of test failovers live under it, one folder per group. */
@@ -62,7 +63,7 @@ export interface ImageSessionView {
   /** When the point was last moved (read-only sessions); absent when never. */
   movedAt?: number;
   /** `uri` over TCP; `unixUri` (nbd+unix) when the site serves images on a Unix socket too. */
-  volumes: { name: string; uri: string; unixUri?: string }[];
+  volumes: VolumeAddress[];
   scratch?: { capacityBytes: number; usedBytes: number };
   drill?: string;
 }
@@ -109,21 +110,6 @@ export class ImageAccess {
 
   constructor(private readonly opts: ImageAccessOptions) {
     this.now = opts.now ?? (() => Date.now() / 1000);
-  }
-
-  /**
-   * Creates `socketDir` when missing and checks that sockets can be made in it, so that a site whose
-   * folder cannot hold them refuses to start, naming it, instead of failing its first image.
-   */
-  async prepareSocketDir(): Promise<void> {
-    const dir = this.opts.socketDir;
-    if (!dir) return;
-    try {
-      await mkdir(dir, { recursive: true });
-      await access(dir, constants.W_OK | constants.X_OK);
-    } catch (err) {
-      throw new Error(`imageAccess.socketDir ${dir}: cannot create Unix sockets there (${(err as Error).message})`);
-    }
   }
 
   /** Removes scratch left by a session cut short (a crash): its test writes are void by design. */
@@ -277,11 +263,7 @@ export class ImageAccess {
       await Promise.all([...backends.values()].map((b) => b.read(0, Math.min(FIRST_BYTES, b.size))));
       const bound = await server.listen(this.opts.host, 0);
       const socket = this.opts.socketDir && imageSocketPath(this.opts.socketDir, name);
-      if (socket)
-        await server.listenUnix(socket).catch((err: Error) => {
-          // Something on this host is in the way (a file, permissions): the operator's to clear, so say what.
-          throw new ImageAccessError(409, `group "${name}": ${err.message}`);
-        });
+      if (socket) await listenOnGroupSocket(server, name, socket);
       const readyAt = this.now();
       const view: ImageSessionView = {
         group: name,

@@ -9,6 +9,7 @@ import { lstat, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DRILLS_FILE, DrillStore } from "../drills/drill-store.ts";
+import { prepareSocketDir } from "../group-sockets.ts";
 import { Journal } from "../journal/journal.ts";
 import {
   batches,
@@ -57,7 +58,7 @@ async function setup() {
     now: () => NOW,
   });
   cleanups.push(() => access.closeAll());
-  await access.prepareSocketDir();
+  await prepareSocketDir(socketDir);
   return { dir, writes, journal, access, socketDir, group: { config: groupConfig(), journal } };
 }
 
@@ -65,17 +66,8 @@ describe("image access on a Unix socket", () => {
   it("refuses a socket folder it cannot make sockets in at start, naming it", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "file"), "");
-    const drills = await DrillStore.open(join(dir, DRILLS_FILE), silentLogger, () => NOW);
     const socketDir = join(dir, "file", "sockets");
-    const access = new ImageAccess({
-      host: "127.0.0.1",
-      socketDir,
-      scratchDir: join(dir, "scratch"),
-      drills,
-      logger: silentLogger,
-      rpoOf: () => 0,
-    });
-    await expect(access.prepareSocketDir()).rejects.toThrow(
+    await expect(prepareSocketDir(socketDir)).rejects.toThrow(
       new RegExp(`^imageAccess\\.socketDir ${socketDir}: cannot create Unix sockets there \\(ENOTDIR`),
     );
   });

@@ -4,15 +4,14 @@
  * `NbdExportBackend` (backend.ts); the engine implements one to capture writes, tests use the file backend.
  * See docs/nbd.md for what is supported; the protocol work per connection is in connection.ts.
  */
-import { lstat, unlink } from "node:fs/promises";
-import { connect, createServer, type Server, type Socket } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "../../lib/log.ts";
-import { unixSocketPathProblem } from "./address.ts";
 import type { NbdExportBackend } from "./backend.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { ConnectionClosedError } from "./byte-reader.ts";
 import { Connection, type ConnectionContext, ProtocolError } from "./connection.ts";
 import type { NbdServerCounters } from "./counters.ts";
+import { clearUnixSocketPath } from "./unix-socket.ts";
 
 export interface NbdServerOptions {
   lookup: (name: string) => NbdExportBackend | undefined;
@@ -68,25 +67,11 @@ export class NbdServer {
   /**
    * Listens on a Unix domain socket at `path`, where a local client skips the TCP stack
    * (`nbd+unix:///<export>?socket=<path>`). A socket file left by a process that died is replaced;
-   * one that a live process listens on, or any other file there, is refused, naming the path. The
-   * socket file goes at `close`.
+   * one that a live process listens on, or any other file there, is refused, naming the path
+   * (unix-socket.ts). The socket file goes at `close`.
    */
   async listenUnix(path: string): Promise<void> {
-    const problem = unixSocketPathProblem(path);
-    if (problem) throw new Error(`NBD Unix socket ${path}: ${problem}`);
-    const existing = await lstat(path).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") return undefined;
-      throw err;
-    });
-    if (existing && !existing.isSocket())
-      throw new Error(
-        `NBD Unix socket ${path}: a file that is not a socket is in the way; remove it or choose another path`,
-      );
-    if (existing) {
-      if (await accepts(path))
-        throw new Error(`NBD Unix socket ${path}: another process is listening on it; stop it or choose another path`);
-      await unlink(path);
-    }
+    await clearUnixSocketPath(path);
     await this.bind((s, done) => s.listen(path, done));
     this.log.info({ socket: path }, "NBD server listening");
   }
@@ -147,16 +132,4 @@ export class NbdServer {
       socket.destroy();
     });
   }
-}
-
-/** Whether something accepts connections on the Unix socket at `path` (a stale one refuses them). */
-function accepts(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = connect(path);
-    probe.once("connect", () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once("error", () => resolve(false));
-  });
 }

@@ -1,6 +1,7 @@
 /**
  * Test harness for the engine: a production and a recovery site as real `rpowatch engine`
- * processes in a temporary directory, optionally with the fault-injecting proxy on the link, plus
+ * processes in a temporary directory, optionally with the fault-injecting proxy on the link (and on
+ * the reversed link a reprotect opens), plus
  * helpers to read their status, run qemu-io/fio against the production NBD exports and compare
  * the images.
  */
@@ -32,6 +33,8 @@ export interface PairOptions {
   mode?: "async" | "sync";
   /** Give the production site a link listener and the recovery site a peer on it, so reprotect can reverse the link. */
   reverseLinkPort?: number;
+  /** With reverseLinkPort: put a fault-injecting proxy on that reversed link too (`reverseProxy`). */
+  reverseProxy?: boolean;
   /** A second group, g2 with volume vol2 (same size and mode), on both sites. */
   secondGroup?: boolean;
 }
@@ -41,6 +44,8 @@ export type Role = "production" | "recovery";
 export class EnginePair {
   proc: Record<Role, ServiceProcess | null> = { production: null, recovery: null };
   proxy: TcpProxy | null = null;
+  /** On the reversed link, from the recovery site to the production site's link listener. */
+  reverseProxy: TcpProxy | null = null;
   private proxyPort = 0;
   readonly configs: Record<Role, string>;
 
@@ -103,6 +108,15 @@ export class EnginePair {
       // Forwards to the recovery site's link once it has one (start("recovery")).
       pair.proxy = new TcpProxy("127.0.0.1");
       pair.proxyPort = await pair.proxy.listen();
+    }
+    if (o.reverseLinkPort && o.reverseProxy) {
+      pair.reverseProxy = new TcpProxy("127.0.0.1", o.reverseLinkPort);
+      const port = await pair.reverseProxy.listen();
+      const file = pair.configs.recovery;
+      writeFileSync(
+        file,
+        readFileSync(file, "utf8").replace(`peer: "127.0.0.1:${o.reverseLinkPort}"`, `peer: "127.0.0.1:${port}"`),
+      );
     }
     return pair;
   }
@@ -240,6 +254,7 @@ export class EnginePair {
   async close(): Promise<void> {
     for (const p of Object.values(this.proc)) await p?.stop();
     await this.proxy?.close();
+    await this.reverseProxy?.close();
     await removeTempDir(this.dir);
   }
 }

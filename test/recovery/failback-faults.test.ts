@@ -2,11 +2,15 @@
  * Failback faults with real engine processes and qemu-io, beside the kill -9 of the site failing
  * back during its drain (reprotect.test.ts): a kill -9 of the site the group fails back to during
  * the drain; of either site during the hand-over, once the site failed back to recorded its
- * failover and before its reprotect; and the failing-back site reopening its sides during a drain
- * (another group's failback ending), which the drain follows instead of stalling on the closed
- * group. Each failback is watched from its request on and must never show `failed` (nor `stopped`,
- * but at a restart of the site failing back); each ends by itself with every acknowledged write
- * read back at prod-a and the images byte-identical at a common sequence point.
+ * failover and before its reprotect; of the site failing back with its hand-over request sent and
+ * no failover recorded yet, the request lost with it or heard after it died; and the failing-back
+ * site reopening its sides during a drain (another group's failback ending), which the drain
+ * follows instead of stalling on the closed group. The hand-over kills land on the request itself:
+ * the proxy on rec-b's link to prod-a holds it (or all that follows it), so no kill depends on a
+ * timing window. Each failback is watched from its request on and must never show `failed` (nor
+ * `stopped`, but at a restart of the site failing back); each ends (by itself, or asked again when
+ * prod-a never heard of it) with every acknowledged write read back at prod-a and the images
+ * byte-identical at a common sequence point.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -16,7 +20,14 @@ import { readReversal } from "../../replication/reprotect/reversal-record.ts";
 import type { GroupFailbackStatus } from "../../replication/status.ts";
 import { type EnginePair, qemuIo } from "../engine/harness.ts";
 import { waitFor } from "../support/process.ts";
-import { failbackAtRecB, failedBack, reprotectedPairForTests, tryWrite, writes64k } from "./reprotected-pair.ts";
+import {
+  failbackAtRecB,
+  failedBack,
+  holdFailbackRequest,
+  reprotectedPairForTests,
+  tryWrite,
+  writes64k,
+} from "./reprotected-pair.ts";
 
 /**
  * Starts a failback of the group at rec-b and watches it from then on (every 20 ms, through kills
@@ -54,6 +65,27 @@ async function failBack(pair: EnginePair, group: string) {
       expect(unexpected.map(([phase, error]) => `${phase}: ${error}`)).toEqual([]);
     },
   };
+}
+
+/**
+ * Writes at rec-b (g1's volume, with qemu-io), then fails g1 back with its hand-over request held
+ * on the link (holdFailbackRequest: forwarded or not); answers once the request is held.
+ */
+async function failBackHeld(pair: EnginePair, writes: string[], o: { forward: boolean }) {
+  await qemuIo((await pair.group("recovery", "g1")).reprotect!.volumes![0]!.uri, writes);
+  const held = holdFailbackRequest(pair, o);
+  const failback = await failBack(pair, "g1");
+  await held;
+  return failback;
+}
+
+/** Waits until prod-a recorded its failover of g1 (the failback's), `when` saying after what. */
+async function failoverRecordedAtProdA(pair: EnginePair, when: string): Promise<void> {
+  await waitFor(() => existsSync(join(pair.dir, "prod", "groups", "g1", FAILOVER_FILE)) || null, {
+    timeoutMs: 60_000,
+    what: `prod-a's failover record written, ${when}`,
+    process: pair.proc.production!,
+  });
 }
 
 /** prod-a serves g1 reading `reads` (qemu-io), and once caught up both images are byte-identical. */
@@ -109,16 +141,13 @@ describe.each([
 
   it("ends by itself at the restart: prod-a finishes its failover and reprotect, rec-b learns it took the group", async () => {
     const { pair, uri } = ctx;
-    await qemuIo(uri, ["write -P 0xd2 4M 1M", "write -P 0xd3 20M 64k"]);
     const groupDir = join(pair.dir, "prod", "groups", "g1");
-    const failback = await failBack(pair, "g1");
-    // Killed as soon as prod-a recorded its failover (the hand-over); its reprotect comes later.
-    await waitFor(() => existsSync(join(groupDir, FAILOVER_FILE)) || null, {
-      timeoutMs: 60_000,
-      intervalMs: 1,
-      what: "prod-a's failover record written",
-    });
+    // prod-a gets the hand-over and nothing after it: it records its failover, but its reprotect
+    // waits for rec-b's report, held with the rest, so the kill lands between the two every time.
+    const failback = await failBackHeld(pair, ["write -P 0xd2 4M 1M", "write -P 0xd3 20M 64k"], { forward: true });
+    await failoverRecordedAtProdA(pair, "the hand-over heard");
     await pair.kill9(killed);
+    pair.reverseProxy!.resume();
     expect(readReversal(groupDir)?.direction, "the kill came after prod-a's reprotect: nothing was cut").toBe(
       "recovery",
     );
@@ -142,6 +171,63 @@ describe.each([
     ]);
   });
 });
+
+describe.each([
+  ["lost with it (the link cut at the kill)", "lost"],
+  ["heard by prod-a after it died", "delivered"],
+] as const)(
+  "failback: a kill -9 of rec-b, the site failing back, with its hand-over request %s, before prod-a recorded a failover",
+  (_, request) => {
+    const ctx = reprotectedPairForTests();
+
+    it("stays refusing writes across the restart, ends once asked again or by itself, and loses no acknowledged write", async () => {
+      const { pair } = ctx;
+      const groupDir = join(pair.dir, "prod", "groups", "g1");
+      const failback = await failBackHeld(pair, ["write -P 0xd4 2M 1M", "write -P 0xd5 24M 64k"], {
+        forward: false,
+      });
+      // Drained, and the request on its way: rec-b says so, prod-a has not heard it.
+      expect((await failbackAtRecB(pair))?.phase).toBe("handing-over");
+      await pair.kill9("recovery");
+      expect(existsSync(join(groupDir, FAILOVER_FILE)), "prod-a recorded a failover before the kill").toBe(false);
+      if (request === "lost") {
+        pair.reverseProxy!.cut();
+        pair.reverseProxy!.restore();
+        pair.reverseProxy!.resume();
+      } else {
+        // prod-a hears the request on a connection that looks alive, and fails over to itself
+        // while rec-b is down; rec-b's close reaches it once the rest is let through.
+        pair.reverseProxy!.deliverHeld();
+        await failoverRecordedAtProdA(pair, "the request heard after rec-b died");
+        pair.reverseProxy!.resume();
+      }
+
+      await pair.start("recovery");
+      // rec-b has no nbd.listen: its restart serves the volume on a new port.
+      ctx.uri = (await pair.group("recovery")).reprotect!.volumes![0]!.uri;
+      if (request === "lost") {
+        // Nothing reached prod-a: rec-b keeps the failback stopped and the writes refused until asked again.
+        const stopped = await waitFor(async () => ((await failbackAtRecB(pair))?.phase === "stopped" ? true : null), {
+          timeoutMs: 30_000,
+          what: "the stopped failback in rec-b's status",
+        });
+        expect(stopped).toBe(true);
+        expect(await tryWrite(ctx.uri)).toMatch(/Operation not permitted/);
+        expect(existsSync(join(groupDir, FAILOVER_FILE)), "prod-a failed over by itself").toBe(false);
+        expect((await pair.api("recovery", "POST", "/groups/g1/failback", {})).status).toBe(202);
+      }
+      await failback.ended(`g1 failed back after rec-b's restart, its hand-over request ${request}`, ["stopped"]);
+      await byteIdenticalAtProdA(pair, [
+        "read -P 0xc1 0 64k",
+        "read -P 0xaa 64k 1984k",
+        "read -P 0xd4 2M 1M",
+        "read -P 0xaa 3M 21M",
+        "read -P 0xd5 24M 64k",
+        "read -P 0xaa 24640k 8128k",
+      ]);
+    });
+  },
+);
 
 describe("failback of two groups: the failing-back site reopens its sides during a drain", () => {
   const ctx = reprotectedPairForTests({ secondGroup: true });

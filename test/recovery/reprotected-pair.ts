@@ -1,7 +1,8 @@
 /**
  * What the failback tests start from: an engine pair whose groups failed over to rec-b, were
  * written there and reprotected, so rec-b is their production site, shipping to prod-a at 2 MiB/s
- * uncompressed (the patterns would shrink to nothing): draining 8 MiB takes a few seconds. Plus the
+ * uncompressed (the patterns would shrink to nothing): draining 8 MiB takes a few seconds; that
+ * link runs through a proxy (`pair.reverseProxy`) that can hold rec-b's failback request. Plus the
  * `rpowatch recover failback` CLI and the writes and reads the tests make around a failback.
  */
 import { afterAll, beforeAll, expect } from "vitest";
@@ -25,6 +26,7 @@ async function reprotectedPair(o: { secondGroup?: boolean } = {}): Promise<Repro
   const pair = await EnginePair.running({
     reverseLinkPort,
     volumeSize: "32MiB",
+    reverseProxy: true,
     recoveryLink: ["limit: 2MiB", "compression: off"],
     secondGroup: o.secondGroup,
   });
@@ -60,6 +62,16 @@ export function reprotectedPairForTests(o: { secondGroup?: boolean } = {}): Repr
     await ctx.pair?.close();
   });
   return ctx;
+}
+
+/**
+ * Pauses rec-b's link to prod-a at rec-b's failback request, the hand-over (resolves then):
+ * forwarded first, prod-a gets it and nothing that follows (rec-b hears no answer, prod-a no
+ * report of what rec-b holds, which its reprotect waits for); held, the request is in flight and
+ * prod-a has not heard it. `pair.reverseProxy.resume()` lets everything through again.
+ */
+export function holdFailbackRequest(pair: EnginePair, o: { forward: boolean }): Promise<void> {
+  return pair.reverseProxy!.holdAt((chunk) => chunk.includes('"op":"failback"'), o);
 }
 
 /** `rpowatch recover failback` of a group at rec-b, following it to its end. */
