@@ -2,8 +2,9 @@
  * Throughput before and after the reshape of issue #13 (the journal split and what followed), side
  * by side in one run: the engine as of the last commit before the journal split, exported from git,
  * and this checkout's engine, each as a real site pair, take the same fio write jobs in turn
- * (A B, B A, A B per job, so drift of a shared machine falls on both); the best run of each counts,
- * the least disturbed by the other work on the machine. Figures are after / before.
+ * in pairs (before after, after before, …), so drift of a shared machine falls on both. Figures are
+ * after / before: of the best runs (the least disturbed by other work), and the median of the
+ * ratios within each pair (adjacent runs see the same machine, so slow phases cancel out).
  */
 import { loadavg } from "node:os";
 import { packagePath } from "../lib/package-root.ts";
@@ -17,8 +18,12 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const VOLUME_MIB = 128;
 const RUNTIME_SECONDS = 6;
-/** Five runs of each, alternating in pairs, so a slow phase of the shared machine falls on both. */
-const ORDER = ["before", "after", "after", "before", "before", "after", "after", "before", "before", "after"] as const;
+/** Pairs of runs per job (RPOWATCH_BENCH_RESHAPE_PAIRS, default 5); each pair runs both versions, in turn first. */
+const PAIRS = Number(process.env.RPOWATCH_BENCH_RESHAPE_PAIRS ?? 5);
+type Version = "before" | "after";
+const ORDER: readonly Version[] = Array.from({ length: PAIRS }, (_, i): Version[] =>
+  i % 2 === 0 ? ["before", "after"] : ["after", "before"],
+).flat();
 /** The file the journal split removed: the commit before the one that did is "before". */
 const SPLIT_FILE = "replication/recovery/group.ts";
 
@@ -61,7 +66,8 @@ export const bench: Bench = {
   description:
     `The engine before the reshape (the last commit before the journal split, from git) against this checkout's, ` +
     `same fio write jobs through the production NBD export with replication to a recovery site on the same machine, ` +
-    `${VOLUME_MIB} MiB preallocated volume, ${RUNTIME_SECONDS} s per run, runs in the order ${ORDER.join(", ")}; best run of each, ratio after / before.`,
+    `${VOLUME_MIB} MiB preallocated volume, ${RUNTIME_SECONDS} s per run, ${PAIRS} pairs of runs per job in the order ${ORDER.join(", ")}; ` +
+    "ratio after / before of the best runs, and the median of the ratios within each pair.",
   async run(progress) {
     const loadAtStart = loadavg()[0]!;
     const baseline = commitBeforeLastChangeOf(SPLIT_FILE);
@@ -76,13 +82,13 @@ export const bench: Bench = {
       const figures: BenchFigure[] = [];
       const rounds: string[] = [];
       for (const { figure, job } of JOBS) {
-        const runs: Record<"before" | "after", Run[]> = { before: [], after: [] };
+        const runs: Record<Version, Run[]> = { before: [], after: [] };
         for (const which of ORDER) {
           progress(`${figure}: ${which}`);
           runs[which].push(await measure(pairs[which]!, job));
         }
-        const client = (w: "before" | "after") => Math.max(...runs[w].map((r) => r.clientBytesPerSecond)) / MiB;
-        const replicated = (w: "before" | "after") => Math.max(...runs[w].map((r) => r.replicatedBytesPerSecond)) / MiB;
+        const client = (w: Version) => Math.max(...runs[w].map((r) => r.clientBytesPerSecond)) / MiB;
+        const replicated = (w: Version) => Math.max(...runs[w].map((r) => r.replicatedBytesPerSecond)) / MiB;
         for (const [what, pick] of [
           ["client write throughput", client],
           ["replicated throughput (until the replica has it)", replicated],
@@ -96,7 +102,28 @@ export const bench: Bench = {
             aim: "ratio >= 1 (no throughput lost)",
           });
         }
-        const median = (w: "before" | "after", key: keyof Run) =>
+        /** after / before within each pair: runs[w][i] of both versions are the i-th pair's. */
+        const paired = (key: keyof Run) => runs.after.map((r, i) => r[key] / runs.before[i]![key]);
+        for (const [what, key] of [
+          ["client write throughput", "clientBytesPerSecond"],
+          ["replicated throughput", "replicatedBytesPerSecond"],
+        ] as const) {
+          const ratios = paired(key);
+          figures.push({
+            name: `${figure}: ${what}, median of the ${PAIRS} paired ratios`,
+            unit: "ratio",
+            ours: percentile(ratios, 0.5)!,
+            ratio: percentile(ratios, 0.5)!,
+            aim: "ratio >= 1 (no throughput lost)",
+          });
+          rounds.push(
+            `${figure}, ${what}, paired ratios after / before, sorted: ${[...ratios]
+              .sort((a, b) => a - b)
+              .map((r) => r.toFixed(2))
+              .join(", ")}.`,
+          );
+        }
+        const median = (w: Version, key: keyof Run) =>
           percentile(
             runs[w].map((r) => r[key]),
             0.5,
@@ -108,8 +135,9 @@ export const bench: Bench = {
           peer: { name: "before the reshape", value: median("before", "cpuSecondsPerGiB") },
           ratio: median("after", "cpuSecondsPerGiB") / median("before", "cpuSecondsPerGiB"),
           aim: "ratio <= 1 (no more work per byte)",
+          lowerIsBetter: true,
         });
-        const list = (w: "before" | "after", key: keyof Run, unit: number) =>
+        const list = (w: Version, key: keyof Run, unit: number) =>
           runs[w].map((r) => (r[key] / unit).toPrecision(3)).join(", ");
         const medianRatio = (key: keyof Run) => (median("after", key) / median("before", key)).toFixed(2);
         rounds.push(
@@ -129,7 +157,7 @@ export const bench: Bench = {
           "Replicated throughput counts the time until the recovery site has applied every write to the replica (journal append, distribution, undo), which is where the split moved code.",
           "CPU per GiB is the user and system time of both site processes (/proc/<pid>/stat) from the start of a run until the replica has it all, divided by the bytes fio wrote: the work each version does per byte, which a busy machine disturbs far less than throughput.",
           ...rounds,
-          "Both pairs, fio and the page cache share this machine's 2 cores and one disk with whatever else runs on it; the idle pair only heartbeats while the other runs. The best of five runs is the one least disturbed; the spread of the runs above says how far to trust the ratio.",
+          "Both pairs, fio and the page cache share this machine's 2 cores and one disk with whatever else runs on it; the idle pair only heartbeats while the other runs. The best run is the one least disturbed, and a pair's two runs see the same phase of the machine; the spread of the runs and of the paired ratios above says how far to trust a ratio.",
           `1-minute load average at start: ${loadAtStart.toFixed(1)}.`,
         ],
       };
