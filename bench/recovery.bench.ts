@@ -17,6 +17,7 @@ import { Journal } from "../replication/journal/journal.ts";
 import { NbdClient } from "../replication/nbd/client.ts";
 import type { ReplicatedWrite } from "../replication/records.ts";
 import { imageReadFigures } from "./image-read-figure.ts";
+import { selectedParts } from "./parts.ts";
 import { reprotectFigure } from "./reprotect-figure.ts";
 import type { Bench, BenchFigure } from "./types.ts";
 
@@ -104,14 +105,7 @@ const PARTS = ["reprotect", "first-byte", "read", "rto"] as const;
  * RPOWATCH_BENCH_RECOVERY=part,part… runs only those parts (reprotect, first-byte, read, rto; all
  * when unset), e.g. to rerun one figure on a quieter machine; the read part fills the journal too.
  */
-function selectedParts(): Set<(typeof PARTS)[number]> {
-  const asked = process.env.RPOWATCH_BENCH_RECOVERY?.split(",").map((p) => p.trim());
-  if (!asked) return new Set(PARTS);
-  const unknown = asked.filter((p) => !(PARTS as readonly string[]).includes(p));
-  if (unknown.length > 0)
-    throw new Error(`RPOWATCH_BENCH_RECOVERY: unknown part(s) ${unknown.join(", ")}; parts are ${PARTS.join(", ")}`);
-  return new Set(asked as (typeof PARTS)[number][]);
-}
+const selected = () => selectedParts("RPOWATCH_BENCH_RECOVERY", PARTS);
 
 export const bench: Bench = {
   name: "recovery",
@@ -128,7 +122,7 @@ export const bench: Bench = {
       `1-minute load average at start: ${loadavg()[0]!.toFixed(1)} (figures from a busy machine understate the NBD reads most)`,
     ];
     try {
-      const parts = selectedParts();
+      const parts = selected();
       if (parts.has("reprotect")) {
         const reprotect = await reprotectFigure(progress);
         figures.push(reprotect.figure);
