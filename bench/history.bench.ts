@@ -13,7 +13,7 @@ import { Collector } from "../collector/collector.ts";
 import { BufferedWriter } from "../history/buffer.ts";
 import { EmbeddedStore } from "../history/embedded-store.ts";
 import { bucketLine, seriesKey } from "../history/influx-lines.ts";
-import { InfluxStore } from "../history/influx-store.ts";
+import { InfluxStore, RESAMPLE } from "../history/influx-store.ts";
 import { SnapshotSamples } from "../history/snapshot-samples.ts";
 import { HistoryStats } from "../history/stats.ts";
 import { type HistorySample, type HistoryWriter, storable } from "../history/store.ts";
@@ -221,7 +221,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * The server tiers' minute continuous query at this scale, on InfluxDB's own schedule: a snapshot
  * written every 10 s with current timestamps throughout (after 6 minutes of them written at once,
- * so that every run resamples a full 10 minutes), influxd's CPU read over CQ_WINDOW seconds with
+ * so that every run resamples a full window, RESAMPLE.minute), influxd's CPU read over CQ_WINDOW seconds with
  * the store's continuous queries dropped, then over as long with them made again (from 30 s after
  * the first minute boundary that follows, so that their first run does not count). The
  * difference is the continuous queries' (the hourly one runs at no hour boundary in the windows).
@@ -419,7 +419,7 @@ export const bench: Bench = {
           },
         );
         notes.push(
-          `InfluxDB server tiers' minute continuous query (rpowatch_m1: every minute, the last 10 minutes of raw points resampled into m1), on InfluxDB's own schedule: a fresh influxd, the store's database, policies and continuous queries made by its upkeep, 6 minutes of snapshots written at once (with the queries dropped), then a snapshot written every 10 s with current timestamps throughout (${cq.snapshots} snapshots in all). influxd's CPU (/proc) over ${CQ_WINDOW} s of those writes with the continuous queries dropped: ${cq.without.cpuSeconds.toFixed(2)} s; over ${CQ_WINDOW} s with them made again (from 30 s after the minute boundary that followed; a run a minute on schedule, each resampling 10 minutes of ${perSnapshot} series): ${cq.with.cpuSeconds.toFixed(2)} s, ${cq.with.runs} runs ended in it (${cq.with.failed} failed; InfluxDB's SHOW STATS FOR 'cq', which counts the hourly query's runs too). The figure is the difference over a minute of the schedule, the share that over a minute (influxd spreads a run over both cores). Not measured: the hourly continuous query (rpowatch_h1, 2 hours of minute buckets once an hour). Load average ${loadBefore} (1, 5, 15 min) before, ${load()} after.`,
+          `InfluxDB server tiers' minute continuous query (rpowatch_m1: every minute, the last ${RESAMPLE.minute / 60} minutes of raw points resampled into m1), on InfluxDB's own schedule: a fresh influxd, the store's database, policies and continuous queries made by its upkeep, 6 minutes of snapshots written at once (with the queries dropped), then a snapshot written every 10 s with current timestamps throughout (${cq.snapshots} snapshots in all). influxd's CPU (/proc) over ${CQ_WINDOW} s of those writes with the continuous queries dropped: ${cq.without.cpuSeconds.toFixed(2)} s; over ${CQ_WINDOW} s with them made again (from 30 s after the minute boundary that followed; a run a minute on schedule, each resampling ${RESAMPLE.minute / 60} minutes of ${perSnapshot} series): ${cq.with.cpuSeconds.toFixed(2)} s, ${cq.with.runs} runs ended in it (${cq.with.failed} failed; InfluxDB's SHOW STATS FOR 'cq', which counts the hourly query's runs too). The figure is the difference over a minute of the schedule, the share that over a minute (influxd spreads a run over both cores). Not measured: the hourly continuous query (rpowatch_h1, 2 hours of minute buckets once an hour). Load average ${loadBefore} (1, 5, 15 min) before, ${load()} after.`,
         );
       }
 

@@ -180,6 +180,16 @@ describe("InfluxDB history store", () => {
     await check("unpacked");
   }, 120_000);
 
+  it("puts a point written over a minute late into its minute bucket itself, as the minute continuous query may never look back to it", async () => {
+    const store = new InfluxStore({ url: influx.url, database: "late", timeoutSeconds: 30, retention });
+    const now = Date.now() / 1000;
+    const late = Math.floor(now - 90);
+    await store.write([{ metric, labels: volumes[0]!, timestamp: late, value: 42 }]);
+    const [buckets] = await influx.query(`SELECT "min", "max", "count", "last" FROM "late"."m1"./^rpowatch_/`);
+    const minute = new Date(Math.floor(late / 60) * 60_000).toISOString().replace(".000Z", "Z");
+    expect(buckets!.series?.[0]?.values).toEqual([[minute, 42, 42, 1, 42]]);
+  });
+
   it("packs each hour's minute buckets in its upkeep, once they are final, reading them the same before and after", async () => {
     let now = Math.floor(Date.now() / 1000 / 3600) * 3600 - 10 * 86_400;
     const store = new InfluxStore({

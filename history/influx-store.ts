@@ -76,8 +76,18 @@ const WRITERS = 2;
 /** Seconds of an old span recomputed per read of its raw points, bounding what one answer holds. */
 const RECOMPUTE_WINDOW = 6 * 3600;
 const POLICIES = { raw: "raw", minute: "m1", hour: "h1", packed: "m1h" } as const;
-/** How far back the continuous queries recompute their tier on each run. */
-const RESAMPLE = { minute: 600, hour: 7200 } as const;
+/**
+ * How far back the continuous queries recompute their tier on each run. The minute query reads
+ * each raw point RESAMPLE.minute / 60 times, so it looks back no further than a point on time
+ * needs (LATE_AFTER): at 10,000 volumes 10 minutes cost influxd over a core (docs/history.md).
+ */
+export const RESAMPLE = { minute: 120, hour: 7200 } as const;
+/**
+ * A point written this long after its time may miss every run of the minute query that covers its
+ * minute (the first run after it lands looks back to the minute before the one it lands in), so
+ * its write recomputes the tiers itself.
+ */
+const LATE_AFTER = RESAMPLE.minute - TIER_WIDTH.minute;
 /** Buckets older than this are final in each tier (the continuous queries have run over them). */
 const FINAL_AFTER = { minute: 120, hour: 7200 } as const;
 /**
@@ -260,8 +270,8 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
       });
       return;
     }
-    // Points older than the continuous queries look back would never reach the tiers.
-    if (oldest < this.now() - RESAMPLE.minute) await this.recompute([...measurements], oldest, newest);
+    // Points the continuous queries may not look back to would never reach the tiers.
+    if (oldest < this.now() - LATE_AFTER) await this.recompute([...measurements], oldest, newest);
   }
 
   /**
