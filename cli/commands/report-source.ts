@@ -46,7 +46,7 @@ export function sourceOptions(command: Command): Command {
     )
     .option(
       "--influx-url <url>",
-      "InfluxDB 1.x HTTP API, or the v1-compatible API of InfluxDB 2 or 3; credentials from --config or INFLUX_USERNAME/INFLUX_PASSWORD",
+      "InfluxDB 1.x HTTP API, or the v1-compatible API of InfluxDB 2 or 3 (not tested here: docs/history.md); credentials from --config or INFLUX_USERNAME/INFLUX_PASSWORD",
     )
     .option("--influx-db <name>", "InfluxDB database (default: the --config stack's, else rpowatch)")
     .option(
