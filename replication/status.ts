@@ -199,6 +199,13 @@ export interface GroupFailoverStatus {
    * before. `volumes` has the new addresses; clients must reconnect to them.
    */
   previousPort?: number;
+  /**
+   * Promoted, with `imageAccess.socketDir`, when serving the volumes again (a restart) found their
+   * Unix socket path held by something else (another process's socket, a file that is not a
+   * socket): why, naming the path. `volumes` then has no `unixUri`; the next start listens on it
+   * once the path is free.
+   */
+  unixSocketError?: string;
   /** Promoted: the old production site reported what it holds beyond the journal (reprotect needs it). */
   oldSiteReported?: boolean;
 }

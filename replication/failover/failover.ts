@@ -221,6 +221,7 @@ export class Failovers {
       sinceTimestamp: r.promotedAt ?? r.requestedAt,
       ...(volumes && { volumes }),
       ...(served?.previousPort !== undefined && { previousPort: served.previousPort }),
+      ...(served?.socketError !== undefined && { unixSocketError: served.socketError }),
     };
   }
 

@@ -6,7 +6,8 @@
  * the port it had before, so the group's clients reconnect to the addresses the failover answered;
  * only when that port is taken does it take another, and says so (`previousPort`). A stale socket
  * (a kill -9) is replaced; a socket path something else holds leaves the volumes on TCP only, with
- * an error logged naming the path: the failover itself checked the path before promoting.
+ * an error logged and kept (`socketError`, in the status) naming the path: the failover itself
+ * checked the path before promoting, so it is found taken only when they are served again (a restart).
  */
 import { join } from "node:path";
 import type { Logger } from "../../lib/log.ts";
@@ -26,6 +27,8 @@ export class PromotedVolumes {
     readonly port: number,
     /** The port asked for when it was taken and another was bound instead. */
     readonly previousPort?: number,
+    /** Why the volumes do not listen on their Unix socket, naming the path; absent when they do or have none. */
+    readonly socketError?: string,
   ) {}
 
   static async serve(o: {
@@ -61,17 +64,18 @@ export class PromotedVolumes {
         );
         return server.listen(o.host, 0);
       });
-      const socket = o.socket && (await listenUnixOrSay(server, o.socket, o.logger));
+      const socket = o.socket ? await listenUnixOrSay(server, o.socket, o.logger) : {};
       return new PromotedVolumes(
         server,
         backends,
         o.volumes.map((v) => ({
           name: v.name,
           uri: nbdTcpUri(bound.host, bound.port, v.name),
-          ...(socket && { unixUri: nbdUnixUri(socket, v.name) }),
+          ...(socket.listening && { unixUri: nbdUnixUri(socket.listening, v.name) }),
         })),
         bound.port,
         bound.port === wanted || wanted === 0 ? undefined : wanted,
+        socket.error,
       );
     } catch (err) {
       for (const b of backends) await b.close();
@@ -85,17 +89,25 @@ export class PromotedVolumes {
   }
 }
 
-/** Listens on the socket, or says why not and serves TCP only: the volumes are promoted already, they must be served. */
-async function listenUnixOrSay(server: NbdServer, socket: string, logger: Logger): Promise<string | undefined> {
+/**
+ * Listens on the socket, or says why not (logged, and kept for the status) and serves TCP only: the
+ * volumes are promoted already, they must be served.
+ */
+async function listenUnixOrSay(
+  server: NbdServer,
+  socket: string,
+  logger: Logger,
+): Promise<{ listening?: string; error?: string }> {
   try {
     await server.listenUnix(socket);
-    return socket;
+    return { listening: socket };
   } catch (err) {
+    const reason = (err as Error).message;
     logger.error(
-      { socket, err: (err as Error).message },
+      { socket, err: reason },
       "failover: the promoted volumes are served over TCP only, their Unix socket path is taken",
     );
-    return undefined;
+    return { error: `the promoted volumes are served over TCP only: ${reason}, then restart the site` };
   }
 }
 

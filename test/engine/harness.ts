@@ -37,6 +37,8 @@ export interface PairOptions {
   reverseProxy?: boolean;
   /** A second group, g2 with volume vol2 (same size and mode), on both sites. */
   secondGroup?: boolean;
+  /** Give each site `imageAccess.socketDir`, a folder of its own (`socketDir(role)`). */
+  socketDirs?: boolean;
 }
 
 export type Role = "production" | "recovery";
@@ -54,7 +56,7 @@ export class EnginePair {
 
   private constructor(
     readonly dir: string,
-    o: PairOptions,
+    private readonly o: PairOptions,
   ) {
     const size = o.volumeSize ?? "16MiB";
     const group = [
@@ -81,6 +83,7 @@ export class EnginePair {
       ...(o.reverseLinkPort ? [`  listen: "127.0.0.1:${o.reverseLinkPort}"`] : []),
       ...(o.productionLink ?? []).map((l) => `  ${l}`),
       ...(o.queueMaxBytes ? ["queue:", `  maxBytes: ${o.queueMaxBytes}`] : []),
+      ...(o.socketDirs ? [`imageAccess: { socketDir: ${this.socketDir("production")} }`] : []),
       ...group,
     ];
     const rec = [
@@ -93,6 +96,7 @@ export class EnginePair {
       `  psk: { file: ${join(dir, "rec.psk")} }`,
       ...(o.reverseLinkPort ? [`  peer: "127.0.0.1:${o.reverseLinkPort}"`] : []),
       ...(o.recoveryLink ?? []).map((l) => `  ${l}`),
+      ...(o.socketDirs ? [`imageAccess: { socketDir: ${this.socketDir("recovery")} }`] : []),
       ...group,
     ];
     writeFileSync(join(dir, "rec.psk"), `${o.recoveryPsk ?? PSK}\n`);
@@ -139,6 +143,12 @@ export class EnginePair {
 
   get nbdUri(): string {
     return `nbd://127.0.0.1:${this.ports.nbd}/vol1`;
+  }
+
+  /** The site's `imageAccess.socketDir` (with `socketDirs`): `<dir>/prod-sockets`, `<dir>/rec-sockets`. */
+  socketDir(role: Role): string {
+    if (!this.o.socketDirs) throw new Error("the pair was created without socketDirs");
+    return join(this.dir, role === "production" ? "prod-sockets" : "rec-sockets");
   }
 
   image(role: Role, group = "g1"): string {

@@ -4,7 +4,7 @@
  * addresses stay, and the socket goes with the session.
  */
 import { createHash } from "node:crypto";
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImageSessionView } from "../../replication/images/image-access.ts";
@@ -25,9 +25,8 @@ describe("image access on the recovery site's Unix socket", () => {
   }
 
   beforeAll(async () => {
-    pair = await EnginePair.create();
-    socketDir = join(pair.dir, "sockets");
-    appendFileSync(pair.configs.recovery, `imageAccess: { socketDir: ${socketDir} }\n`);
+    pair = await EnginePair.create({ socketDirs: true });
+    socketDir = pair.socketDir("recovery");
     await pair.start("recovery");
     await pair.start("production");
     await pair.caughtUp();

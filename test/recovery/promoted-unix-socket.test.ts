@@ -3,13 +3,17 @@
  * socket of the group's own too, `<socketDir>/<group>.promoted.sock`: `rpowatch recover failover
  * --unix` prints its nbd+unix addresses (`--json` and the status carry them beside the TCP ones),
  * qemu-io writes and reads through it and nbdinfo lists the export; a kill -9 leaves a stale socket
- * that the restart replaces; reprotect and a stop of the site remove it; and a failover is refused,
- * changing nothing, while something else holds the path.
+ * that the restart replaces; a restart that finds the path held by another process (nbdkit) or a
+ * plain file serves the volumes over TCP only, says why in the status and leaves the path alone,
+ * and the next start with the path free listens on it again; reprotect and a stop of the site
+ * remove it; and a failover is refused, changing nothing, while something else holds the path.
  */
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { appendFile, lstat, readFile, rm, writeFile } from "node:fs/promises";
+import { lstat, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startNbdkit, stop } from "../../bench/nbdkit.ts";
 import { freePorts } from "../../lib/ports.ts";
 import type { FailoverView } from "../../replication/failover/failover.ts";
 import { silentLogger } from "../../replication/journal/test-support.ts";
@@ -21,6 +25,8 @@ import { waitFor } from "../support/process.ts";
 describe("promoted volumes on the recovery site's Unix socket", () => {
   let pair: EnginePair;
   let socketDir: string;
+  /** Another process's NBD server on g1's promoted socket path. */
+  let nbdkit: ChildProcess | undefined;
   const socketOf = (group: string) => join(socketDir, `${group}.promoted.sock`);
 
   async function failoverCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -41,9 +47,8 @@ describe("promoted volumes on the recovery site's Unix socket", () => {
 
   beforeAll(async () => {
     const [reverseLinkPort] = await freePorts(1);
-    pair = await EnginePair.create({ secondGroup: true, reverseLinkPort });
-    socketDir = join(pair.dir, "sockets");
-    await appendFile(pair.configs.recovery, `imageAccess: { socketDir: ${socketDir} }\n`);
+    pair = await EnginePair.create({ secondGroup: true, reverseLinkPort, socketDirs: true });
+    socketDir = pair.socketDir("recovery");
     await pair.start("recovery");
     await pair.start("production");
     await qemuIo(pair.nbdUri, ["write -P 0xaa 0 2M"]);
@@ -53,6 +58,7 @@ describe("promoted volumes on the recovery site's Unix socket", () => {
   }, 120_000);
 
   afterAll(async () => {
+    if (nbdkit) await stop(nbdkit);
     await pair?.close();
   });
 
@@ -123,6 +129,61 @@ describe("promoted volumes on the recovery site's Unix socket", () => {
     await qemuIo(uri, ["read -P 0xaa 0 2M", "read -P 0x5a 4M 1M", "write -P 0x6b 8M 64k"]);
     await qemuIo(uri, ["read -P 0x6b 8M 64k"]);
     expect(await runToolOk("nbdinfo", ["--list", uri])).toMatch(/export="vol1"/);
+  });
+
+  it("serves over TCP only when a restart finds the path held by another process or a plain file, says why in the status, and leaves it alone", async () => {
+    const [g1Before, g2Before] = [await served("g1"), await served("g2")];
+    await pair.kill9("recovery");
+    // While rec-b is down, nbdkit (serving a file of 0x77) takes g1's path and a plain file g2's.
+    await rm(socketOf("g1"));
+    await rm(socketOf("g2"));
+    const other = join(pair.dir, "other.img");
+    await writeFile(other, Buffer.alloc(1024 * 1024, 0x77));
+    const held = await startNbdkit(other, { readOnly: true, unixSocket: socketOf("g1") });
+    nbdkit = held.process;
+    await writeFile(socketOf("g2"), "not a socket");
+    await pair.start("recovery");
+
+    const tcpOnly = (path: string, obstacle: string) =>
+      `the promoted volumes are served over TCP only: NBD Unix socket ${path}: ${obstacle}, then restart the site`;
+    const g1 = (await pair.group("recovery", "g1")).failover!;
+    expect(g1.phase).toBe("promoted");
+    expect(g1.volumes, "g1: its TCP address, and no unixUri").toEqual([{ name: "vol1", uri: g1Before[0]!.uri }]);
+    expect(g1.unixSocketError).toBe(
+      tcpOnly(socketOf("g1"), "another process is listening on it; stop it or choose another path"),
+    );
+    const g2 = (await pair.group("recovery", "g2")).failover!;
+    expect(g2.volumes, "g2: its TCP address, and no unixUri").toEqual([{ name: "vol2", uri: g2Before[0]!.uri }]);
+    expect(g2.unixSocketError).toBe(
+      tcpOnly(socketOf("g2"), "a file that is not a socket is in the way; remove it or choose another path"),
+    );
+    expect(pair.logs()).toContain("the promoted volumes are served over TCP only, their Unix socket path is taken");
+
+    // The promoted volumes are served, writable, over TCP.
+    await qemuIo(g1.volumes![0]!.uri, ["read -P 0xaa 0 2M", "read -P 0x6b 8M 64k", "write -P 0x7c 12M 64k"]);
+    await qemuIo(g1.volumes![0]!.uri, ["read -P 0x7c 12M 64k"]);
+    expect(await runToolOk("nbdinfo", ["--list", g1.volumes![0]!.uri])).toMatch(/export="vol1"/);
+    await qemuIo(g2.volumes![0]!.uri, ["read -P 0xbb 0 2M"]);
+    // The path's other owners are untouched: nbdkit still serves its own file there, the file is as it was.
+    await runToolOk("qemu-io", ["-r", "-f", "raw", "-c", "read -P 0x77 0 1M", held.uri]);
+    expect(await readFile(socketOf("g2"), "utf8")).toBe("not a socket");
+  });
+
+  it("listens on the socket again at the next start once the path is free, and the status drops the error", async () => {
+    await stop(nbdkit!);
+    nbdkit = undefined;
+    await rm(socketOf("g2"));
+    await pair.kill9("recovery");
+    await pair.start("recovery");
+    for (const [group, volume] of [
+      ["g1", "vol1"],
+      ["g2", "vol2"],
+    ]) {
+      const f = (await pair.group("recovery", group)).failover!;
+      expect(f.volumes![0]!.unixUri, group).toBe(`nbd+unix:///${volume}?socket=${socketOf(group!)}`);
+      expect(f.unixSocketError, group).toBeUndefined();
+    }
+    await qemuIo((await served("g1"))[0]!.unixUri!, ["read -P 0x7c 12M 64k", "read -P 0xaa 0 2M"]);
   });
 
   it("removes the socket when reprotect turns the group, and when the site stops", async () => {

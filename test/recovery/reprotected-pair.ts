@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect } from "vitest";
 import { freePorts } from "../../lib/ports.ts";
 import type { FailoverView } from "../../replication/failover/failover.ts";
-import { BIN, EnginePair, qemuIo, runTool } from "../engine/harness.ts";
+import { BIN, EnginePair, type PairOptions, qemuIo, runTool } from "../engine/harness.ts";
 import { waitFor } from "../support/process.ts";
 
 export interface ReprotectedPair {
@@ -17,18 +17,20 @@ export interface ReprotectedPair {
   uri: string;
 }
 
+type ReprotectedPairOptions = Pick<PairOptions, "secondGroup" | "socketDirs">;
+
 /**
  * Each group's volume (32 MiB) is written 0xaa at prod-a, failed over to rec-b at the latest
  * point, written 0xc1 at 0 (64 KiB) there, reprotected, and caught up towards prod-a.
  */
-async function reprotectedPair(o: { secondGroup?: boolean } = {}): Promise<ReprotectedPair> {
+async function reprotectedPair(o: ReprotectedPairOptions = {}): Promise<ReprotectedPair> {
   const [reverseLinkPort] = await freePorts(1);
   const pair = await EnginePair.running({
     reverseLinkPort,
     volumeSize: "32MiB",
     reverseProxy: true,
     recoveryLink: ["limit: 2MiB", "compression: off"],
-    secondGroup: o.secondGroup,
+    ...o,
   });
   const groups = o.secondGroup ? ["g1", "g2"] : ["g1"];
   for (const [i, group] of groups.entries()) {
@@ -53,7 +55,7 @@ async function reprotectedPair(o: { secondGroup?: boolean } = {}): Promise<Repro
  * A reprotected pair for the tests of a describe block: started before them, closed after. `uri`
  * may be set anew by a test that made rec-b reopen its sides.
  */
-export function reprotectedPairForTests(o: { secondGroup?: boolean } = {}): ReprotectedPair {
+export function reprotectedPairForTests(o: ReprotectedPairOptions = {}): ReprotectedPair {
   const ctx = {} as ReprotectedPair;
   beforeAll(async () => {
     Object.assign(ctx, await reprotectedPair(o));
