@@ -15,7 +15,10 @@ import { dayPeriod } from "../reports/period.ts";
 import { daySamples, FROM } from "../test/reports/fixture-month.ts";
 import { figureDifferences } from "../test/reports/same-figures.ts";
 import { type InfluxDBInstance, startInfluxDB } from "../test/services/influxdb.ts";
+import { exportedStats } from "../test/support/history-stats.ts";
+import { folded, seriesKeyOf, tierBuckets } from "../test/support/influx-tiers.ts";
 import { InfluxStore } from "./influx-store.ts";
+import { HistoryStats } from "./stats.ts";
 import { AGGREGATES, type HistorySample, type Series } from "./store.ts";
 
 const DAY = 86_400;
@@ -42,30 +45,12 @@ function minuteSamples(m: number, fixture: Map<number, HistorySample[]>): Histor
   return [...noisy, ...(fixture.get(t + 30) ?? [])];
 }
 
-/** Series and bucket key → min, max, sum, count, last of what a tier holds. */
-type Buckets = Map<string, number[]>;
-const seriesKeyOf = (metric: string, labels: Readonly<Record<string, string>>) =>
-  `${metric} ${JSON.stringify(
-    Object.entries(labels)
-      .filter(([, v]) => v !== "")
-      .sort(([a], [b]) => a.localeCompare(b)),
-  )}`;
-
-/** The buckets `width` seconds wide of the samples, folded here point by point. */
-function folded(samples: readonly HistorySample[], width: number): Buckets {
-  const out: Buckets = new Map();
-  for (const s of [...samples].sort((a, b) => a.timestamp - b.timestamp)) {
-    const key = `${seriesKeyOf(s.metric, s.labels)} ${Math.floor(s.timestamp / width) * width}`;
-    const b = out.get(key);
-    if (b) out.set(key, [Math.min(b[0]!, s.value), Math.max(b[1]!, s.value), b[2]! + s.value, b[3]! + 1, s.value]);
-    else out.set(key, [s.value, s.value, s.value, 1, s.value]);
-  }
-  return out;
-}
-
 let influx: InfluxDBInstance;
 const samples: HistorySample[] = [];
 let clientNow = 0;
+/** The recording's stats (exported once a buffer has opened, as the stack opens one at start). */
+const stats = new HistoryStats();
+stats.bufferOpened(0, 0);
 const client = () =>
   new InfluxStore({
     url: influx.url,
@@ -75,24 +60,12 @@ const client = () =>
     retention,
     tiers: "client",
     now: () => clientNow,
+    stats,
   });
 let server: InfluxStore;
 /** Client and server reads of [from, to) compared mid-run (the tiers and the raw points of the part not rolled up). */
 const midRun: Array<{ what: string; differences: string[] }> = [];
 let catchUp = { seconds: 0, minutes: 0 };
-
-async function tier(database: string, policy: string): Promise<Buckets> {
-  const [result] = await influx.query(
-    `SELECT "min", "max", "sum", "count", "last" FROM "${database}"."${policy}"./^rpowatch_/ GROUP BY *`,
-  );
-  const out: Buckets = new Map();
-  for (const s of result!.series ?? []) {
-    for (const [time, ...values] of s.values) {
-      out.set(`${seriesKeyOf(s.name, s.tags ?? {})} ${Date.parse(time as string) / 1000}`, values as number[]);
-    }
-  }
-  return out;
-}
 
 async function reads(
   a: InfluxStore,
@@ -134,7 +107,7 @@ beforeAll(async () => {
     if (t >= DAY_START + MINUTES * 60) break;
     fixture.set(t, [...(fixture.get(t) ?? []), { ...s, timestamp: t }]);
   }
-  // Server tiers, as the admin, in one write: old points, so the store rolls their tiers up itself.
+  // Server tiers, as the admin, in one write: old points, so the store's upkeep rolls their tiers up.
   const keep = 100 * 365 * DAY;
   server = new InfluxStore({
     url: influx.url,
@@ -145,6 +118,7 @@ beforeAll(async () => {
   });
   for (let m = 0; m < MINUTES; m++) samples.push(...minuteSamples(m, fixture));
   await server.write(samples);
+  await server.maintain();
 
   // Client tiers, recorded minute by minute.
   let store = client();
@@ -188,7 +162,7 @@ describe("client tiers on the v1-compatible API (InfluxDB 1.x without continuous
     ] as const) {
       const want = folded(samples, width);
       for (const database of ["client", "server"]) {
-        const have = await tier(database, policy);
+        const have = await tierBuckets(influx, database, policy);
         expect([...have.keys()].sort(), `${database}.${policy}`).toEqual([...want.keys()].sort());
         for (const [key, values] of want) {
           const got = have.get(key)!;
@@ -210,6 +184,10 @@ describe("client tiers on the v1-compatible API (InfluxDB 1.x without continuous
     );
   });
 
+  it("recomputes the five late batches' minutes in one span, in the upkeep run after them", () => {
+    expect(exportedStats(stats).historyTierRecomputes).toEqual([[[], 1]]);
+  });
+
   it("reads the same history as server tiers, mid-run (tiers, then raw points not rolled up yet) and once rolled up", async () => {
     expect(midRun.filter((r) => r.differences.length > 0)).toEqual([]);
     const done = await reads(client(), server, DAY_START, DAY_START + MINUTES * 60);
@@ -226,10 +204,10 @@ describe("client tiers on the v1-compatible API (InfluxDB 1.x without continuous
   });
 
   it("changes nothing when it rolls everything up again from scratch (progress lost)", async () => {
-    const before = await Promise.all(["m1", "h1"].map((p) => tier("client", p)));
+    const before = await Promise.all(["m1", "h1"].map((p) => tierBuckets(influx, "client", p)));
     await influx.query(`DROP MEASUREMENT "rpowatch-tiers"`, "client");
     await client().maintain();
-    const after = await Promise.all(["m1", "h1"].map((p) => tier("client", p)));
+    const after = await Promise.all(["m1", "h1"].map((p) => tierBuckets(influx, "client", p)));
     expect(after).toEqual(before);
   });
 });

@@ -11,14 +11,16 @@
  * fields min, max, sum, count and last of their bucket, and `m1h`, the minute buckets again packed
  * an hour a point (see packHours): a report reads a month of minutes, and InfluxDB 1.6 spends
  * microseconds of CPU on every row it answers. Continuous queries fill `m1` and `h1`, resampling
- * the last 10 minutes (m1) and 2 hours (h1) so slightly late points are counted; the writer's
+ * the last 2 minutes (m1) and 2 hours (h1) so slightly late points are counted; the writer's
  * upkeep (maintain) packs each hour once its minutes are final, with its `h1` bucket,
- * resuming after a restart at the hour it had got to (PROGRESS). A write of
- * older points (a buffer replay, a backfill) recomputes its span of every tier, as InfluxDB
- * replaces a point of the same series and time: the minute buckets in the client from the raw
- * points InfluxDB holds for the span (a SELECT … INTO grouped by minute costs InfluxDB many times
- * the write itself), the hours the span covers whole from those minutes, and a partly covered hour
- * from all its minutes in `m1`. Points older than the raw retention are refused by InfluxDB.
+ * resuming after a restart at the hour it had got to (PROGRESS). A write of older points (a
+ * buffer replay, a backfill) records its span (LateSpans, kept in the raw policy too: PROGRESS),
+ * and the next upkeep run recomputes the spans recorded since the last, merged, in every tier, as
+ * InfluxDB replaces a point of the same series and time: the minute buckets in the client from the
+ * raw points InfluxDB holds for the span (a SELECT … INTO grouped by minute costs InfluxDB many
+ * times the write itself), the hours the span covers whole from those minutes, and a partly
+ * covered hour from all its minutes in `m1`. Points older than the raw retention are refused by
+ * InfluxDB.
  *
  * With client tiers (`tiers: "client"`, for the v1-compatible API of InfluxDB 2 and 3, which takes
  * no CREATE statement and runs no continuous query) the operator makes the database and the four
@@ -27,8 +29,8 @@
  * (foldPoints), and each hour once its last minute is rolled up, with its pack, as far back as the
  * raw policy holds points. Where it has got to is a point in the raw policy (PROGRESS), so a
  * restart resumes there, and a reader knows which buckets are written; a write of points older
- * than that rolls their span up again (recompute), one rollup at a time. A rollup writes points
- * of the same series and time again, so running one twice changes nothing.
+ * than that records their span, which the next run rolls up again (recompute). A rollup writes
+ * points of the same series and time again, so running one twice changes nothing.
  *
  * Readers take each part of a range from the coarsest tier the step allows whose buckets are
  * final: hourly buckets up to two hours ago, minute buckets up to two minutes ago (packed for
@@ -41,6 +43,8 @@ import { failureReason } from "../lib/failure-reason.ts";
 import { bucketLine, LineEncoder, packedLine, seriesKey } from "./influx-lines.ts";
 import { type InfluxQueryTarget, selectChunked } from "./influx-query.ts";
 import { type Bucket, foldBuckets, foldPoints, packHours, unpackText } from "./influx-rollup.ts";
+import { cover, type LateSpan, LateSpans } from "./late-spans.ts";
+import type { HistoryStats } from "./stats.ts";
 import {
   type Aggregate,
   type HistoryReader,
@@ -62,6 +66,8 @@ export interface InfluxStoreOptions {
   /** Who fills the minute and hour tiers (default `server`: InfluxDB's continuous queries). */
   tiers?: TierMode;
   now?: () => number;
+  /** Where the upkeep counts the late spans it recomputes. */
+  stats?: HistoryStats;
 }
 
 const FIELD = "value";
@@ -85,7 +91,7 @@ export const RESAMPLE = { minute: 120, hour: 7200 } as const;
 /**
  * A point written this long after its time may miss every run of the minute query that covers its
  * minute (the first run after it lands looks back to the minute before the one it lands in), so
- * its write recomputes the tiers itself.
+ * the upkeep recomputes the tiers of its span itself.
  */
 const LATE_AFTER = RESAMPLE.minute - TIER_WIDTH.minute;
 /** Buckets older than this are final in each tier (the continuous queries have run over them). */
@@ -101,11 +107,19 @@ const ROLL_AFTER = TIER_WIDTH.minute;
 /**
  * How far the upkeep has got, points in the raw policy, the latest one of a field counting:
  * `rolled_up_to` (client tiers), every minute before that time is rolled up, and every hour
- * before its hour; `packed_to` (server tiers), every hour before it is packed. Stamped with the
- * time they are written (not their value, which may be older than the raw policy keeps). Not
- * named `rpowatch_…`, so neither a rollup nor a listing of the metrics takes them.
+ * before its hour; `packed_to` (server tiers), every hour before it is packed; `late_spans`, the
+ * late spans not yet recomputed (JSON of LateSpan[]). Stamped with the time they are written (not
+ * their value, which may be older than the raw policy keeps). Not named `rpowatch_…`, so neither
+ * a rollup nor a listing of the metrics takes them.
  */
-const PROGRESS = { measurement: "rpowatch-tiers", rolled: "rolled_up_to", packed: "packed_to" } as const;
+const PROGRESS = {
+  measurement: "rpowatch-tiers",
+  rolled: "rolled_up_to",
+  packed: "packed_to",
+  late: "late_spans",
+} as const;
+/** Characters of late spans kept at most (InfluxDB 1.x holds a string field of up to 64 KB); more are kept as one span covering them. */
+const LATE_SPANS_CHARS = 60_000;
 
 const quoteIdent = (s: string) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 const quoteText = (s: string) => `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
@@ -137,8 +151,12 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   private rolledTo: number | null | undefined;
   /** Client tiers: the end of the latest upkeep run begun (it may fail, leaving rolledTo behind). */
   private rollingTo = Number.NEGATIVE_INFINITY;
-  /** Client tiers: the rollup under way or last queued; the upkeep and a write's recompute take turns. */
-  private rolling: Promise<unknown> = Promise.resolve();
+  /** Spans of late points written since the upkeep last took them (see write). */
+  private readonly late = new LateSpans();
+  /** The read of the late spans a previous process left (PROGRESS.late), once per process. */
+  private lateRead: Promise<void> | null = null;
+  /** The time of the last late spans kept, so that each one kept later is stamped later. */
+  private lateStamp = 0;
 
   constructor(private readonly options: InfluxStoreOptions) {
     const url = new URL(options.url);
@@ -256,37 +274,97 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     }
     if (lines.length === 0) return;
     await this.post(lines, POLICIES.raw, "ms");
-    if (this.options.tiers === "client") {
-      // Minutes the upkeep has rolled up, or is rolling up from raw points it may have read before
-      // these were in, are rolled up again with these once it is done; it does the rest. A write of
-      // current points (the recorder's) waits for no rollup.
-      const claimed = Math.max(this.rolledTo ?? Number.NEGATIVE_INFINITY, this.rollingTo);
-      if (this.rolledTo !== undefined && oldest >= claimed) return;
-      await this.serially(async () => {
-        const rolled = await this.progress();
-        if (rolled !== null && oldest < rolled) {
-          await this.recompute([...measurements], oldest, Math.min(newest, rolled - 1));
-        }
-      });
-      return;
-    }
-    // Points the continuous queries may not look back to would never reach the tiers.
-    if (oldest < this.now() - LATE_AFTER) await this.recompute([...measurements], oldest, newest);
+    if (oldest >= this.lateBefore()) return;
+    // Recorded once the raw points are in, so the run that takes the span reads them, and kept in
+    // InfluxDB before the write resolves, so a stop before that run loses no span (if that fails,
+    // the write fails and the buffer writes it again). A write waits for no rollup.
+    await this.readLateSpans();
+    this.late.add(measurements, oldest, newest);
+    await this.keepLateSpans();
   }
 
   /**
-   * The writer's periodic upkeep: packs every hour whose minutes are final since the last one packed
-   * (the first run packs the last PACK_BACK), its bucket and packed minutes from the minute tier,
-   * for every series. An hour left unpacked when this fails is retried on the next run. With client
-   * tiers it rolls the minute and hour tiers up instead (rollUpFinished).
+   * Points older than this may never reach the tiers by themselves: older than the continuous
+   * queries look back (server tiers); minutes the upkeep has rolled up, or is rolling up from raw
+   * points it may have read before these were in (client tiers; all, until the progress is read:
+   * recomputeLate clips them to it).
+   */
+  private lateBefore(): number {
+    if (this.options.tiers !== "client") return this.now() - LATE_AFTER;
+    if (this.rolledTo === undefined) return Number.POSITIVE_INFINITY;
+    return Math.max(this.rolledTo ?? Number.NEGATIVE_INFINITY, this.rollingTo);
+  }
+
+  /**
+   * The writer's periodic upkeep: recomputes the late spans written since the last run
+   * (recomputeLate), then packs every hour whose minutes are final since the last one packed (the
+   * first run packs the last PACK_BACK), its bucket and packed minutes from the minute tier, for
+   * every series. An hour left unpacked when this fails is retried on the next run. With client
+   * tiers it rolls the minute and hour tiers up instead of packing (rollUpFinished).
    */
   maintain(): Promise<void> {
-    this.packing ??= (
-      this.options.tiers === "client" ? this.serially(() => this.rollUpFinished()) : this.packFinishedHours()
-    ).finally(() => {
+    this.packing ??= this.upkeep().finally(() => {
       this.packing = null;
     });
     return this.packing;
+  }
+
+  private async upkeep(): Promise<void> {
+    if (this.options.tiers !== "client") await this.setUp();
+    await this.readLateSpans();
+    await this.recomputeLate();
+    await (this.options.tiers === "client" ? this.rollUpFinished() : this.packFinishedHours());
+  }
+
+  /**
+   * Recomputes the spans of late points recorded since the last run, merged, with client tiers
+   * only the minutes before the progress (the run rolls the later ones up itself). The spans not
+   * recomputed when one fails are kept for the next run, with any written meanwhile.
+   */
+  private async recomputeLate(): Promise<void> {
+    if (this.late.isEmpty()) return;
+    const before =
+      this.options.tiers === "client"
+        ? ((await this.progress()) ?? Number.NEGATIVE_INFINITY)
+        : Number.POSITIVE_INFINITY;
+    const spans = this.late.take();
+    for (const [i, span] of spans.entries()) {
+      const to = Math.min(span.to, before);
+      if (span.from >= to) continue;
+      try {
+        await this.recompute(span.measurements, span.from, to);
+      } catch (err) {
+        this.late.settle(spans.slice(i));
+        throw err;
+      }
+      this.options.stats?.tierSpanRecomputed();
+    }
+    this.late.settle([]);
+    await this.keepLateSpans();
+  }
+
+  /** Adds the late spans a previous process kept and did not recompute, once per process. */
+  private readLateSpans(): Promise<void> {
+    this.lateRead ??= this.readProgress(PROGRESS.late).then(
+      (kept) => {
+        if (typeof kept === "string") this.late.restore(JSON.parse(kept) as LateSpan[]);
+      },
+      (err) => {
+        this.lateRead = null;
+        throw err;
+      },
+    );
+    return this.lateRead;
+  }
+
+  /** Keeps the late spans not yet recomputed in InfluxDB, the latest ones kept counting. */
+  private async keepLateSpans(): Promise<void> {
+    const spans = this.late.all();
+    let text = JSON.stringify(spans);
+    if (text.length > LATE_SPANS_CHARS) text = JSON.stringify([cover(spans)]);
+    this.lateStamp = Math.max(Date.now(), this.lateStamp + 1);
+    const value = `"${text.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+    await this.post([`${PROGRESS.measurement} ${PROGRESS.late}=${value} ${this.lateStamp}`], POLICIES.raw, "ms");
   }
 
   private async packFinishedHours(): Promise<void> {
@@ -297,7 +375,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
       // After a restart or a downtime, from the hour the last run got to, as far back as the minute
       // tier keeps: an hour the continuous query missed (InfluxDB down at both hours it covers it)
       // has no hour bucket but this one, and a minute step reads an hour that has none as empty.
-      const recorded = await this.readProgress(PROGRESS.packed);
+      const recorded = await this.readPosition(PROGRESS.packed);
       const kept = Math.ceil((this.now() - this.options.retention.minute) / hour) * hour;
       this.packedTo = recorded === null ? end - PACK_BACK : Math.max(recorded, kept);
     }
@@ -338,31 +416,29 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
 
   /** Client tiers: where the upkeep has got to, read from InfluxDB the first time. */
   private async progress(): Promise<number | null> {
-    if (this.rolledTo === undefined) this.rolledTo = await this.readProgress(PROGRESS.rolled);
+    if (this.rolledTo === undefined) this.rolledTo = await this.readPosition(PROGRESS.rolled);
     return this.rolledTo;
   }
 
-  /** The latest progress of this field InfluxDB holds (null: none, e.g. `rolled_up_to` with server tiers). */
-  private async readProgress(field: string): Promise<number | null> {
+  /** The latest position of this field InfluxDB holds (null: none, e.g. `rolled_up_to` with server tiers). */
+  private async readPosition(field: string): Promise<number | null> {
+    const value = await this.readProgress(field);
+    return typeof value === "number" ? value : null;
+  }
+
+  /** The latest value of this progress field InfluxDB holds (undefined: none). */
+  private async readProgress(field: string): Promise<unknown> {
     const source = `${quoteIdent(this.options.database)}.${quoteIdent(POLICIES.raw)}.${quoteIdent(PROGRESS.measurement)}`;
-    let to: number | null = null;
+    let value: unknown;
     await selectChunked(
       this.target,
       `SELECT ${quoteIdent(field)} FROM ${source} ORDER BY time DESC LIMIT 1`,
       "s",
       (s) => {
-        const value = s.values[0]?.[1];
-        if (typeof value === "number") to = value;
+        value = s.values[0]?.[1];
       },
     );
-    return to;
-  }
-
-  /** Runs a client rollup after the one before it has ended, failed or not. */
-  private serially(task: () => Promise<void>): Promise<void> {
-    const run = this.rolling.then(task, task);
-    this.rolling = run.catch(() => {});
-    return run;
+    return value;
   }
 
   /** The rpowatch metrics the database holds. */
@@ -445,16 +521,13 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   }
 
   /**
-   * Recomputes the minute and hour buckets and packed hours of these measurements that cover
-   * [from, to]: minutes from the raw points InfluxDB now holds, a window at a time; hours the
-   * minutes cover whole from those minutes; the partly covered first and last hours from all their
-   * minutes in the minute tier.
+   * Recomputes the minute and hour buckets and packed hours of these measurements in the whole
+   * minutes [start, end): minutes from the raw points InfluxDB now holds, a window at a time; hours
+   * the minutes cover whole from those minutes; the partly covered first and last hours from all
+   * their minutes in the minute tier.
    */
-  private async recompute(measurements: readonly string[], from: number, to: number): Promise<void> {
-    const minute = TIER_WIDTH.minute;
+  private async recompute(measurements: readonly string[], start: number, end: number): Promise<void> {
     const hour = TIER_WIDTH.hour;
-    const start = Math.floor(from / minute) * minute;
-    const end = (Math.floor(to / minute) + 1) * minute;
     await this.rollUpFromRaw(measurements, start, end);
     const wholeFrom = Math.ceil(start / hour) * hour;
     const wholeTo = Math.floor(end / hour) * hour;
@@ -536,7 +609,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     const now = this.now();
     const aligned = (t: number) => Math.floor(t / step) * step;
     // Client tiers hold what the upkeep has rolled up; later steps come from the tier below.
-    const rolled = (await this.readProgress(PROGRESS.rolled)) ?? Number.POSITIVE_INFINITY;
+    const rolled = (await this.readPosition(PROGRESS.rolled)) ?? Number.POSITIVE_INFINITY;
     const final = {
       minute: Math.min(now - FINAL_AFTER.minute, rolled),
       hour: Math.min(now - FINAL_AFTER.hour, Math.floor(rolled / TIER_WIDTH.hour) * TIER_WIDTH.hour),

@@ -606,6 +606,15 @@ export const metrics = {
     entity: "collector",
     help: "History points lost because the buffer was full.",
   }),
+  historyTierRecomputes: def({
+    name: "rpowatch_history_tier_recomputes_total",
+    type: "counter",
+    unit: "count",
+    entity: "collector",
+    help: "Spans of late points (a buffer replay, a backfill) whose minute and hour buckets the InfluxDB history store's upkeep recomputed from the raw points; the late writes between two upkeep runs are merged into as few spans as they cover.",
+    notOnDashboard:
+      "a cost figure for tuning (each span reads its minutes' raw points of every series back), not a signal to watch",
+  }),
 
   // ── Report schedule (reports/schedule/) ───────────────────────────────────
   reportRuns: def({
