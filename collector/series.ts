@@ -218,6 +218,7 @@ export const WHEN_STALE: Record<MetricKey, WhenStale> = {
   historyWriteFailures: "kept",
   historyDroppedPoints: "kept",
   historyTierRecomputes: "kept",
+  historyRetentionSurplus: "kept",
   reportRuns: "kept",
   buildInfo: "kept",
 };
@@ -399,6 +400,7 @@ const readers: Record<MetricKey, Extractor> = {
   historyWriteFailures: () => {},
   historyDroppedPoints: () => {},
   historyTierRecomputes: () => {},
+  historyRetentionSurplus: () => {},
   // Counted by the report scheduler (reports/schedule/stats.ts), which registers its own values.
   reportRuns: () => {},
   buildInfo: (_s, _, emit) => emit([VERSION], 1),

@@ -7,9 +7,10 @@
  * minute by minute on a test clock, the upkeep running every five minutes, with late points, a
  * stretch without upkeep and a restart of rpowatch. The tiers then hold the fold of the samples
  * written, and the history reads and the health report are those of the same samples in server
- * tiers.
+ * tiers. The store compares the policies' durations with history.retention.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../lib/log.ts";
 import { readHealthReport } from "../reports/health/build.ts";
 import { dayPeriod } from "../reports/period.ts";
 import { daySamples, FROM } from "../test/reports/fixture-month.ts";
@@ -209,6 +210,66 @@ describe("client tiers on the v1-compatible API (InfluxDB 1.x without continuous
     await client().maintain();
     const after = await Promise.all(["m1", "h1"].map((p) => tierBuckets(influx, "client", p)));
     expect(after).toEqual(before);
+  });
+});
+
+describe("client tiers' check of the policies the operator made", () => {
+  it("reports a raw policy shorter than history.retention.raw and a missing policy as errors, other differences as warnings; a user who may not list the policies is told once", async () => {
+    // raw keeps 1 day (2 configured), m1 90 days as configured, h1 forever (730 days), no m1h.
+    await influx.query(`CREATE DATABASE "policies" WITH DURATION 1d NAME "raw"`);
+    await influx.query(`CREATE RETENTION POLICY "m1" ON "policies" DURATION 90d REPLICATION 1`);
+    await influx.query(`CREATE RETENTION POLICY "h1" ON "policies" DURATION INF REPLICATION 1`);
+    await influx.query(`GRANT ALL ON "policies" TO "${user.username}"`);
+    const writer = { username: "writer", password: "writer-only-secret" };
+    await influx.query(`CREATE USER "${writer.username}" WITH PASSWORD '${writer.password}'`);
+    await influx.query(`GRANT WRITE ON "policies" TO "${writer.username}"`);
+    const now = Math.floor(Date.now() / 1000);
+    const store = (who: { username: string; password: string }, logs: Array<Record<string, unknown>>) => {
+      const checked = new HistoryStats();
+      checked.bufferOpened(0, 0);
+      const logger = createLogger("debug", "test", { write: (line: string) => logs.push(JSON.parse(line)) });
+      const s = new InfluxStore({
+        url: influx.url,
+        database: "policies",
+        ...who,
+        timeoutSeconds: 30,
+        retention,
+        tiers: "client",
+        now: () => now,
+        stats: checked,
+        logger,
+      });
+      return { s, checked };
+    };
+
+    const logs: Array<Record<string, unknown>> = [];
+    const { s, checked } = store(user, logs);
+    await s.maintain();
+    await s.maintain();
+    const told = logs
+      .filter((l) => typeof l.policy === "string")
+      .map((l) => ({ level: l.level, policy: l.policy, configuredSeconds: l.configuredSeconds, actual: l.actual }));
+    expect(told).toEqual([
+      { level: 50, policy: "raw", configuredSeconds: 2 * DAY, actual: "24h0m0s" },
+      { level: 40, policy: "h1", configuredSeconds: 730 * DAY, actual: "0s" },
+      { level: 50, policy: "m1h", configuredSeconds: 90 * DAY, actual: "missing" },
+    ]);
+    expect(logs.find((l) => l.policy === "raw")!.msg).toMatch(
+      /"raw" keeps points 24h0m0s, less than history\.retention\.raw \(172800s\): the upkeep .* may find raw points gone/,
+    );
+    expect(exportedStats(checked).historyRetentionSurplus).toEqual([
+      [["raw"], -DAY],
+      [["m1"], 0],
+      [["h1"], Number.POSITIVE_INFINITY],
+    ]);
+
+    const refusedLogs: Array<Record<string, unknown>> = [];
+    const refused = store(writer, refusedLogs);
+    await expect(refused.s.maintain()).rejects.toThrow(/authoriz/);
+    await expect(refused.s.maintain()).rejects.toThrow(/authoriz/);
+    const notChecked = refusedLogs.filter((l) => /could not check/.test(String(l.msg)));
+    expect(notChecked.map((l) => l.level)).toEqual([40]);
+    expect(exportedStats(refused.checked).historyRetentionSurplus).toEqual([]);
   });
 });
 

@@ -30,7 +30,8 @@
  * raw policy holds points. Where it has got to is a point in the raw policy (PROGRESS), so a
  * restart resumes there, and a reader knows which buckets are written; a write of points older
  * than that records their span, which the next run rolls up again (recompute). A rollup writes
- * points of the same series and time again, so running one twice changes nothing.
+ * points of the same series and time again, so running one twice changes nothing. The first run
+ * compares the policies' durations with the configured retention (checkRetention).
  *
  * Readers take each part of a range from the coarsest tier the step allows whose buckets are
  * final: hourly buckets up to two hours ago, minute buckets up to two minutes ago (packed for
@@ -40,6 +41,8 @@
  */
 import { InfluxDB } from "influx";
 import { failureReason } from "../lib/failure-reason.ts";
+import type { Logger } from "../lib/log.ts";
+import { parseDuration } from "../lib/units.ts";
 import { bucketLine, LineEncoder, packedLine, seriesKey } from "./influx-lines.ts";
 import { type InfluxQueryTarget, selectChunked } from "./influx-query.ts";
 import { type Bucket, foldBuckets, foldPoints, packHours, unpackText } from "./influx-rollup.ts";
@@ -66,8 +69,9 @@ export interface InfluxStoreOptions {
   /** Who fills the minute and hour tiers (default `server`: InfluxDB's continuous queries). */
   tiers?: TierMode;
   now?: () => number;
-  /** Where the upkeep counts the late spans it recomputes. */
+  /** Where the upkeep counts the late spans it recomputes and reports the retention check. */
   stats?: HistoryStats;
+  logger?: Logger;
 }
 
 const FIELD = "value";
@@ -82,6 +86,13 @@ const WRITERS = 2;
 /** Seconds of an old span recomputed per read of its raw points, bounding what one answer holds. */
 const RECOMPUTE_WINDOW = 6 * 3600;
 const POLICIES = { raw: "raw", minute: "m1", hour: "h1", packed: "m1h" } as const;
+/** The tier whose retention each policy keeps (`m1h` holds the minute tier packed). */
+const POLICY_TIERS: ReadonlyArray<[string, keyof TierRetention]> = [
+  [POLICIES.raw, "raw"],
+  [POLICIES.minute, "minute"],
+  [POLICIES.hour, "hour"],
+  [POLICIES.packed, "minute"],
+];
 /**
  * How far back the continuous queries recompute their tier on each run. The minute query reads
  * each raw point RESAMPLE.minute / 60 times, so it looks back no further than a point on time
@@ -157,6 +168,8 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   private lateRead: Promise<void> | null = null;
   /** The time of the last late spans kept, so that each one kept later is stamped later. */
   private lateStamp = 0;
+  /** Client tiers: whether the policies' durations have been compared with the retention (checkRetention). */
+  private retentionChecked = false;
 
   constructor(private readonly options: InfluxStoreOptions) {
     const url = new URL(options.url);
@@ -225,17 +238,11 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
 
   private async createSchema(): Promise<void> {
     const db = this.options.database;
-    const r = this.options.retention;
     await this.client.createDatabase(db);
     const existing = new Set((await this.client.showRetentionPolicies(db)).map((p) => p.name));
-    const policies: Array<[string, number, boolean]> = [
-      [POLICIES.raw, r.raw, true],
-      [POLICIES.minute, r.minute, false],
-      [POLICIES.hour, r.hour, false],
-      [POLICIES.packed, r.minute, false],
-    ];
-    for (const [name, duration, isDefault] of policies) {
-      const options = { database: db, duration: seconds(duration), replication: 1, isDefault };
+    for (const [name, tier] of POLICY_TIERS) {
+      const duration = seconds(this.options.retention[tier]);
+      const options = { database: db, duration, replication: 1, isDefault: name === POLICIES.raw };
       if (existing.has(name)) await this.client.alterRetentionPolicy(name, options);
       else await this.client.createRetentionPolicy(name, options);
     }
@@ -300,7 +307,8 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
    * (recomputeLate), then packs every hour whose minutes are final since the last one packed (the
    * first run packs the last PACK_BACK), its bucket and packed minutes from the minute tier, for
    * every series. An hour left unpacked when this fails is retried on the next run. With client
-   * tiers it rolls the minute and hour tiers up instead of packing (rollUpFinished).
+   * tiers it checks the policies' durations on its first run (checkRetention) and rolls the minute
+   * and hour tiers up instead of packing (rollUpFinished).
    */
   maintain(): Promise<void> {
     this.packing ??= this.upkeep().finally(() => {
@@ -310,7 +318,9 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   }
 
   private async upkeep(): Promise<void> {
-    if (this.options.tiers !== "client") await this.setUp();
+    if (this.options.tiers === "client") {
+      if (!this.retentionChecked) await this.checkRetention();
+    } else await this.setUp();
     await this.readLateSpans();
     await this.recomputeLate();
     await (this.options.tiers === "client" ? this.rollUpFinished() : this.packFinishedHours());
@@ -408,6 +418,42 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     if (start < firstWhole && firstWhole <= end) await this.rollUpHour(measurements, firstWhole - hour);
     await this.recordProgress(PROGRESS.rolled, end);
     this.rolledTo = end;
+  }
+
+  /**
+   * Client tiers: compares the durations of the policies the operator made with the configured
+   * retention (checkPolicies), once per process, logging each difference and handing the stats
+   * every policy's surplus. A user not allowed to list the policies is told once that they could
+   * not be checked; any other failure fails the run, which checks again.
+   */
+  private async checkRetention(): Promise<void> {
+    const { database, logger, stats } = this.options;
+    let listed: Array<{ name: string; duration: string }>;
+    try {
+      listed = await this.client.showRetentionPolicies(database);
+    } catch (err) {
+      if (!/authoriz|privilege|forbidden/i.test(failureReason(err))) throw err;
+      this.retentionChecked = true;
+      logger?.warn(
+        { database, err: failureReason(err) },
+        "InfluxDB history: could not check the retention policies' durations against history.retention (the user may not list them); make sure the raw policy keeps points at least history.retention.raw",
+      );
+      return;
+    }
+    this.retentionChecked = true;
+    for (const c of checkPolicies(this.options.retention, listed)) {
+      if (c.surplus !== undefined) stats?.retentionCompared(c.policy, c.surplus);
+      if (c.level === "ok") continue;
+      const fields = {
+        database,
+        policy: c.policy,
+        configuredSeconds: c.configured,
+        actual: c.actual ?? "missing",
+        setting: `history.retention.${c.tier}`,
+      };
+      if (c.level === "error") logger?.error(fields, `InfluxDB history: retention policy "${c.policy}" ${c.problem}`);
+      else logger?.warn(fields, `InfluxDB history: retention policy "${c.policy}" ${c.problem}`);
+    }
   }
 
   private async recordProgress(field: string, to: number): Promise<void> {
@@ -542,6 +588,8 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
    * holds, a window at a time, and the hour buckets and packs of the hours they cover whole.
    */
   private async rollUpFromRaw(measurements: readonly string[], start: number, end: number): Promise<void> {
+    // A database no rpowatch metric has been written to yet (InfluxQL has no empty FROM).
+    if (measurements.length === 0) return;
     const minute = TIER_WIDTH.minute;
     const hour = TIER_WIDTH.hour;
     const wholeFrom = Math.ceil(start / hour) * hour;
@@ -743,6 +791,69 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   }
 
   async close(): Promise<void> {}
+}
+
+/** A tier policy's duration as InfluxDB lists it, against its tier's configured retention. */
+interface PolicyCheck {
+  policy: string;
+  tier: keyof TierRetention;
+  configured: number;
+  /** The duration InfluxDB lists (null: no such policy). */
+  actual: string | null;
+  /** Seconds the policy keeps points longer than configured (negative: shorter; undefined: not known). */
+  surplus: number | undefined;
+  level: "ok" | "warn" | "error";
+  /** What is wrong, for the log (empty when ok). */
+  problem: string;
+}
+
+/**
+ * Compares each tier policy InfluxDB lists with its tier's configured retention. A raw policy
+ * shorter than configured is an error: the upkeep catches up as far back as history.retention.raw
+ * and could find raw points gone before it rolled them up. A missing policy is an error too (every
+ * write into it fails). Any other difference (a longer raw policy keeps points the tiers no longer
+ * need; a tier kept shorter or longer than configured changes how far back reports reach) is a
+ * warning.
+ */
+function checkPolicies(
+  retention: TierRetention,
+  listed: ReadonlyArray<{ name: string; duration: string }>,
+): PolicyCheck[] {
+  return POLICY_TIERS.map(([policy, tier]) => {
+    const configured = retention[tier];
+    const actual = listed.find((p) => p.name === policy)?.duration ?? null;
+    const kept = actual === null ? undefined : policySeconds(actual);
+    const surplus = kept === undefined ? undefined : kept - configured;
+    const setting = `history.retention.${tier} (${seconds(configured)})`;
+    const check = (level: PolicyCheck["level"], problem: string) => ({
+      policy,
+      tier,
+      configured,
+      actual,
+      surplus,
+      level,
+      problem,
+    });
+    if (actual === null) return check("error", `does not exist; make it with the duration of ${setting}`);
+    if (surplus === undefined) return check("warn", `lists a duration rpowatch does not read (${actual}): not checked`);
+    if (surplus === 0) return check("ok", "");
+    const keeps = `keeps points ${kept === Number.POSITIVE_INFINITY ? "forever" : actual}`;
+    if (surplus < 0 && policy === POLICIES.raw) {
+      return check(
+        "error",
+        `${keeps}, less than ${setting}: the upkeep catching up after a stop or an outage may find raw points gone before it rolls them up; make the policy keep them that long, or lower the setting`,
+      );
+    }
+    return check("warn", `${keeps}, ${surplus < 0 ? "less" : "more"} than ${setting}`);
+  });
+}
+
+/** A duration as InfluxDB 1.x lists a policy's (Go's `168h0m0s`; `0s` keeps points forever), in seconds. */
+function policySeconds(text: string): number | undefined {
+  const parts = text.match(/\d+(?:\.\d+)?(?:ms|h|m|s)/g);
+  if (!parts || parts.join("") !== text) return undefined;
+  const total = parts.reduce((sum, part) => sum + parseDuration(part), 0);
+  return total === 0 ? Number.POSITIVE_INFINITY : total;
 }
 
 type SeriesRows = Map<string, Rows>;

@@ -78,14 +78,14 @@ export async function startHistory(options: StartHistoryOptions): Promise<Runnin
  * The configured store; the embedded one rolls its tiers up itself, InfluxDB by continuous queries
  * and the hours the store packs in its upkeep, or (client tiers) all in the store's upkeep.
  */
-async function openStore({ config, dataDir, stats }: StartHistoryOptions): Promise<{
+async function openStore({ config, dataDir, stats, logger }: StartHistoryOptions): Promise<{
   store: HistoryWriter & HistoryReader;
   location: string;
   maintain: () => Promise<void>;
 }> {
   const s = config.store;
   if (s.kind === "influxdb") {
-    const store = new InfluxStore({ ...influxConnection(s), retention: config.retention, stats });
+    const store = new InfluxStore({ ...influxConnection(s), retention: config.retention, stats, logger });
     return { store, location: `${s.url} database ${s.database}`, maintain: () => store.maintain() };
   }
   const location = resolve(dataDir, s.path);
