@@ -217,6 +217,8 @@ export const WHEN_STALE: Record<MetricKey, WhenStale> = {
   historyWrittenPoints: "kept",
   historyWriteFailures: "kept",
   historyDroppedPoints: "kept",
+  historyTierRecomputes: "kept",
+  historyRetentionSurplus: "kept",
   reportRuns: "kept",
   buildInfo: "kept",
 };
@@ -391,12 +393,14 @@ const readers: Record<MetricKey, Extractor> = {
   // router), which register their own values.
   pushRefusals: () => {},
   alertmanagerWebhookRefusals: () => {},
-  // The history writer's own counters live in its buffer (history/buffer.ts), which registers them.
+  // The history writer's own figures live in its stats (history/stats.ts), which registers them.
   historyBufferedPoints: () => {},
   historyBufferCapacity: () => {},
   historyWrittenPoints: () => {},
   historyWriteFailures: () => {},
   historyDroppedPoints: () => {},
+  historyTierRecomputes: () => {},
+  historyRetentionSurplus: () => {},
   // Counted by the report scheduler (reports/schedule/stats.ts), which registers its own values.
   reportRuns: () => {},
   buildInfo: (_s, _, emit) => emit([VERSION], 1),

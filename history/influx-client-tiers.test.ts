@@ -7,15 +7,19 @@
  * minute by minute on a test clock, the upkeep running every five minutes, with late points, a
  * stretch without upkeep and a restart of rpowatch. The tiers then hold the fold of the samples
  * written, and the history reads and the health report are those of the same samples in server
- * tiers.
+ * tiers. The store compares the policies' durations with history.retention.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../lib/log.ts";
 import { readHealthReport } from "../reports/health/build.ts";
 import { dayPeriod } from "../reports/period.ts";
 import { daySamples, FROM } from "../test/reports/fixture-month.ts";
 import { figureDifferences } from "../test/reports/same-figures.ts";
 import { type InfluxDBInstance, startInfluxDB } from "../test/services/influxdb.ts";
+import { exportedStats } from "../test/support/history-stats.ts";
+import { folded, seriesKeyOf, tierBuckets } from "../test/support/influx-tiers.ts";
 import { InfluxStore } from "./influx-store.ts";
+import { HistoryStats } from "./stats.ts";
 import { AGGREGATES, type HistorySample, type Series } from "./store.ts";
 
 const DAY = 86_400;
@@ -42,30 +46,12 @@ function minuteSamples(m: number, fixture: Map<number, HistorySample[]>): Histor
   return [...noisy, ...(fixture.get(t + 30) ?? [])];
 }
 
-/** Series and bucket key → min, max, sum, count, last of what a tier holds. */
-type Buckets = Map<string, number[]>;
-const seriesKeyOf = (metric: string, labels: Readonly<Record<string, string>>) =>
-  `${metric} ${JSON.stringify(
-    Object.entries(labels)
-      .filter(([, v]) => v !== "")
-      .sort(([a], [b]) => a.localeCompare(b)),
-  )}`;
-
-/** The buckets `width` seconds wide of the samples, folded here point by point. */
-function folded(samples: readonly HistorySample[], width: number): Buckets {
-  const out: Buckets = new Map();
-  for (const s of [...samples].sort((a, b) => a.timestamp - b.timestamp)) {
-    const key = `${seriesKeyOf(s.metric, s.labels)} ${Math.floor(s.timestamp / width) * width}`;
-    const b = out.get(key);
-    if (b) out.set(key, [Math.min(b[0]!, s.value), Math.max(b[1]!, s.value), b[2]! + s.value, b[3]! + 1, s.value]);
-    else out.set(key, [s.value, s.value, s.value, 1, s.value]);
-  }
-  return out;
-}
-
 let influx: InfluxDBInstance;
 const samples: HistorySample[] = [];
 let clientNow = 0;
+/** The recording's stats (exported once a buffer has opened, as the stack opens one at start). */
+const stats = new HistoryStats();
+stats.bufferOpened(0, 0);
 const client = () =>
   new InfluxStore({
     url: influx.url,
@@ -75,24 +61,12 @@ const client = () =>
     retention,
     tiers: "client",
     now: () => clientNow,
+    stats,
   });
 let server: InfluxStore;
 /** Client and server reads of [from, to) compared mid-run (the tiers and the raw points of the part not rolled up). */
 const midRun: Array<{ what: string; differences: string[] }> = [];
 let catchUp = { seconds: 0, minutes: 0 };
-
-async function tier(database: string, policy: string): Promise<Buckets> {
-  const [result] = await influx.query(
-    `SELECT "min", "max", "sum", "count", "last" FROM "${database}"."${policy}"./^rpowatch_/ GROUP BY *`,
-  );
-  const out: Buckets = new Map();
-  for (const s of result!.series ?? []) {
-    for (const [time, ...values] of s.values) {
-      out.set(`${seriesKeyOf(s.name, s.tags ?? {})} ${Date.parse(time as string) / 1000}`, values as number[]);
-    }
-  }
-  return out;
-}
 
 async function reads(
   a: InfluxStore,
@@ -134,7 +108,7 @@ beforeAll(async () => {
     if (t >= DAY_START + MINUTES * 60) break;
     fixture.set(t, [...(fixture.get(t) ?? []), { ...s, timestamp: t }]);
   }
-  // Server tiers, as the admin, in one write: old points, so the store rolls their tiers up itself.
+  // Server tiers, as the admin, in one write: old points, so the store's upkeep rolls their tiers up.
   const keep = 100 * 365 * DAY;
   server = new InfluxStore({
     url: influx.url,
@@ -145,6 +119,7 @@ beforeAll(async () => {
   });
   for (let m = 0; m < MINUTES; m++) samples.push(...minuteSamples(m, fixture));
   await server.write(samples);
+  await server.maintain();
 
   // Client tiers, recorded minute by minute.
   let store = client();
@@ -188,7 +163,7 @@ describe("client tiers on the v1-compatible API (InfluxDB 1.x without continuous
     ] as const) {
       const want = folded(samples, width);
       for (const database of ["client", "server"]) {
-        const have = await tier(database, policy);
+        const have = await tierBuckets(influx, database, policy);
         expect([...have.keys()].sort(), `${database}.${policy}`).toEqual([...want.keys()].sort());
         for (const [key, values] of want) {
           const got = have.get(key)!;
@@ -210,6 +185,10 @@ describe("client tiers on the v1-compatible API (InfluxDB 1.x without continuous
     );
   });
 
+  it("recomputes the five late batches' minutes in one span, in the upkeep run after them", () => {
+    expect(exportedStats(stats).historyTierRecomputes).toEqual([[[], 1]]);
+  });
+
   it("reads the same history as server tiers, mid-run (tiers, then raw points not rolled up yet) and once rolled up", async () => {
     expect(midRun.filter((r) => r.differences.length > 0)).toEqual([]);
     const done = await reads(client(), server, DAY_START, DAY_START + MINUTES * 60);
@@ -226,11 +205,71 @@ describe("client tiers on the v1-compatible API (InfluxDB 1.x without continuous
   });
 
   it("changes nothing when it rolls everything up again from scratch (progress lost)", async () => {
-    const before = await Promise.all(["m1", "h1"].map((p) => tier("client", p)));
+    const before = await Promise.all(["m1", "h1"].map((p) => tierBuckets(influx, "client", p)));
     await influx.query(`DROP MEASUREMENT "rpowatch-tiers"`, "client");
     await client().maintain();
-    const after = await Promise.all(["m1", "h1"].map((p) => tier("client", p)));
+    const after = await Promise.all(["m1", "h1"].map((p) => tierBuckets(influx, "client", p)));
     expect(after).toEqual(before);
+  });
+});
+
+describe("client tiers' check of the policies the operator made", () => {
+  it("reports a raw policy shorter than history.retention.raw and a missing policy as errors, other differences as warnings; a user who may not list the policies is told once", async () => {
+    // raw keeps 1 day (2 configured), m1 90 days as configured, h1 forever (730 days), no m1h.
+    await influx.query(`CREATE DATABASE "policies" WITH DURATION 1d NAME "raw"`);
+    await influx.query(`CREATE RETENTION POLICY "m1" ON "policies" DURATION 90d REPLICATION 1`);
+    await influx.query(`CREATE RETENTION POLICY "h1" ON "policies" DURATION INF REPLICATION 1`);
+    await influx.query(`GRANT ALL ON "policies" TO "${user.username}"`);
+    const writer = { username: "writer", password: "writer-only-secret" };
+    await influx.query(`CREATE USER "${writer.username}" WITH PASSWORD '${writer.password}'`);
+    await influx.query(`GRANT WRITE ON "policies" TO "${writer.username}"`);
+    const now = Math.floor(Date.now() / 1000);
+    const store = (who: { username: string; password: string }, logs: Array<Record<string, unknown>>) => {
+      const checked = new HistoryStats();
+      checked.bufferOpened(0, 0);
+      const logger = createLogger("debug", "test", { write: (line: string) => logs.push(JSON.parse(line)) });
+      const s = new InfluxStore({
+        url: influx.url,
+        database: "policies",
+        ...who,
+        timeoutSeconds: 30,
+        retention,
+        tiers: "client",
+        now: () => now,
+        stats: checked,
+        logger,
+      });
+      return { s, checked };
+    };
+
+    const logs: Array<Record<string, unknown>> = [];
+    const { s, checked } = store(user, logs);
+    await s.maintain();
+    await s.maintain();
+    const told = logs
+      .filter((l) => typeof l.policy === "string")
+      .map((l) => ({ level: l.level, policy: l.policy, configuredSeconds: l.configuredSeconds, actual: l.actual }));
+    expect(told).toEqual([
+      { level: 50, policy: "raw", configuredSeconds: 2 * DAY, actual: "24h0m0s" },
+      { level: 40, policy: "h1", configuredSeconds: 730 * DAY, actual: "0s" },
+      { level: 50, policy: "m1h", configuredSeconds: 90 * DAY, actual: "missing" },
+    ]);
+    expect(logs.find((l) => l.policy === "raw")!.msg).toMatch(
+      /"raw" keeps points 24h0m0s, less than history\.retention\.raw \(172800s\): the upkeep .* may find raw points gone/,
+    );
+    expect(exportedStats(checked).historyRetentionSurplus).toEqual([
+      [["raw"], -DAY],
+      [["m1"], 0],
+      [["h1"], Number.POSITIVE_INFINITY],
+    ]);
+
+    const refusedLogs: Array<Record<string, unknown>> = [];
+    const refused = store(writer, refusedLogs);
+    await expect(refused.s.maintain()).rejects.toThrow(/authoriz/);
+    await expect(refused.s.maintain()).rejects.toThrow(/authoriz/);
+    const notChecked = refusedLogs.filter((l) => /could not check/.test(String(l.msg)));
+    expect(notChecked.map((l) => l.level)).toEqual([40]);
+    expect(exportedStats(refused.checked).historyRetentionSurplus).toEqual([]);
   });
 });
 

@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type InfluxDBInstance, startInfluxDB } from "../test/services/influxdb.ts";
+import { exportedStats } from "../test/support/history-stats.ts";
+import { folded, tierBuckets } from "../test/support/influx-tiers.ts";
 import { makeTempDir, removeTempDir } from "../test/support/tempdir.ts";
 import { BufferedWriter } from "./buffer.ts";
 import { InfluxStore } from "./influx-store.ts";
@@ -62,7 +64,7 @@ async function writeMinuteBuckets(
 }
 
 describe("InfluxDB history store", () => {
-  it("loses no point when influxd stops while the writer writes, and replays the buffer after a restart of rpowatch", async () => {
+  it("loses no point, raw or in the tiers, when influxd stops while the writer writes, and replays the buffer after a restart of rpowatch", async () => {
     const store = () => new InfluxStore({ url: influx.url, database: "outage", timeoutSeconds: 2, retention });
     const stats = new HistoryStats();
     const bufferDir = join(dir, "buffer");
@@ -80,10 +82,13 @@ describe("InfluxDB history store", () => {
     await writer.close();
     await influx.startAgain();
 
-    writer = await BufferedWriter.open(store(), bufferOptions);
+    const restarted = store();
+    writer = await BufferedWriter.open(restarted, bufferOptions);
     expect(writer.buffered()).toBe(100);
     expect(await writer.drained(60_000)).toBe(true);
     for (let i = 15; i < 20; i++) await writer.write(batch(i));
+    // Its upkeep puts the late points into their minutes, those written before the stop too.
+    await restarted.maintain();
     await writer.close();
 
     const reader: HistoryReader = store();
@@ -94,21 +99,13 @@ describe("InfluxDB history store", () => {
       const { v: values } = got[`v00${v}`]!;
       expect(values).toEqual(Array.from({ length: 20 }, (_, i) => i * 100 + v));
     }
-    const exported = Object.fromEntries(
-      Object.entries(stats.overrides()).map(([key, extract]) => {
-        let value = Number.NaN;
-        extract!({} as never, 0, (_l, v) => {
-          value = v;
-        });
-        return [key, value];
-      }),
-    );
+    const exported = exportedStats(stats);
     expect(exported).toMatchObject({
-      historyBufferedPoints: 0,
-      historyBufferCapacity: 10_000,
-      historyDroppedPoints: 0,
+      historyBufferedPoints: [[[], 0]],
+      historyBufferCapacity: [[[], 10_000]],
+      historyDroppedPoints: [[[], 0]],
     });
-    expect(exported.historyWriteFailures).toBeGreaterThan(0);
+    expect(exported.historyWriteFailures![0]![1]).toBeGreaterThan(0);
   }, 300_000);
 
   it("recomputes the minute and hour buckets of old points from every raw point they hold, peaks and odd labels kept", async () => {
@@ -130,6 +127,7 @@ describe("InfluxDB history store", () => {
     const second = points(hour + 2400, hour + 2 * 3600 + 900, 10);
     await store.write(first);
     await store.write(second);
+    await store.maintain();
 
     const all = [...first, ...second];
     const expected = (v: number, width: number, aggregate: (typeof AGGREGATES)[number]) => {
@@ -180,15 +178,63 @@ describe("InfluxDB history store", () => {
     await check("unpacked");
   }, 120_000);
 
-  it("puts a point written over a minute late into its minute bucket itself, as the minute continuous query may never look back to it", async () => {
+  it("puts a point written over a minute late into its minute bucket in the next upkeep run, as the minute continuous query may never look back to it", async () => {
     const store = new InfluxStore({ url: influx.url, database: "late", timeoutSeconds: 30, retention });
     const now = Date.now() / 1000;
     const late = Math.floor(now - 90);
     await store.write([{ metric, labels: volumes[0]!, timestamp: late, value: 42 }]);
+    await store.maintain();
     const [buckets] = await influx.query(`SELECT "min", "max", "count", "last" FROM "late"."m1"./^rpowatch_/`);
     const minute = new Date(Math.floor(late / 60) * 60_000).toISOString().replace(".000Z", "Z");
     expect(buckets!.series?.[0]?.values).toEqual([[minute, 42, 42, 1, 42]]);
   });
+
+  it("recomputes a buffer replay's late batches in the next upkeep run, merged into one span, and those it had no run for after a restart", async () => {
+    // Two minutes into an hour three hours ago (the hourly continuous query looks back two): a
+    // 6-minute outage ended a minute ago, its 36 snapshots (10 volumes each) replayed one by one.
+    const hour = Math.floor(Date.now() / 1000 / 3600) * 3600 - 3 * 3600;
+    const now = hour + 120;
+    const stats = new HistoryStats();
+    const open = () =>
+      new InfluxStore({ url: influx.url, database: "replay", timeoutSeconds: 30, retention, now: () => now, stats });
+    const store = open();
+    const writer = await BufferedWriter.open(store, {
+      dir: join(dir, "replay-buffer"),
+      maxPoints: 10_000,
+      retryMinSeconds: 1,
+      retryMaxSeconds: 1,
+      stats,
+    });
+    const snapshot = (t: number, k: number): HistorySample[] =>
+      volumes.map((labels, v) => ({ metric, labels, timestamp: t, value: k * 100 + v }));
+    const samples: HistorySample[] = [];
+    for (let k = 0; k < 36; k++) {
+      const batch = snapshot(now - 430 + k * 10, k);
+      samples.push(...batch);
+      await writer.write(batch);
+    }
+    const recomputes = () => exportedStats(stats).historyTierRecomputes;
+    const foldedInTiers = async () => {
+      expect(await tierBuckets(influx, "replay", "m1")).toEqual(folded(samples, 60));
+      expect(await tierBuckets(influx, "replay", "h1")).toEqual(folded(samples, 3600));
+    };
+    // Until the upkeep runs, the minute buckets lag (here: none yet).
+    expect(recomputes()).toEqual([[[], 0]]);
+    expect(await tierBuckets(influx, "replay", "m1")).toEqual(new Map());
+
+    await store.maintain();
+    expect(recomputes()).toEqual([[[], 1]]);
+    await foldedInTiers();
+
+    // A late batch after the last run, then a stop of rpowatch: the next one's first run recomputes it.
+    const last = snapshot(now - 75, 99);
+    samples.push(...last);
+    await writer.write(last);
+    await writer.close();
+    await open().maintain();
+    expect(recomputes()).toEqual([[[], 2]]);
+    await foldedInTiers();
+  }, 120_000);
 
   it("packs each hour's minute buckets in its upkeep, once they are final, reading them the same before and after", async () => {
     let now = Math.floor(Date.now() / 1000 / 3600) * 3600 - 10 * 86_400;

@@ -11,14 +11,16 @@
  * fields min, max, sum, count and last of their bucket, and `m1h`, the minute buckets again packed
  * an hour a point (see packHours): a report reads a month of minutes, and InfluxDB 1.6 spends
  * microseconds of CPU on every row it answers. Continuous queries fill `m1` and `h1`, resampling
- * the last 10 minutes (m1) and 2 hours (h1) so slightly late points are counted; the writer's
+ * the last 2 minutes (m1) and 2 hours (h1) so slightly late points are counted; the writer's
  * upkeep (maintain) packs each hour once its minutes are final, with its `h1` bucket,
- * resuming after a restart at the hour it had got to (PROGRESS). A write of
- * older points (a buffer replay, a backfill) recomputes its span of every tier, as InfluxDB
- * replaces a point of the same series and time: the minute buckets in the client from the raw
- * points InfluxDB holds for the span (a SELECT … INTO grouped by minute costs InfluxDB many times
- * the write itself), the hours the span covers whole from those minutes, and a partly covered hour
- * from all its minutes in `m1`. Points older than the raw retention are refused by InfluxDB.
+ * resuming after a restart at the hour it had got to (PROGRESS). A write of older points (a
+ * buffer replay, a backfill) records its span (LateSpans, kept in the raw policy too: PROGRESS),
+ * and the next upkeep run recomputes the spans recorded since the last, merged, in every tier, as
+ * InfluxDB replaces a point of the same series and time: the minute buckets in the client from the
+ * raw points InfluxDB holds for the span (a SELECT … INTO grouped by minute costs InfluxDB many
+ * times the write itself), the hours the span covers whole from those minutes, and a partly
+ * covered hour from all its minutes in `m1`. Points older than the raw retention are refused by
+ * InfluxDB.
  *
  * With client tiers (`tiers: "client"`, for the v1-compatible API of InfluxDB 2 and 3, which takes
  * no CREATE statement and runs no continuous query) the operator makes the database and the four
@@ -27,8 +29,9 @@
  * (foldPoints), and each hour once its last minute is rolled up, with its pack, as far back as the
  * raw policy holds points. Where it has got to is a point in the raw policy (PROGRESS), so a
  * restart resumes there, and a reader knows which buckets are written; a write of points older
- * than that rolls their span up again (recompute), one rollup at a time. A rollup writes points
- * of the same series and time again, so running one twice changes nothing.
+ * than that records their span, which the next run rolls up again (recompute). A rollup writes
+ * points of the same series and time again, so running one twice changes nothing. The first run
+ * compares the policies' durations with the configured retention (checkRetention).
  *
  * Readers take each part of a range from the coarsest tier the step allows whose buckets are
  * final: hourly buckets up to two hours ago, minute buckets up to two minutes ago (packed for
@@ -38,9 +41,13 @@
  */
 import { InfluxDB } from "influx";
 import { failureReason } from "../lib/failure-reason.ts";
+import type { Logger } from "../lib/log.ts";
+import { parseDuration } from "../lib/units.ts";
 import { bucketLine, LineEncoder, packedLine, seriesKey } from "./influx-lines.ts";
 import { type InfluxQueryTarget, selectChunked } from "./influx-query.ts";
 import { type Bucket, foldBuckets, foldPoints, packHours, unpackText } from "./influx-rollup.ts";
+import { cover, type LateSpan, LateSpans } from "./late-spans.ts";
+import type { HistoryStats } from "./stats.ts";
 import {
   type Aggregate,
   type HistoryReader,
@@ -62,6 +69,9 @@ export interface InfluxStoreOptions {
   /** Who fills the minute and hour tiers (default `server`: InfluxDB's continuous queries). */
   tiers?: TierMode;
   now?: () => number;
+  /** Where the upkeep counts the late spans it recomputes and reports the retention check. */
+  stats?: HistoryStats;
+  logger?: Logger;
 }
 
 const FIELD = "value";
@@ -76,6 +86,13 @@ const WRITERS = 2;
 /** Seconds of an old span recomputed per read of its raw points, bounding what one answer holds. */
 const RECOMPUTE_WINDOW = 6 * 3600;
 const POLICIES = { raw: "raw", minute: "m1", hour: "h1", packed: "m1h" } as const;
+/** The tier whose retention each policy keeps (`m1h` holds the minute tier packed). */
+const POLICY_TIERS: ReadonlyArray<[string, keyof TierRetention]> = [
+  [POLICIES.raw, "raw"],
+  [POLICIES.minute, "minute"],
+  [POLICIES.hour, "hour"],
+  [POLICIES.packed, "minute"],
+];
 /**
  * How far back the continuous queries recompute their tier on each run. The minute query reads
  * each raw point RESAMPLE.minute / 60 times, so it looks back no further than a point on time
@@ -85,7 +102,7 @@ export const RESAMPLE = { minute: 120, hour: 7200 } as const;
 /**
  * A point written this long after its time may miss every run of the minute query that covers its
  * minute (the first run after it lands looks back to the minute before the one it lands in), so
- * its write recomputes the tiers itself.
+ * the upkeep recomputes the tiers of its span itself.
  */
 const LATE_AFTER = RESAMPLE.minute - TIER_WIDTH.minute;
 /** Buckets older than this are final in each tier (the continuous queries have run over them). */
@@ -101,11 +118,19 @@ const ROLL_AFTER = TIER_WIDTH.minute;
 /**
  * How far the upkeep has got, points in the raw policy, the latest one of a field counting:
  * `rolled_up_to` (client tiers), every minute before that time is rolled up, and every hour
- * before its hour; `packed_to` (server tiers), every hour before it is packed. Stamped with the
- * time they are written (not their value, which may be older than the raw policy keeps). Not
- * named `rpowatch_…`, so neither a rollup nor a listing of the metrics takes them.
+ * before its hour; `packed_to` (server tiers), every hour before it is packed; `late_spans`, the
+ * late spans not yet recomputed (JSON of LateSpan[]). Stamped with the time they are written (not
+ * their value, which may be older than the raw policy keeps). Not named `rpowatch_…`, so neither
+ * a rollup nor a listing of the metrics takes them.
  */
-const PROGRESS = { measurement: "rpowatch-tiers", rolled: "rolled_up_to", packed: "packed_to" } as const;
+const PROGRESS = {
+  measurement: "rpowatch-tiers",
+  rolled: "rolled_up_to",
+  packed: "packed_to",
+  late: "late_spans",
+} as const;
+/** Characters of late spans kept at most (InfluxDB 1.x holds a string field of up to 64 KB); more are kept as one span covering them. */
+const LATE_SPANS_CHARS = 60_000;
 
 const quoteIdent = (s: string) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 const quoteText = (s: string) => `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
@@ -137,8 +162,14 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   private rolledTo: number | null | undefined;
   /** Client tiers: the end of the latest upkeep run begun (it may fail, leaving rolledTo behind). */
   private rollingTo = Number.NEGATIVE_INFINITY;
-  /** Client tiers: the rollup under way or last queued; the upkeep and a write's recompute take turns. */
-  private rolling: Promise<unknown> = Promise.resolve();
+  /** Spans of late points written since the upkeep last took them (see write). */
+  private readonly late = new LateSpans();
+  /** The read of the late spans a previous process left (PROGRESS.late), once per process. */
+  private lateRead: Promise<void> | null = null;
+  /** The time of the last late spans kept, so that each one kept later is stamped later. */
+  private lateStamp = 0;
+  /** Client tiers: whether the policies' durations have been compared with the retention (checkRetention). */
+  private retentionChecked = false;
 
   constructor(private readonly options: InfluxStoreOptions) {
     const url = new URL(options.url);
@@ -207,17 +238,11 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
 
   private async createSchema(): Promise<void> {
     const db = this.options.database;
-    const r = this.options.retention;
     await this.client.createDatabase(db);
     const existing = new Set((await this.client.showRetentionPolicies(db)).map((p) => p.name));
-    const policies: Array<[string, number, boolean]> = [
-      [POLICIES.raw, r.raw, true],
-      [POLICIES.minute, r.minute, false],
-      [POLICIES.hour, r.hour, false],
-      [POLICIES.packed, r.minute, false],
-    ];
-    for (const [name, duration, isDefault] of policies) {
-      const options = { database: db, duration: seconds(duration), replication: 1, isDefault };
+    for (const [name, tier] of POLICY_TIERS) {
+      const duration = seconds(this.options.retention[tier]);
+      const options = { database: db, duration, replication: 1, isDefault: name === POLICIES.raw };
       if (existing.has(name)) await this.client.alterRetentionPolicy(name, options);
       else await this.client.createRetentionPolicy(name, options);
     }
@@ -256,37 +281,100 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     }
     if (lines.length === 0) return;
     await this.post(lines, POLICIES.raw, "ms");
-    if (this.options.tiers === "client") {
-      // Minutes the upkeep has rolled up, or is rolling up from raw points it may have read before
-      // these were in, are rolled up again with these once it is done; it does the rest. A write of
-      // current points (the recorder's) waits for no rollup.
-      const claimed = Math.max(this.rolledTo ?? Number.NEGATIVE_INFINITY, this.rollingTo);
-      if (this.rolledTo !== undefined && oldest >= claimed) return;
-      await this.serially(async () => {
-        const rolled = await this.progress();
-        if (rolled !== null && oldest < rolled) {
-          await this.recompute([...measurements], oldest, Math.min(newest, rolled - 1));
-        }
-      });
-      return;
-    }
-    // Points the continuous queries may not look back to would never reach the tiers.
-    if (oldest < this.now() - LATE_AFTER) await this.recompute([...measurements], oldest, newest);
+    if (oldest >= this.lateBefore()) return;
+    // Recorded once the raw points are in, so the run that takes the span reads them, and kept in
+    // InfluxDB before the write resolves, so a stop before that run loses no span (if that fails,
+    // the write fails and the buffer writes it again). A write waits for no rollup.
+    await this.readLateSpans();
+    this.late.add(measurements, oldest, newest);
+    await this.keepLateSpans();
   }
 
   /**
-   * The writer's periodic upkeep: packs every hour whose minutes are final since the last one packed
-   * (the first run packs the last PACK_BACK), its bucket and packed minutes from the minute tier,
-   * for every series. An hour left unpacked when this fails is retried on the next run. With client
-   * tiers it rolls the minute and hour tiers up instead (rollUpFinished).
+   * Points older than this may never reach the tiers by themselves: older than the continuous
+   * queries look back (server tiers); minutes the upkeep has rolled up, or is rolling up from raw
+   * points it may have read before these were in (client tiers; all, until the progress is read:
+   * recomputeLate clips them to it).
+   */
+  private lateBefore(): number {
+    if (this.options.tiers !== "client") return this.now() - LATE_AFTER;
+    if (this.rolledTo === undefined) return Number.POSITIVE_INFINITY;
+    return Math.max(this.rolledTo ?? Number.NEGATIVE_INFINITY, this.rollingTo);
+  }
+
+  /**
+   * The writer's periodic upkeep: recomputes the late spans written since the last run
+   * (recomputeLate), then packs every hour whose minutes are final since the last one packed (the
+   * first run packs the last PACK_BACK), its bucket and packed minutes from the minute tier, for
+   * every series. An hour left unpacked when this fails is retried on the next run. With client
+   * tiers it checks the policies' durations on its first run (checkRetention) and rolls the minute
+   * and hour tiers up instead of packing (rollUpFinished).
    */
   maintain(): Promise<void> {
-    this.packing ??= (
-      this.options.tiers === "client" ? this.serially(() => this.rollUpFinished()) : this.packFinishedHours()
-    ).finally(() => {
+    this.packing ??= this.upkeep().finally(() => {
       this.packing = null;
     });
     return this.packing;
+  }
+
+  private async upkeep(): Promise<void> {
+    if (this.options.tiers === "client") {
+      if (!this.retentionChecked) await this.checkRetention();
+    } else await this.setUp();
+    await this.readLateSpans();
+    await this.recomputeLate();
+    await (this.options.tiers === "client" ? this.rollUpFinished() : this.packFinishedHours());
+  }
+
+  /**
+   * Recomputes the spans of late points recorded since the last run, merged, with client tiers
+   * only the minutes before the progress (the run rolls the later ones up itself). The spans not
+   * recomputed when one fails are kept for the next run, with any written meanwhile.
+   */
+  private async recomputeLate(): Promise<void> {
+    if (this.late.isEmpty()) return;
+    const before =
+      this.options.tiers === "client"
+        ? ((await this.progress()) ?? Number.NEGATIVE_INFINITY)
+        : Number.POSITIVE_INFINITY;
+    const spans = this.late.take();
+    for (const [i, span] of spans.entries()) {
+      const to = Math.min(span.to, before);
+      if (span.from >= to) continue;
+      try {
+        await this.recompute(span.measurements, span.from, to);
+      } catch (err) {
+        this.late.settle(spans.slice(i));
+        throw err;
+      }
+      this.options.stats?.tierSpanRecomputed();
+    }
+    this.late.settle([]);
+    await this.keepLateSpans();
+  }
+
+  /** Adds the late spans a previous process kept and did not recompute, once per process. */
+  private readLateSpans(): Promise<void> {
+    this.lateRead ??= this.readProgress(PROGRESS.late).then(
+      (kept) => {
+        if (typeof kept === "string") this.late.restore(JSON.parse(kept) as LateSpan[]);
+      },
+      (err) => {
+        this.lateRead = null;
+        throw err;
+      },
+    );
+    return this.lateRead;
+  }
+
+  /** Keeps the late spans not yet recomputed in InfluxDB, the latest ones kept counting. */
+  private async keepLateSpans(): Promise<void> {
+    const spans = this.late.all();
+    let text = JSON.stringify(spans);
+    if (text.length > LATE_SPANS_CHARS) text = JSON.stringify([cover(spans)]);
+    this.lateStamp = Math.max(Date.now(), this.lateStamp + 1);
+    const value = `"${text.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+    await this.post([`${PROGRESS.measurement} ${PROGRESS.late}=${value} ${this.lateStamp}`], POLICIES.raw, "ms");
   }
 
   private async packFinishedHours(): Promise<void> {
@@ -297,7 +385,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
       // After a restart or a downtime, from the hour the last run got to, as far back as the minute
       // tier keeps: an hour the continuous query missed (InfluxDB down at both hours it covers it)
       // has no hour bucket but this one, and a minute step reads an hour that has none as empty.
-      const recorded = await this.readProgress(PROGRESS.packed);
+      const recorded = await this.readPosition(PROGRESS.packed);
       const kept = Math.ceil((this.now() - this.options.retention.minute) / hour) * hour;
       this.packedTo = recorded === null ? end - PACK_BACK : Math.max(recorded, kept);
     }
@@ -332,37 +420,71 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     this.rolledTo = end;
   }
 
+  /**
+   * Client tiers: compares the durations of the policies the operator made with the configured
+   * retention (checkPolicies), once per process, logging each difference and handing the stats
+   * every policy's surplus. A user not allowed to list the policies is told once that they could
+   * not be checked; any other failure fails the run, which checks again.
+   */
+  private async checkRetention(): Promise<void> {
+    const { database, logger, stats } = this.options;
+    let listed: Array<{ name: string; duration: string }>;
+    try {
+      listed = await this.client.showRetentionPolicies(database);
+    } catch (err) {
+      if (!/authoriz|privilege|forbidden/i.test(failureReason(err))) throw err;
+      this.retentionChecked = true;
+      logger?.warn(
+        { database, err: failureReason(err) },
+        "InfluxDB history: could not check the retention policies' durations against history.retention (the user may not list them); make sure the raw policy keeps points at least history.retention.raw",
+      );
+      return;
+    }
+    this.retentionChecked = true;
+    for (const c of checkPolicies(this.options.retention, listed)) {
+      if (c.surplus !== undefined) stats?.retentionCompared(c.policy, c.surplus);
+      if (c.level === "ok") continue;
+      const fields = {
+        database,
+        policy: c.policy,
+        configuredSeconds: c.configured,
+        actual: c.actual ?? "missing",
+        setting: `history.retention.${c.tier}`,
+      };
+      if (c.level === "error") logger?.error(fields, `InfluxDB history: retention policy "${c.policy}" ${c.problem}`);
+      else logger?.warn(fields, `InfluxDB history: retention policy "${c.policy}" ${c.problem}`);
+    }
+  }
+
   private async recordProgress(field: string, to: number): Promise<void> {
     await this.post([`${PROGRESS.measurement} ${field}=${to}i ${Date.now()}`], POLICIES.raw, "ms");
   }
 
   /** Client tiers: where the upkeep has got to, read from InfluxDB the first time. */
   private async progress(): Promise<number | null> {
-    if (this.rolledTo === undefined) this.rolledTo = await this.readProgress(PROGRESS.rolled);
+    if (this.rolledTo === undefined) this.rolledTo = await this.readPosition(PROGRESS.rolled);
     return this.rolledTo;
   }
 
-  /** The latest progress of this field InfluxDB holds (null: none, e.g. `rolled_up_to` with server tiers). */
-  private async readProgress(field: string): Promise<number | null> {
+  /** The latest position of this field InfluxDB holds (null: none, e.g. `rolled_up_to` with server tiers). */
+  private async readPosition(field: string): Promise<number | null> {
+    const value = await this.readProgress(field);
+    return typeof value === "number" ? value : null;
+  }
+
+  /** The latest value of this progress field InfluxDB holds (undefined: none). */
+  private async readProgress(field: string): Promise<unknown> {
     const source = `${quoteIdent(this.options.database)}.${quoteIdent(POLICIES.raw)}.${quoteIdent(PROGRESS.measurement)}`;
-    let to: number | null = null;
+    let value: unknown;
     await selectChunked(
       this.target,
       `SELECT ${quoteIdent(field)} FROM ${source} ORDER BY time DESC LIMIT 1`,
       "s",
       (s) => {
-        const value = s.values[0]?.[1];
-        if (typeof value === "number") to = value;
+        value = s.values[0]?.[1];
       },
     );
-    return to;
-  }
-
-  /** Runs a client rollup after the one before it has ended, failed or not. */
-  private serially(task: () => Promise<void>): Promise<void> {
-    const run = this.rolling.then(task, task);
-    this.rolling = run.catch(() => {});
-    return run;
+    return value;
   }
 
   /** The rpowatch metrics the database holds. */
@@ -445,16 +567,13 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   }
 
   /**
-   * Recomputes the minute and hour buckets and packed hours of these measurements that cover
-   * [from, to]: minutes from the raw points InfluxDB now holds, a window at a time; hours the
-   * minutes cover whole from those minutes; the partly covered first and last hours from all their
-   * minutes in the minute tier.
+   * Recomputes the minute and hour buckets and packed hours of these measurements in the whole
+   * minutes [start, end): minutes from the raw points InfluxDB now holds, a window at a time; hours
+   * the minutes cover whole from those minutes; the partly covered first and last hours from all
+   * their minutes in the minute tier.
    */
-  private async recompute(measurements: readonly string[], from: number, to: number): Promise<void> {
-    const minute = TIER_WIDTH.minute;
+  private async recompute(measurements: readonly string[], start: number, end: number): Promise<void> {
     const hour = TIER_WIDTH.hour;
-    const start = Math.floor(from / minute) * minute;
-    const end = (Math.floor(to / minute) + 1) * minute;
     await this.rollUpFromRaw(measurements, start, end);
     const wholeFrom = Math.ceil(start / hour) * hour;
     const wholeTo = Math.floor(end / hour) * hour;
@@ -469,6 +588,8 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
    * holds, a window at a time, and the hour buckets and packs of the hours they cover whole.
    */
   private async rollUpFromRaw(measurements: readonly string[], start: number, end: number): Promise<void> {
+    // A database no rpowatch metric has been written to yet (InfluxQL has no empty FROM).
+    if (measurements.length === 0) return;
     const minute = TIER_WIDTH.minute;
     const hour = TIER_WIDTH.hour;
     const wholeFrom = Math.ceil(start / hour) * hour;
@@ -536,7 +657,7 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     const now = this.now();
     const aligned = (t: number) => Math.floor(t / step) * step;
     // Client tiers hold what the upkeep has rolled up; later steps come from the tier below.
-    const rolled = (await this.readProgress(PROGRESS.rolled)) ?? Number.POSITIVE_INFINITY;
+    const rolled = (await this.readPosition(PROGRESS.rolled)) ?? Number.POSITIVE_INFINITY;
     const final = {
       minute: Math.min(now - FINAL_AFTER.minute, rolled),
       hour: Math.min(now - FINAL_AFTER.hour, Math.floor(rolled / TIER_WIDTH.hour) * TIER_WIDTH.hour),
@@ -670,6 +791,69 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   }
 
   async close(): Promise<void> {}
+}
+
+/** A tier policy's duration as InfluxDB lists it, against its tier's configured retention. */
+interface PolicyCheck {
+  policy: string;
+  tier: keyof TierRetention;
+  configured: number;
+  /** The duration InfluxDB lists (null: no such policy). */
+  actual: string | null;
+  /** Seconds the policy keeps points longer than configured (negative: shorter; undefined: not known). */
+  surplus: number | undefined;
+  level: "ok" | "warn" | "error";
+  /** What is wrong, for the log (empty when ok). */
+  problem: string;
+}
+
+/**
+ * Compares each tier policy InfluxDB lists with its tier's configured retention. A raw policy
+ * shorter than configured is an error: the upkeep catches up as far back as history.retention.raw
+ * and could find raw points gone before it rolled them up. A missing policy is an error too (every
+ * write into it fails). Any other difference (a longer raw policy keeps points the tiers no longer
+ * need; a tier kept shorter or longer than configured changes how far back reports reach) is a
+ * warning.
+ */
+function checkPolicies(
+  retention: TierRetention,
+  listed: ReadonlyArray<{ name: string; duration: string }>,
+): PolicyCheck[] {
+  return POLICY_TIERS.map(([policy, tier]) => {
+    const configured = retention[tier];
+    const actual = listed.find((p) => p.name === policy)?.duration ?? null;
+    const kept = actual === null ? undefined : policySeconds(actual);
+    const surplus = kept === undefined ? undefined : kept - configured;
+    const setting = `history.retention.${tier} (${seconds(configured)})`;
+    const check = (level: PolicyCheck["level"], problem: string) => ({
+      policy,
+      tier,
+      configured,
+      actual,
+      surplus,
+      level,
+      problem,
+    });
+    if (actual === null) return check("error", `does not exist; make it with the duration of ${setting}`);
+    if (surplus === undefined) return check("warn", `lists a duration rpowatch does not read (${actual}): not checked`);
+    if (surplus === 0) return check("ok", "");
+    const keeps = `keeps points ${kept === Number.POSITIVE_INFINITY ? "forever" : actual}`;
+    if (surplus < 0 && policy === POLICIES.raw) {
+      return check(
+        "error",
+        `${keeps}, less than ${setting}: the upkeep catching up after a stop or an outage may find raw points gone before it rolls them up; make the policy keep them that long, or lower the setting`,
+      );
+    }
+    return check("warn", `${keeps}, ${surplus < 0 ? "less" : "more"} than ${setting}`);
+  });
+}
+
+/** A duration as InfluxDB 1.x lists a policy's (Go's `168h0m0s`; `0s` keeps points forever), in seconds. */
+function policySeconds(text: string): number | undefined {
+  const parts = text.match(/\d+(?:\.\d+)?(?:ms|h|m|s)/g);
+  if (!parts || parts.join("") !== text) return undefined;
+  const total = parts.reduce((sum, part) => sum + parseDuration(part), 0);
+  return total === 0 ? Number.POSITIVE_INFINITY : total;
 }
 
 type SeriesRows = Map<string, Rows>;

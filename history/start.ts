@@ -41,7 +41,7 @@ export interface StartHistoryOptions {
 
 export async function startHistory(options: StartHistoryOptions): Promise<RunningHistory> {
   const { config, logger } = options;
-  const { store, location, maintain } = await openStore(config, options.dataDir);
+  const { store, location, maintain } = await openStore(options);
   const maintainQuietly = () =>
     maintain().catch((err) => logger?.error({ err }, "history tier roll-up or retention failed"));
   await maintainQuietly();
@@ -78,13 +78,14 @@ export async function startHistory(options: StartHistoryOptions): Promise<Runnin
  * The configured store; the embedded one rolls its tiers up itself, InfluxDB by continuous queries
  * and the hours the store packs in its upkeep, or (client tiers) all in the store's upkeep.
  */
-async function openStore(
-  config: HistoryConfig,
-  dataDir: string,
-): Promise<{ store: HistoryWriter & HistoryReader; location: string; maintain: () => Promise<void> }> {
+async function openStore({ config, dataDir, stats, logger }: StartHistoryOptions): Promise<{
+  store: HistoryWriter & HistoryReader;
+  location: string;
+  maintain: () => Promise<void>;
+}> {
   const s = config.store;
   if (s.kind === "influxdb") {
-    const store = new InfluxStore({ ...influxConnection(s), retention: config.retention });
+    const store = new InfluxStore({ ...influxConnection(s), retention: config.retention, stats, logger });
     return { store, location: `${s.url} database ${s.database}`, maintain: () => store.maintain() };
   }
   const location = resolve(dataDir, s.path);

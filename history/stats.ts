@@ -1,7 +1,9 @@
 /**
  * The history writer's own figures, exported through the catalogue: points buffered and the
- * buffer's bound, points written, failed writes, points dropped. Nothing is exported until a
- * buffer has opened (a stack without history has no such series, rather than zeros).
+ * buffer's bound, points written, failed writes, points dropped; and the InfluxDB store's upkeep:
+ * late spans recomputed, and (client tiers) how the policies' durations compare with the
+ * configured retention. Nothing is exported until a buffer has opened (a stack without history
+ * has no such series, rather than zeros).
  */
 import type { SeriesOverrides } from "./snapshot-samples.ts";
 
@@ -12,6 +14,9 @@ export class HistoryStats {
   private written = 0;
   private failures = 0;
   private dropped = 0;
+  private recomputes = 0;
+  /** Per tier policy, seconds it keeps points longer than configured; only the policies checked. */
+  private readonly retentionSurplus = new Map<string, number>();
 
   bufferOpened(capacityPoints: number, bufferedPoints: number): void {
     this.opened = true;
@@ -35,6 +40,14 @@ export class HistoryStats {
     this.dropped += points;
   }
 
+  tierSpanRecomputed(): void {
+    this.recomputes += 1;
+  }
+
+  retentionCompared(policy: string, surplusSeconds: number): void {
+    this.retentionSurplus.set(policy, surplusSeconds);
+  }
+
   /** The buffer's fill, for the built-in evaluator; undefined until a buffer has opened. */
   buffer(): { bufferedPoints: number; capacityPoints: number } | undefined {
     return this.opened ? { bufferedPoints: this.buffered, capacityPoints: this.capacity } : undefined;
@@ -52,6 +65,10 @@ export class HistoryStats {
       historyWrittenPoints: one(() => this.written),
       historyWriteFailures: one(() => this.failures),
       historyDroppedPoints: one(() => this.dropped),
+      historyTierRecomputes: one(() => this.recomputes),
+      historyRetentionSurplus: (_s, _now, emit) => {
+        if (this.opened) for (const [policy, surplus] of this.retentionSurplus) emit([policy], surplus);
+      },
     };
   }
 }

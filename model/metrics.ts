@@ -606,6 +606,24 @@ export const metrics = {
     entity: "collector",
     help: "History points lost because the buffer was full.",
   }),
+  historyTierRecomputes: def({
+    name: "rpowatch_history_tier_recomputes_total",
+    type: "counter",
+    unit: "count",
+    entity: "collector",
+    help: "Spans of late points (a buffer replay, a backfill) whose minute and hour buckets the InfluxDB history store's upkeep recomputed from the raw points; the late writes between two upkeep runs are merged into as few spans as they cover.",
+    notOnDashboard:
+      "a cost figure for tuning (each span reads its minutes' raw points of every series back), not a signal to watch",
+  }),
+  historyRetentionSurplus: def({
+    name: "rpowatch_history_retention_surplus_seconds",
+    type: "gauge",
+    unit: "seconds",
+    entity: "collector",
+    extraLabels: { policy: ["raw", "m1", "h1", "m1h"] },
+    help: "InfluxDB client tiers: how much longer each tier's retention policy (made by the operator) keeps points than history.retention says, checked at the first upkeep; negative is shorter (below 0 for raw, the upkeep may find raw points gone before it rolls them up), +Inf a policy that keeps them forever. Absent when not checked.",
+    notOnDashboard: "a configuration check made once at start, logged as an error or a warning when it differs",
+  }),
 
   // ── Report schedule (reports/schedule/) ───────────────────────────────────
   reportRuns: def({
