@@ -9,7 +9,7 @@
 import { constants } from "node:fs";
 import { access, mkdir } from "node:fs/promises";
 import type { NbdServer } from "./nbd/server.ts";
-import { unixSocketObstacle } from "./nbd/unix-socket.ts";
+import { removeStaleUnixSocket, unixSocketObstacle } from "./nbd/unix-socket.ts";
 
 /** Where a group's image access session listens. */
 export function imageSocketPath(socketDir: string, group: string): string {
@@ -40,6 +40,19 @@ export async function prepareSocketDir(dir: string): Promise<void> {
     await access(dir, constants.W_OK | constants.X_OK);
   } catch (err) {
     throw new Error(`imageAccess.socketDir ${dir}: cannot create Unix sockets there (${(err as Error).message})`);
+  }
+}
+
+/**
+ * Removes both sockets of each group that a kill -9 left in the folder, at the site's start, before
+ * anything listens: neither an image session nor promoted volumes outlive their process (promoted
+ * ones listen again once served). A path another process listens on, or another file, is left
+ * alone: listening there is refused, naming it.
+ */
+export async function removeStaleGroupSockets(dir: string, groups: readonly string[]): Promise<void> {
+  for (const group of groups) {
+    await removeStaleUnixSocket(imageSocketPath(dir, group));
+    await removeStaleUnixSocket(promotedSocketPath(dir, group));
   }
 }
 

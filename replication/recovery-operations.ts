@@ -9,7 +9,7 @@ import type { Logger } from "../lib/log.ts";
 import type { RecoveryOperations } from "./control/recovery-operations.ts";
 import { ApiError } from "./control/site-control.ts";
 import { DRILLS_FILE, type DrillRecord, DrillStore } from "./drills/drill-store.ts";
-import { prepareSocketDir } from "./group-sockets.ts";
+import { prepareSocketDir, removeStaleGroupSockets } from "./group-sockets.ts";
 import { ImageAccess, type ImageGroup, type ImageRequest } from "./images/image-access.ts";
 import { Materializer } from "./images/materialize.ts";
 import { listPoints, type PointSpec } from "./images/recovery-point.ts";
@@ -33,6 +33,8 @@ export class SiteRecoveryOperations implements RecoveryOperations {
      */
     socketDir?: string;
     logger: Logger;
+    /** The site's groups, whose sockets a crash may have left behind. */
+    groups: readonly string[];
     group: (name: string) => ImageGroup;
     rpoOf: (group: string) => number;
   }): Promise<SiteRecoveryOperations> {
@@ -48,7 +50,10 @@ export class SiteRecoveryOperations implements RecoveryOperations {
       now,
     });
     await images.removeStaleScratch();
-    if (o.socketDir) await prepareSocketDir(o.socketDir);
+    if (o.socketDir) {
+      await prepareSocketDir(o.socketDir);
+      await removeStaleGroupSockets(o.socketDir, o.groups);
+    }
     return new SiteRecoveryOperations(images, new Materializer({ logger: o.logger, now }), drills, o.group);
   }
 

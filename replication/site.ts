@@ -128,6 +128,7 @@ export class Site implements SiteControl {
       host: controlHost,
       socketDir: config.imageAccess?.socketDir,
       logger: this.logger,
+      groups: config.groups.map((g) => g.name),
       group: (name) => this.recoveryGroup(name, "image access (recovery points, images, test failover)").group(name),
       rpoOf: (name) => this.recoveryGroup(name, "a recovery-point estimate").rpoOf(name),
     });

@@ -27,7 +27,19 @@ export async function unixSocketObstacle(path: string): Promise<string | null> {
 export async function clearUnixSocketPath(path: string): Promise<void> {
   const obstacle = await unixSocketObstacle(path);
   if (obstacle) throw new Error(obstacle);
-  await unlink(path).catch((err: NodeJS.ErrnoException) => {
+  await unlinkIfThere(path);
+}
+
+/**
+ * Removes a stale socket at `path`, one no process listens on any more; leaves anything else
+ * there (a live socket, another file) alone.
+ */
+export async function removeStaleUnixSocket(path: string): Promise<void> {
+  if (!(await unixSocketObstacle(path))) await unlinkIfThere(path);
+}
+
+function unlinkIfThere(path: string): Promise<void> {
+  return unlink(path).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== "ENOENT") throw err;
   });
 }
