@@ -287,12 +287,60 @@ async function cqLoad(
   }
 }
 
-const PARTS = ["write", "pack", "client", "cq", "recording"] as const;
+/**
+ * One run of the server tiers' hourly continuous query at this scale, as InfluxDB runs it on the
+ * hour: its own statement, read back with SHOW CONTINUOUS QUERIES (the scheduled queries dropped,
+ * so that it runs only here), over the RESAMPLE.hour window a run covers, two hours of minute
+ * buckets for every series of a snapshot in it; influxd left to settle first (cpuOf).
+ */
+async function hourlyQueryRun(
+  influx: InfluxDBInstance,
+  snapshot: readonly HistorySample[],
+  progress: (line: string) => void,
+): Promise<TaskCpu & { buckets: number; written: number }> {
+  const database = "cqhour";
+  const start = Math.floor(Date.now() / 1000 / 3600) * 3600 - 86_400;
+  const store = new InfluxStore({
+    url: influx.url,
+    database,
+    timeoutSeconds: 600,
+    retention: DEFAULT_RETENTION,
+    now: () => start,
+  });
+  // Makes the database, its policies and continuous queries.
+  await store.maintain();
+  const [listed] = await influx.query(`SHOW CONTINUOUS QUERIES`);
+  const text = listed?.series?.find((s) => s.name === database)?.values.find((v) => v[0] === "rpowatch_h1")?.[1];
+  const parts = typeof text === "string" ? /BEGIN (.+) GROUP BY (.+) END$/s.exec(text) : null;
+  if (!parts) throw new Error(`no hourly continuous query of the shape expected: ${JSON.stringify(text)}`);
+  for (const name of ["rpowatch_m1", "rpowatch_h1"])
+    await influx.query(`DROP CONTINUOUS QUERY "${name}" ON "${database}"`);
+  const series = seriesOf(snapshot);
+  const hours = RESAMPLE.hour / 3600;
+  for (let h = 0; h < hours; h++) {
+    progress(`hourly continuous query: writing hour ${h + 1} of ${hours} of minute buckets`);
+    await writeMinuteBuckets(influx.url, database, series, start + h * 3600, 0, 60);
+  }
+  const run = `${parts[1]} WHERE time >= ${start}s AND time < ${start + RESAMPLE.hour}s GROUP BY ${parts[2]}`;
+  progress("hourly continuous query: one run");
+  const cpu = await cpuOf(influx.pid, async () => {
+    await influx.query(run);
+  });
+  // The run did the work it is measured for: an hour bucket of every series for each hour.
+  const [counted] = await influx.query(`SELECT count("last") FROM "${database}"."h1"./^rpowatch_/`);
+  const written = (counted?.series ?? []).reduce((sum, s) => sum + Number(s.values[0]?.[1] ?? 0), 0);
+  if (written !== series.length * hours)
+    throw new Error(`the hourly query wrote ${written} hour buckets, not ${series.length * hours}`);
+  return { ...cpu, buckets: series.length * 60 * hours, written };
+}
+
+const PARTS = ["write", "pack", "client", "cq", "cq-hour", "recording"] as const;
 
 /**
  * RPOWATCH_BENCH_HISTORY=part,part… runs only those parts (all when unset): write (throughput of
  * each store), pack (the server tiers' hourly upkeep), client (the client tiers' upkeep), cq (the
- * server tiers' minute continuous query), recording (the collector's CPU of recording).
+ * server tiers' minute continuous query), cq-hour (one run of their hourly continuous query),
+ * recording (the collector's CPU of recording).
  */
 const selected = () => selectedParts("RPOWATCH_BENCH_HISTORY", PARTS);
 
@@ -305,7 +353,7 @@ const load = () =>
 export const bench: Bench = {
   name: "history",
   description:
-    "History writing at 10,000 volumes: points/s into the embedded DuckDB store and into InfluxDB 1.x (one batch per collector snapshot), the collector's CPU share of recording a snapshot every 10 s, the CPU of the InfluxDB store's upkeep (server tiers: the hourly pack; client tiers: the minute and hour rollups) and of the server tiers' minute continuous query.",
+    "History writing at 10,000 volumes: points/s into the embedded DuckDB store and into InfluxDB 1.x (one batch per collector snapshot), the collector's CPU share of recording a snapshot every 10 s, the CPU of the InfluxDB store's upkeep (server tiers: the hourly pack; client tiers: the minute and hour rollups) and of the server tiers' minute and hourly continuous queries.",
   async run(progress) {
     const parts = selected();
     const dir = await makeTempDir("bench-history");
@@ -419,7 +467,30 @@ export const bench: Bench = {
           },
         );
         notes.push(
-          `InfluxDB server tiers' minute continuous query (rpowatch_m1: every minute, the last ${RESAMPLE.minute / 60} minutes of raw points resampled into m1), on InfluxDB's own schedule: a fresh influxd, the store's database, policies and continuous queries made by its upkeep, 6 minutes of snapshots written at once (with the queries dropped), then a snapshot written every 10 s with current timestamps throughout (${cq.snapshots} snapshots in all). influxd's CPU (/proc) over ${CQ_WINDOW} s of those writes with the continuous queries dropped: ${cq.without.cpuSeconds.toFixed(2)} s; over ${CQ_WINDOW} s with them made again (from 30 s after the minute boundary that followed; a run a minute on schedule, each resampling ${RESAMPLE.minute / 60} minutes of ${perSnapshot} series): ${cq.with.cpuSeconds.toFixed(2)} s, ${cq.with.runs} runs ended in it (${cq.with.failed} failed; InfluxDB's SHOW STATS FOR 'cq', which counts the hourly query's runs too). The figure is the difference over a minute of the schedule, the share that over a minute (influxd spreads a run over both cores). Not measured: the hourly continuous query (rpowatch_h1, 2 hours of minute buckets once an hour). Load average ${loadBefore} (1, 5, 15 min) before, ${load()} after.`,
+          `InfluxDB server tiers' minute continuous query (rpowatch_m1: every minute, the last ${RESAMPLE.minute / 60} minutes of raw points resampled into m1), on InfluxDB's own schedule: a fresh influxd, the store's database, policies and continuous queries made by its upkeep, 6 minutes of snapshots written at once (with the queries dropped), then a snapshot written every 10 s with current timestamps throughout (${cq.snapshots} snapshots in all). influxd's CPU (/proc) over ${CQ_WINDOW} s of those writes with the continuous queries dropped: ${cq.without.cpuSeconds.toFixed(2)} s; over ${CQ_WINDOW} s with them made again (from 30 s after the minute boundary that followed; a run a minute on schedule, each resampling ${RESAMPLE.minute / 60} minutes of ${perSnapshot} series): ${cq.with.cpuSeconds.toFixed(2)} s, ${cq.with.runs} runs ended in it (${cq.with.failed} failed; InfluxDB's SHOW STATS FOR 'cq', which counts the hourly query's runs too). The figure is the difference over a minute of the schedule, the share that over a minute (influxd spreads a run over both cores). The hourly continuous query's load is the cq-hour part's. Load average ${loadBefore} (1, 5, 15 min) before, ${load()} after.`,
+        );
+      }
+
+      if (parts.has("cq-hour")) {
+        progress("InfluxDB hourly continuous query");
+        const loadBefore = load();
+        const run = await onOwnInfluxDB({}, (influx) => hourlyQueryRun(influx, all[0]!, progress));
+        figures.push(
+          {
+            name: "InfluxDB server tiers' hourly continuous query at 10,000 volumes: influxd CPU a run (once an hour)",
+            unit: "s",
+            ours: run.serverSeconds,
+            lowerIsBetter: true,
+          },
+          {
+            name: "InfluxDB server tiers' hourly continuous query's CPU share (influxd), 10,000 volumes",
+            unit: "% of a core",
+            ours: (run.serverSeconds / 3600) * 100,
+            lowerIsBetter: true,
+          },
+        );
+        notes.push(
+          `InfluxDB server tiers' hourly continuous query (rpowatch_h1: every hour, the last ${RESAMPLE.hour / 3600} hours of minute buckets resampled into h1): one run of its own statement (read back with SHOW CONTINUOUS QUERIES, the scheduled queries dropped) over a window of ${RESAMPLE.hour / 3600} hours holding a minute bucket of every series of a snapshot (${run.buckets} in all, written first as the minute query leaves them), on an influxd of its own, left to settle (under 10 % of a core over 5 s) before the run; it wrote ${run.written} hour buckets. influxd's CPU (/proc) over the run, ${run.wallSeconds.toFixed(1)} s wall; the share is that once an hour. Load average ${loadBefore} (1, 5, 15 min) before, ${load()} after.`,
         );
       }
 
