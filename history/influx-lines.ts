@@ -9,6 +9,8 @@ import type { HistorySample } from "./store.ts";
 
 const escapeMeasurement = (s: string) => s.replace(/[, ]/g, "\\$&");
 const escapeTag = (s: string) => s.replace(/[,= ]/g, "\\$&");
+/** A string field value: quoted, with its quotes and backslashes escaped. */
+export const stringField = (s: string) => `"${s.replace(/["\\]/g, "\\$&")}"`;
 
 /** Measurement and non-empty tags (line protocol has no empty tag value; InfluxDB drops them). */
 export function seriesKey(measurement: string, tags: Readonly<Record<string, string>>): string {

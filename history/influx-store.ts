@@ -42,8 +42,8 @@
 import { InfluxDB } from "influx";
 import { failureReason } from "../lib/failure-reason.ts";
 import type { Logger } from "../lib/log.ts";
-import { parseDuration } from "../lib/units.ts";
-import { bucketLine, LineEncoder, packedLine, seriesKey } from "./influx-lines.ts";
+import { bucketLine, LineEncoder, packedLine, seriesKey, stringField } from "./influx-lines.ts";
+import { checkPolicies, POLICIES, POLICY_TIERS, seconds } from "./influx-policies.ts";
 import { type InfluxQueryTarget, selectChunked } from "./influx-query.ts";
 import { type Bucket, foldBuckets, foldPoints, packHours, unpackText } from "./influx-rollup.ts";
 import { cover, type LateSpan, LateSpans } from "./late-spans.ts";
@@ -85,14 +85,6 @@ const WRITE_BYTES = 4_000_000;
 const WRITERS = 2;
 /** Seconds of an old span recomputed per read of its raw points, bounding what one answer holds. */
 const RECOMPUTE_WINDOW = 6 * 3600;
-const POLICIES = { raw: "raw", minute: "m1", hour: "h1", packed: "m1h" } as const;
-/** The tier whose retention each policy keeps (`m1h` holds the minute tier packed). */
-const POLICY_TIERS: ReadonlyArray<[string, keyof TierRetention]> = [
-  [POLICIES.raw, "raw"],
-  [POLICIES.minute, "minute"],
-  [POLICIES.hour, "hour"],
-  [POLICIES.packed, "minute"],
-];
 /**
  * How far back the continuous queries recompute their tier on each run. The minute query reads
  * each raw point RESAMPLE.minute / 60 times, so it looks back no further than a point on time
@@ -134,7 +126,6 @@ const LATE_SPANS_CHARS = 60_000;
 
 const quoteIdent = (s: string) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 const quoteText = (s: string) => `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
-const seconds = (s: number) => `${Math.round(s)}s`;
 
 /** Per aggregate: the select over raw points and over tier points. */
 const SELECTS: Record<Aggregate, { raw: string; tier: string }> = {
@@ -373,12 +364,14 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
     let text = JSON.stringify(spans);
     if (text.length > LATE_SPANS_CHARS) text = JSON.stringify([cover(spans)]);
     this.lateStamp = Math.max(Date.now(), this.lateStamp + 1);
-    const value = `"${text.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
-    await this.post([`${PROGRESS.measurement} ${PROGRESS.late}=${value} ${this.lateStamp}`], POLICIES.raw, "ms");
+    await this.post(
+      [`${PROGRESS.measurement} ${PROGRESS.late}=${stringField(text)} ${this.lateStamp}`],
+      POLICIES.raw,
+      "ms",
+    );
   }
 
   private async packFinishedHours(): Promise<void> {
-    await this.setUp();
     const hour = TIER_WIDTH.hour;
     const end = Math.floor((this.now() - PACK_AFTER) / hour) * hour;
     if (this.packedTo === null) {
@@ -791,69 +784,6 @@ export class InfluxStore implements HistoryWriter, HistoryReader {
   }
 
   async close(): Promise<void> {}
-}
-
-/** A tier policy's duration as InfluxDB lists it, against its tier's configured retention. */
-interface PolicyCheck {
-  policy: string;
-  tier: keyof TierRetention;
-  configured: number;
-  /** The duration InfluxDB lists (null: no such policy). */
-  actual: string | null;
-  /** Seconds the policy keeps points longer than configured (negative: shorter; undefined: not known). */
-  surplus: number | undefined;
-  level: "ok" | "warn" | "error";
-  /** What is wrong, for the log (empty when ok). */
-  problem: string;
-}
-
-/**
- * Compares each tier policy InfluxDB lists with its tier's configured retention. A raw policy
- * shorter than configured is an error: the upkeep catches up as far back as history.retention.raw
- * and could find raw points gone before it rolled them up. A missing policy is an error too (every
- * write into it fails). Any other difference (a longer raw policy keeps points the tiers no longer
- * need; a tier kept shorter or longer than configured changes how far back reports reach) is a
- * warning.
- */
-function checkPolicies(
-  retention: TierRetention,
-  listed: ReadonlyArray<{ name: string; duration: string }>,
-): PolicyCheck[] {
-  return POLICY_TIERS.map(([policy, tier]) => {
-    const configured = retention[tier];
-    const actual = listed.find((p) => p.name === policy)?.duration ?? null;
-    const kept = actual === null ? undefined : policySeconds(actual);
-    const surplus = kept === undefined ? undefined : kept - configured;
-    const setting = `history.retention.${tier} (${seconds(configured)})`;
-    const check = (level: PolicyCheck["level"], problem: string) => ({
-      policy,
-      tier,
-      configured,
-      actual,
-      surplus,
-      level,
-      problem,
-    });
-    if (actual === null) return check("error", `does not exist; make it with the duration of ${setting}`);
-    if (surplus === undefined) return check("warn", `lists a duration rpowatch does not read (${actual}): not checked`);
-    if (surplus === 0) return check("ok", "");
-    const keeps = `keeps points ${kept === Number.POSITIVE_INFINITY ? "forever" : actual}`;
-    if (surplus < 0 && policy === POLICIES.raw) {
-      return check(
-        "error",
-        `${keeps}, less than ${setting}: the upkeep catching up after a stop or an outage may find raw points gone before it rolls them up; make the policy keep them that long, or lower the setting`,
-      );
-    }
-    return check("warn", `${keeps}, ${surplus < 0 ? "less" : "more"} than ${setting}`);
-  });
-}
-
-/** A duration as InfluxDB 1.x lists a policy's (Go's `168h0m0s`; `0s` keeps points forever), in seconds. */
-function policySeconds(text: string): number | undefined {
-  const parts = text.match(/\d+(?:\.\d+)?(?:ms|h|m|s)/g);
-  if (!parts || parts.join("") !== text) return undefined;
-  const total = parts.reduce((sum, part) => sum + parseDuration(part), 0);
-  return total === 0 ? Number.POSITIVE_INFINITY : total;
 }
 
 type SeriesRows = Map<string, Rows>;
